@@ -1,0 +1,95 @@
+"""Preparação do ambiente: versões, dispositivo, sementes e perfil (online/offline)."""
+from __future__ import annotations
+
+import os
+import platform
+import random
+import sys
+
+import numpy as np
+
+
+def in_colab() -> bool:
+    """``True`` quando o código roda no Google Colab."""
+    return "google.colab" in sys.modules or os.path.isdir("/content/sample_data")
+
+
+def is_offline() -> bool:
+    """``True`` no perfil offline (``HF_HUB_OFFLINE=1``): nada é baixado do Hub."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def get_device() -> str:
+    """Devolve ``"cuda"``, ``"mps"`` ou ``"cpu"``, o melhor disponível."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def seed_everything(seed: int = 42) -> int:
+    """Fixa as sementes de ``random``, NumPy e PyTorch (CPU e GPU) numa chamada só."""
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    try:
+        import transformers
+
+        transformers.set_seed(seed)
+    except Exception:  # pragma: no cover - transformers sempre presente na série
+        pass
+    return seed
+
+
+def library_versions() -> dict[str, str]:
+    """Versões das bibliotecas usadas pela série."""
+    import importlib.metadata as md
+
+    versions = {"python": platform.python_version()}
+    for name in ["torch", "transformers", "datasets", "evaluate", "accelerate", "variantes-bert"]:
+        try:
+            versions[name] = md.version(name)
+        except md.PackageNotFoundError:
+            versions[name] = "não instalado"
+    return versions
+
+
+def setup_notebook(seed: int = 42, quiet_libraries: bool = True) -> str:
+    """Prepara um notebook: imprime versões, perfil e dispositivo; fixa sementes.
+
+    Devolve o dispositivo escolhido (``"cuda"``, ``"mps"`` ou ``"cpu"``).
+    """
+    if quiet_libraries:
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.set_verbosity_error()
+        except Exception:  # pragma: no cover
+            pass
+    versions = library_versions()
+    print("Versões: " + " | ".join(f"{k} {v}" for k, v in versions.items()))
+    if is_offline():
+        print("Perfil: OFFLINE (HF_HUB_OFFLINE=1): modelos do Hub viram substitutos locais e os dados vêm de data/.")
+    else:
+        print("Perfil: ONLINE: modelos e datasets vêm do Hugging Face Hub.")
+    device = get_device()
+    if device == "cpu":
+        hint = (
+            " No Colab: menu Ambiente de execução → Alterar o tipo de ambiente de execução → GPU (T4)."
+            if in_colab()
+            else ""
+        )
+        print("Aviso: sem GPU; vai rodar na CPU (mais lento, mas funciona)." + hint)
+    else:
+        print(f"Dispositivo: {device}")
+    seed_everything(seed)
+    return device

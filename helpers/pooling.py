@@ -69,7 +69,9 @@ def manual_pooler(last_hidden_state: torch.Tensor, model) -> torch.Tensor:
         )
     W, b = pooler.dense.weight, pooler.dense.bias           # W: (dimensão, dimensão), b: (dimensão,)
     h_cls = cls_pooling(last_hidden_state)                   # (lote, dimensão)
-    return torch.tanh(h_cls @ W.T + b)
+    # saída de um modelo rodado em inference_mode → a conta também fica em inference_mode
+    with torch.inference_mode(last_hidden_state.is_inference()):
+        return torch.tanh(h_cls @ W.T + b)
 
 
 def _token_mask(last_hidden_state: torch.Tensor, attention_mask) -> torch.Tensor:
@@ -84,9 +86,9 @@ def mean_pooling(last_hidden_state: torch.Tensor, attention_mask) -> torch.Tenso
     Uma linha só de *padding* vira um vetor de zeros (nunca NaN).
     """
     mask = _token_mask(last_hidden_state, attention_mask)
-    soma = torch.where(mask, last_hidden_state, 0.0).sum(dim=1)   # (lote, dimensão)
-    quantos = mask.sum(dim=1).clamp(min=1)                         # (lote, 1), nunca 0
-    return soma / quantos
+    total = torch.where(mask, last_hidden_state, 0.0).sum(dim=1)  # (lote, dimensão)
+    count = mask.sum(dim=1).clamp(min=1)                           # (lote, 1), nunca 0
+    return total / count
 
 
 def max_pooling(last_hidden_state: torch.Tensor, attention_mask) -> torch.Tensor:
@@ -96,9 +98,9 @@ def max_pooling(last_hidden_state: torch.Tensor, attention_mask) -> torch.Tensor
     de *padding* vira um vetor de zeros (nunca -inf).
     """
     mask = _token_mask(last_hidden_state, attention_mask)
-    maior = torch.where(mask, last_hidden_state, float("-inf")).amax(dim=1)
-    tem_token = mask.any(dim=1)                                    # (lote, 1)
-    return torch.where(tem_token, maior, 0.0)
+    largest = torch.where(mask, last_hidden_state, float("-inf")).amax(dim=1)
+    has_tokens = mask.any(dim=1)                                   # (lote, 1)
+    return torch.where(has_tokens, largest, 0.0)
 
 
 # --------------------------------------------------------------------------- similaridade
@@ -232,15 +234,15 @@ def similarity_explorer(model, tokenizer, texts=None, max_length: int = 128):
     import ipywidgets as w
 
     options = [(POOLING_LABELS[p], p) for p in POOLINGS if p != "pooler" or get_pooler(model) is not None]
-    caixa = w.Textarea(value="\n".join(texts or EXAMPLE_SENTENCES), description="frases",
+    box = w.Textarea(value="\n".join(texts or EXAMPLE_SENTENCES), description="frases",
                        continuous_update=False, layout=w.Layout(width="95%", height="150px"))
-    escolha = w.Dropdown(options=options, value="mean", description="pooling")
+    choice = w.Dropdown(options=options, value="mean", description="pooling")
 
-    def draw(frases, pooling):
-        plot_similarity(frases.splitlines(), pooling, model, tokenizer, max_length=max_length)
+    def draw(sentences, pooling):
+        plot_similarity(sentences.splitlines(), pooling, model, tokenizer, max_length=max_length)
 
-    saida = w.interactive_output(draw, {"frases": caixa, "pooling": escolha})
-    return w.VBox([caixa, escolha, saida])
+    output = w.interactive_output(draw, {"sentences": box, "pooling": choice})
+    return w.VBox([box, choice, output])
 
 
 # --------------------------------------------------------------------------- exercício

@@ -164,7 +164,8 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
                     save_strategy="no", logging_strategy="epoch", report_to="none",
                     train_sampling_strategy="group_by_length", learning_rate=5e-5, num_train_epochs=3,
                     per_device_train_batch_size=16, per_device_eval_batch_size=64, weight_decay=0.01,
-                    warmup_steps=0.1, seed=42, dataloader_num_workers=0)
+                    warmup_steps=0.1, seed=42, dataloader_num_workers=0,
+                    dataloader_pin_memory=torch.cuda.is_available())
     aliases = {"evaluation_strategy": "eval_strategy", "group_by_length": "train_sampling_strategy"}
     for old, new in aliases.items():
         if old in training_kwargs:
@@ -190,3 +191,13 @@ def history_frame(log_history) -> pd.DataFrame:
              for k, v in evals.get(e, {}).items() if k not in ("runtime", "samples_per_second", "steps_per_second")}}
             for e in epochs]
     return pd.DataFrame(rows).set_index("época")
+
+
+def check_class_weights(function) -> bool:
+    """Corrige o exercício "escreva os pesos balanceados das classes"."""
+    from .checks import run_checks
+
+    cases = [(([0, 0, 0, 1], 2), class_weights([0, 0, 0, 1], 2), "duas classes, 3 contra 1"),
+             (([0, 1, 2, 2, 2, 2], 3), class_weights([0, 1, 2, 2, 2, 2], 3), "três classes desbalanceadas"),
+             (([1, 0, 1, 0], 2), class_weights([1, 0, 1, 0], 2), "classes equilibradas: pesos iguais a 1")]
+    return run_checks(function, cases, tol=1e-5, name="class_weights")

@@ -174,3 +174,12 @@ def test_checker_handles_not_implemented(capsys):
 
     assert pooling.check_mean_pooling(stub) is False
     assert "ainda não implementada" in capsys.readouterr().out
+
+
+def test_manual_pooler_outside_inference_mode(bert):
+    model, tokenizer = bert
+    enc = tokenizer(SENTENCES, padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        out = model(**enc)
+    by_hand = pooling.manual_pooler(out.last_hidden_state, model)   # fora do inference_mode
+    assert (by_hand - out.pooler_output).abs().max().item() < 1e-6

@@ -1,0 +1,110 @@
+"""Convenções da série: instalação, dados embutidos e forma dos notebooks."""
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+
+def _name(req: str) -> str:
+    return re.split(r"[<>=!~ \[]", req, maxsplit=1)[0].lower()
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = set(project["dependencies"]) | {r for extra in project["optional-dependencies"].values() for r in extra}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert {p for p in pip if p != "-e ."} == wanted
+    py = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    assert "3.10" <= py.split("=")[1] <= "3.13"
+
+
+def test_helpers_import_from_anywhere(tmp_path, monkeypatch):
+    import subprocess
+
+    monkeypatch.chdir(tmp_path)
+    out = subprocess.run([sys.executable, "-c", "import helpers, helpers.data; print(helpers.data.data_dir())"],
+                         capture_output=True, text=True, check=True)
+    assert Path(out.stdout.strip()) == ROOT / "data"
+
+
+# ------------------------------------------------------------------ conjunto embutido
+
+def test_embedded_dataset_is_big_disjoint_and_documented():
+    folder = ROOT / "data" / "avaliacoes_ptbr"
+    splits = {s: pd.read_csv(folder / f"{s}.csv") for s in ("train", "validation", "test")}
+    for df in splits.values():
+        assert list(df.columns) == ["text", "label"]
+    texts = [set(df["text"]) for df in splits.values()]
+    assert sum(map(len, texts)) >= 1500
+    assert not (texts[0] & texts[1]) and not (texts[0] & texts[2]) and not (texts[1] & texts[2])
+    assert all(len(df["text"]) == df["text"].nunique() for df in splits.values())
+    assert all(set(df["label"]) == {"negativo", "neutro", "positivo"} for df in splits.values())
+    card = (folder / "README.md").read_text()
+    for section in ("Procedência", "Licença", "Guia de rótulos", "Estatísticas"):
+        assert section in card
+
+
+def test_embedded_loader():
+    from helpers import data
+
+    d = data.load_embedded(verbose=False)
+    assert d.labels == ["negativo", "neutro", "positivo"] and set(d.splits) == {"train", "validation", "test"}
+    assert d.report.empty
+
+
+# ------------------------------------------------------------------ notebooks
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS and NOTEBOOKS[0].name.startswith("01_")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_conventions(path):
+    from helpers.project import colab_badge
+    from nbtool import setup_source
+
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    header = nb.cells[0]
+    assert header.cell_type == "markdown" and header.source.startswith("# ")
+    assert colab_badge(path.name) in header.source
+    assert "O que você vai aprender" in header.source and "Tempo estimado" in header.source
+    setup = [c for c in nb.cells if "setup" in c.metadata.get("tags", [])]
+    assert len(setup) == 1 and setup[0].source == setup_source()
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "## Resumo" in text and "## Exercícios" in text
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert re.search(r"check_\w+\(", code), "falta um exercício corrigido automaticamente"
+    assert "NBVAL_CHECK_OUTPUT" in code
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_outputs_come_from_a_full_run(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    counts = [c.execution_count for c in code]
+    assert counts == list(range(1, len(code) + 1)), "execute o notebook inteiro (make notebooks) antes de versionar"
+    for c in code:
+        assert not any(o.get("output_type") == "error" for o in c.outputs)
+    assert any("[substituto offline]" in o.get("text", "") for c in code for o in c.outputs), \
+        "o perfil offline deve anunciar o substituto"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_papermill_sees_the_parameters(path):
+    import papermill as pm
+
+    params = pm.inspect_notebook(str(path))
+    assert params, "a célula parameters deve definir variáveis"

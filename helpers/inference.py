@@ -40,12 +40,15 @@ def predict(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128
 
 
 def plot_prediction(text: str, model, tokenizer, max_length: int = 128):
-    """Barra com a probabilidade de cada classe para uma frase."""
-    import matplotlib.pyplot as plt
+    """Barra com a probabilidade de cada classe para uma frase (devolve a figura)."""
+    from matplotlib.figure import Figure
 
+    if not text.strip():
+        raise ValueError("Digite uma frase.")
     row = predict([text], model, tokenizer, max_length=max_length).iloc[0]
     probs = row.filter(like="p(")
-    fig, ax = plt.subplots(figsize=(5, 1.8))
+    fig = Figure(figsize=(5, 1.8))
+    ax = fig.subplots()
     ax.barh([c[2:-1] for c in probs.index], probs.values, color="#2a9d8f")
     ax.set_xlim(0, 1)
     ax.set_title(f"“{text[:60]}” → {row['classe']}", fontsize=10)
@@ -56,16 +59,12 @@ def plot_prediction(text: str, model, tokenizer, max_length: int = 128):
 def prediction_box(model, tokenizer, max_length: int = 128):
     """Caixa de texto (ipywidgets): digite uma frase e veja as probabilidades."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
 
-    def show(frase):
-        if frase.strip():
-            plot_prediction(frase, model, tokenizer, max_length)
-            plt.show()
+    from .widgets import live
 
     box = w.Text(value="O atendimento foi ótimo, mas a entrega atrasou.", description="frase:",
                  layout=w.Layout(width="90%"), continuous_update=False)
-    return w.interactive(show, frase=box)
+    return live({"text": box}, lambda text: plot_prediction(text, model, tokenizer, max_length))
 
 
 def latency_ms(model, tokenizer, texts, batch_size: int = 1, repeats: int = 20, max_length: int = 128) -> float:

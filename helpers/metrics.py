@@ -53,13 +53,18 @@ def classification_metrics(predictions, references, labels: list[str] | None = N
 
 
 def make_compute_metrics(labels: list[str] | None = None):
-    """Função ``compute_metrics`` para o ``Trainer`` (só números escalares vão para o log)."""
+    """Função ``compute_metrics`` para o ``Trainer``.
+
+    Vão para o log só acurácia e F1 (macro e ponderado); o detalhe por classe e a
+    matriz de confusão ficam para :func:`classification_metrics` no fim.
+    """
+    keep = ("accuracy", "f1_macro", "f1_weighted")
 
     def compute_metrics(eval_pred):
         logits, y = eval_pred
         logits = logits[0] if isinstance(logits, tuple) else logits
         res = classification_metrics(np.argmax(logits, axis=-1), y, labels)
-        return {k: v for k, v in res.items() if k != "confusion_matrix"}
+        return {k: res[k] for k in keep}
 
     return compute_metrics
 

@@ -11,8 +11,9 @@ um vetor só por frase. Este módulo tem as quatro maneiras comuns de chegar lá
 * :func:`max_pooling`: o máximo, dimensão a dimensão, dos tokens de verdade.
 
 E as ferramentas do notebook: :func:`encode` (todas as representações de uma lista
-de frases), :func:`cosine_similarity_matrix`, :func:`plot_similarity`,
-:func:`similarity_explorer` e o corretor :func:`check_mean_pooling`.
+de frases), :func:`cosine_similarity_matrix`, :func:`similarity_table`,
+:func:`plot_similarity`, :func:`similarity_explorer` e o corretor
+:func:`check_mean_pooling`.
 """
 from __future__ import annotations
 
@@ -140,7 +141,7 @@ def encode(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128,
         print(f"O modelo {type(base).__name__} não tem pooler: o resultado não tem a chave 'pooler' "
               "(só 'cls', 'mean' e 'max').")
 
-    lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]]
+    lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]] if texts else []
     order = np.argsort(lengths, kind="stable")[::-1]               # maiores primeiro
     batches = [order[i:i + batch_size] for i in range(0, len(texts), batch_size)]
     show = len(batches) >= 8 if progress is None else progress
@@ -175,54 +176,77 @@ def _short(text: str, size: int = 38) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def plot_similarity_matrix(sim, labels, title: str = "", ax=None, annotate: bool = True):
-    """Desenha uma matriz de similaridade cosseno como mapa de calor (escala fixa de -1 a 1)."""
+def plot_similarity_matrix(sim, labels, title: str = "", ax=None, annotate: bool = True,
+                           colorbar: bool = True, full_labels: bool = True):
+    """Desenha uma matriz de similaridade cosseno como mapa de calor (escala fixa de -1 a 1).
+
+    ``full_labels=False`` numera as linhas sem o texto das frases (útil em grades
+    de gráficos); ``colorbar=False`` deixa a barra de cores para quem chama.
+    """
     import matplotlib.pyplot as plt
 
     sim = np.asarray(sim, dtype=float)
     if ax is None:
-        size = 1.6 + 0.55 * len(labels)
-        _, ax = plt.subplots(figsize=(size + 2.2, size))
+        _, ax = plt.subplots(figsize=_figure_size(len(labels)))
     image = ax.imshow(sim, cmap="RdBu_r", vmin=-1, vmax=1)
     if annotate and len(labels) <= 12:
         for i in range(sim.shape[0]):
             for j in range(sim.shape[1]):
-                ax.text(j, i, f"{sim[i, j]:.2f}", ha="center", va="center", fontsize=7.5,
+                ax.text(j, i, f"{sim[i, j]:.2f}", ha="center", va="center", fontsize=8,
                         color="white" if abs(sim[i, j]) > 0.6 else "black")
-    names = [_short(t) for t in labels]
-    ax.set_xticks(range(len(names)), [str(i + 1) for i in range(len(names))])
-    ax.set_yticks(range(len(names)), [f"{i + 1}. {n}" for i, n in enumerate(names)], fontsize=8)
+    numbers = [str(i + 1) for i in range(len(labels))]
+    rows = [f"{n}. {_short(t)}" for n, t in zip(numbers, labels)] if full_labels else numbers
+    ax.set_xticks(range(len(labels)), numbers)
+    ax.set_yticks(range(len(labels)), rows, fontsize=8 if full_labels else None)
     ax.set_title(title)
-    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.03, label="cosseno")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.03, label="cosseno")
     return ax
 
 
-def plot_similarity(texts, pooling, model, tokenizer, max_length: int = 128, ax=None):
-    """Mapa de calor da similaridade cosseno entre as frases ``texts`` sob um ``pooling``.
+def similarity_table(texts, pooling, model, tokenizer, max_length: int = 128):
+    """Similaridade cosseno entre as frases ``texts`` sob um ``pooling``, como tabela.
 
-    ``pooling``: ``"cls"``, ``"pooler"``, ``"mean"`` ou ``"max"``. Devolve a
-    matriz como tabela (frases × frases).
+    Linhas vazias são ignoradas. Levanta ``ValueError`` (em português) com menos de
+    duas frases ou com um pooling que o modelo não tem.
     """
-    import matplotlib.pyplot as plt
     import pandas as pd
 
     texts = [t.strip() for t in texts if t and t.strip()]
     if len(texts) < 2:
-        print("Escreva pelo menos duas frases (uma por linha).")
-        return None
+        raise ValueError("Escreva pelo menos duas frases (uma por linha).")
     vectors = encode(texts, model, tokenizer, max_length=max_length, progress=False, verbose=False)
     if pooling not in vectors:
-        print(f"O pooling '{pooling}' não existe para {type(model).__name__}. "
-              f"Opções para este modelo: {', '.join(vectors)}.")
-        return None
+        raise ValueError(f"O pooling '{pooling}' não existe para {type(model).__name__}. "
+                         f"Opções para este modelo: {', '.join(vectors)}.")
     sim = cosine_similarity_matrix(vectors[pooling]).numpy()
-    own_figure = ax is None
-    ax = plot_similarity_matrix(sim, texts, f"Similaridade cosseno: {POOLING_LABELS.get(pooling, pooling)}", ax=ax)
-    if own_figure:
-        ax.figure.tight_layout()
-        plt.show()
-    numbers = [str(i + 1) for i in range(len(texts))]
-    return pd.DataFrame(sim, index=numbers, columns=numbers).round(3)
+    return pd.DataFrame(sim, index=texts, columns=texts)
+
+
+def _figure_size(n: int) -> tuple[float, float]:
+    side = 1.6 + 0.55 * n
+    return side + 3.2, side
+
+
+def plot_similarity(texts, pooling, model, tokenizer, max_length: int = 128):
+    """Mapa de calor da similaridade cosseno entre as frases ``texts`` sob um ``pooling``.
+
+    ``pooling``: ``"cls"``, ``"pooler"``, ``"mean"`` ou ``"max"``. Mostra o gráfico
+    e devolve a matriz como tabela (frases numeradas).
+    """
+    import matplotlib.pyplot as plt
+
+    try:
+        table = similarity_table(texts, pooling, model, tokenizer, max_length)
+    except ValueError as exc:
+        print(exc)
+        return None
+    _, ax = plt.subplots(figsize=_figure_size(len(table)))
+    plot_similarity_matrix(table.values, list(table.index), f"Similaridade cosseno: {POOLING_LABELS.get(pooling, pooling)}", ax=ax)
+    ax.figure.tight_layout()
+    plt.show()
+    numbers = [str(i + 1) for i in range(len(table))]
+    return table.set_axis(numbers, axis=0).set_axis(numbers, axis=1).round(3)
 
 
 def similarity_explorer(model, tokenizer, texts=None, max_length: int = 128):
@@ -232,17 +256,26 @@ def similarity_explorer(model, tokenizer, texts=None, max_length: int = 128):
     Sem widgets (fora do Jupyter), use :func:`plot_similarity`.
     """
     import ipywidgets as w
+    from matplotlib.figure import Figure
+
+    from .widgets import live
 
     options = [(POOLING_LABELS[p], p) for p in POOLINGS if p != "pooler" or get_pooler(model) is not None]
-    box = w.Textarea(value="\n".join(texts or EXAMPLE_SENTENCES), description="frases",
-                       continuous_update=False, layout=w.Layout(width="95%", height="150px"))
-    choice = w.Dropdown(options=options, value="mean", description="pooling")
+    controls = {
+        "text": w.Textarea(value="\n".join(texts or EXAMPLE_SENTENCES), description="frases",
+                           continuous_update=False, layout=w.Layout(width="95%", height="150px")),
+        "pooling": w.Dropdown(options=options, value="mean", description="pooling"),
+    }
 
-    def draw(sentences, pooling):
-        plot_similarity(sentences.splitlines(), pooling, model, tokenizer, max_length=max_length)
+    def render(text, pooling):
+        table = similarity_table(text.splitlines(), pooling, model, tokenizer, max_length)
+        figure = Figure(figsize=_figure_size(len(table)))
+        ax = figure.subplots()
+        plot_similarity_matrix(table.values, list(table.index), f"Similaridade cosseno: {POOLING_LABELS[pooling]}", ax=ax)
+        figure.tight_layout()
+        return figure
 
-    output = w.interactive_output(draw, {"sentences": box, "pooling": choice})
-    return w.VBox([box, choice, output])
+    return live(controls, render)
 
 
 # --------------------------------------------------------------------------- exercício

@@ -172,12 +172,14 @@ def chooser_widget():
     """Caixas de seleção que chamam :func:`choose_variant` (ipywidgets)."""
     import ipywidgets as w
 
-    return w.interactive(
-        lambda idioma, recursos, deploy: print(choose_variant(idioma, recursos, deploy).to_string()),
-        idioma=w.Dropdown(options=[("português", "pt"), ("inglês", "en")], description="idioma"),
-        recursos=w.Dropdown(options=["poucos", "normais", "muitos"], value="normais", description="recursos"),
-        deploy=w.Dropdown(options=["servidor", "mobile"], description="deploy"),
-    )
+    from .widgets import live
+
+    controls = {
+        "language": w.Dropdown(options=[("português", "pt"), ("inglês", "en")], description="idioma"),
+        "resources": w.Dropdown(options=["poucos", "normais", "muitos"], value="normais", description="recursos"),
+        "deploy": w.Dropdown(options=["servidor", "mobile"], description="deploy"),
+    }
+    return live(controls, lambda **kw: choose_variant(**kw).to_frame("").to_html(header=False), kind="html")
 
 
 def embedding_parameters(vocab_size: int, hidden_size: int, max_positions: int = 512, type_vocab_size: int = 2) -> int:

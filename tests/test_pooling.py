@@ -183,3 +183,41 @@ def test_manual_pooler_outside_inference_mode(bert):
         out = model(**enc)
     by_hand = pooling.manual_pooler(out.last_hidden_state, model)   # fora do inference_mode
     assert (by_hand - out.pooler_output).abs().max().item() < 1e-6
+
+
+# --------------------------------------------------------------------------- gráficos e widget
+
+
+def test_similarity_table_and_plot(bert, capsys):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    model, tokenizer = bert
+    table = pooling.similarity_table(["uma frase", "", "outra frase", "  "], "mean", model, tokenizer)
+    assert table.shape == (2, 2) and list(table.index) == ["uma frase", "outra frase"]
+    assert np.allclose(np.diag(table.values), 1, atol=1e-5)
+    shown = pooling.plot_similarity(SENTENCES, "cls", model, tokenizer)
+    assert shown.shape == (2, 2)
+    assert pooling.plot_similarity(["só uma"], "mean", model, tokenizer) is None
+    assert "pelo menos duas frases" in capsys.readouterr().out
+
+
+def test_similarity_explorer_updates_image(bert):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    model, tokenizer = bert
+    box = pooling.similarity_explorer(model, tokenizer, SENTENCES)
+    text, choice, message, image = box.children
+    assert image.value[:4] == b"\x89PNG" and message.value == ""
+    first = image.value
+    choice.value = "max"
+    assert image.value != first
+    text.value = "sozinha"
+    assert "pelo menos duas frases" in message.value
+
+
+def test_encode_empty_list(bert):
+    model, tokenizer = bert
+    out = pooling.encode([], model, tokenizer, verbose=False)
+    assert all(v.shape == (0, model.config.hidden_size) for v in out.values())

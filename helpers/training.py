@@ -29,7 +29,17 @@ def tokenize_splits(splits, tokenizer, max_length: int = 128, verbose: bool = Tr
         out["full_length"] = lengths
         return out
 
-    tokenized = splits.map(tok, batched=True, desc="tokenizando")
+    from datasets.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
+
+    small = sum(len(ds) for ds in splits.values()) < 20_000  # rápido: barra de progresso só atrapalha
+    was_disabled = are_progress_bars_disabled()
+    if small:
+        disable_progress_bars()
+    try:
+        tokenized = splits.map(tok, batched=True, desc="tokenizando")
+    finally:
+        if small and not was_disabled:
+            enable_progress_bars()
     rows = []
     for name, ds in tokenized.items():
         full = np.asarray(ds["full_length"])

@@ -84,15 +84,18 @@ def plot_softmax_temperature(logits, T: float, class_names=None, ax=None):
 def temperature_slider(logits, class_names=None, T: float = 2.0):
     """Controle deslizante (ipywidgets) para a temperatura; redesenha :func:`plot_softmax_temperature`."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    def draw(T):
-        plot_softmax_temperature(logits, T, class_names)
-        plt.show()
+    from .widgets import live
 
     slider = w.FloatLogSlider(value=T, base=10, min=-0.7, max=1.3, step=0.05, description="T",
                               readout_format=".2f", continuous_update=False)
-    return w.interactive(draw, T=slider)
+
+    def render(T):
+        ax = Figure(figsize=(6, 3.2)).subplots()
+        return plot_softmax_temperature(logits, T, class_names, ax=ax)
+
+    return live({"T": slider}, render)
 
 
 # --------------------------------------------------------------------------- as três perdas
@@ -330,10 +333,18 @@ def count_parameters(model) -> int:
 
 def size_on_disk_mb(model) -> float:
     """Tamanho, em MB, dos arquivos de pesos que ``save_pretrained`` grava (safetensors, float32)."""
-    with tempfile.TemporaryDirectory() as folder:
-        model.save_pretrained(folder)
-        files = [f for f in Path(folder).iterdir() if f.suffix in (".safetensors", ".bin")]
-        return sum(f.stat().st_size for f in files) / 1e6
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # a barra "Writing model shards" não ensina nada aqui
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            model.save_pretrained(folder)
+            files = [f for f in Path(folder).iterdir() if f.suffix in (".safetensors", ".bin")]
+            return sum(f.stat().st_size for f in files) / 1e6
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
 
 
 def _cpu_copy(model):
@@ -391,12 +402,25 @@ def efficiency_table(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeat
 # --------------------------------------------------------------------------- avaliação
 
 def scores_on(trainer, dataset, labels) -> dict:
-    """Acurácia e F1 macro de ``trainer.model`` em ``dataset`` (normalmente o teste)."""
+    """Acurácia e F1 macro de ``trainer.model`` em ``dataset`` (normalmente o teste).
+
+    Só o modelo do ``trainer`` roda (num ``DistillationTrainer``, o professor fica de fora),
+    em lotes de frases de tamanho parecido (menos *padding*, mesma resposta).
+    """
     from .metrics import classification_metrics
 
-    prediction = trainer.predict(dataset)
-    logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) else prediction.predictions
-    result = classification_metrics(np.argmax(logits, axis=-1), prediction.label_ids, labels)
+    if "length" in dataset.column_names:
+        dataset = dataset.select(np.argsort(dataset["length"], kind="stable"))
+    model = trainer.model
+    was_training = model.training
+    model.eval()
+    predicted, references = [], []
+    with torch.inference_mode():
+        for batch in trainer.get_test_dataloader(dataset):
+            references.append(batch.pop("labels").cpu())
+            predicted.append(model(**batch).logits.argmax(dim=-1).cpu())
+    model.train(was_training)
+    result = classification_metrics(torch.cat(predicted).numpy(), torch.cat(references).numpy(), labels)
     return {"acurácia": result["accuracy"], "F1 macro": result["f1_macro"]}
 
 

@@ -1,0 +1,130 @@
+"""Destilação de conhecimento pela linha de comando: o experimento do notebook 04.
+
+    HF_HUB_OFFLINE=1 python benchmarks/distillation.py            # perfil offline (substituto MiniLM)
+    python benchmarks/distillation.py --teacher-epochs 3          # qualquer valor pode mudar
+
+Ajusta o professor nos dados embutidos, constrói o aluno com uma camada a cada duas,
+destila, treina o mesmo aluno só com os rótulos (linha de base), mede tamanho e tempo
+na CPU e imprime a tabela. Os valores padrão são os do notebook 04. A última linha é:
+
+    retention=<r> speedup=<s> f1_teacher=<a> f1_student=<b> f1_baseline=<c>
+
+(retenção = F1 macro do aluno destilado / F1 macro do professor, no teste; aceleração =
+tempo do professor / tempo do aluno, lote de 32 frases na CPU). As metas são impressas,
+nunca verificadas com ``assert``: os números dependem da máquina.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import time
+
+import pandas as pd
+
+TARGETS = {"retenção do F1 ≥ 0,97": lambda r: r["retention"] >= 0.97,
+           "destilado > só rótulos": lambda r: r["f1_student"] > r["f1_baseline"],
+           "aceleração (lote 32) ≥ 1,9×": lambda r: r["speedup"] >= 1.9}
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--teacher-model", default="neuralmind/bert-base-portuguese-cased")
+    ap.add_argument("--student-layers", type=int, nargs="*", default=None,
+                    help="camadas do professor copiadas para o aluno (padrão: uma a cada duas)")
+    ap.add_argument("--max-length", type=int, default=128)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=None, help="padrão: 1e-4 offline, 5e-5 online")
+    ap.add_argument("--teacher-epochs", type=float, default=6)
+    ap.add_argument("--student-epochs", type=float, default=4)
+    ap.add_argument("--temperature", type=float, default=2.0)
+    ap.add_argument("--alpha-soft", type=float, default=0.9)
+    ap.add_argument("--alpha-hard", type=float, default=0.1)
+    ap.add_argument("--alpha-hidden", type=float, default=0.0)
+    ap.add_argument("--hidden-loss", choices=["cosine", "mse"], default="cosine")
+    ap.add_argument("--latency-repeats", type=int, default=10)
+    ap.add_argument("--latency-threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=42)
+    return ap.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    from transformers import AutoModelForSequenceClassification
+
+    from helpers import data, distill, hub, metrics, training
+    from helpers.env import is_offline, seed_everything
+
+    start = time.perf_counter()
+    lr = args.lr if args.lr is not None else (1e-4 if is_offline() else 5e-5)
+    train_args = dict(learning_rate=lr, per_device_train_batch_size=args.batch_size, seed=args.seed,
+                      disable_tqdm=True)
+
+    dataset = data.load_embedded(verbose=False)
+    tokenizer = hub.load_tokenizer(args.teacher_model)
+    tokenized, _ = training.tokenize_splits(dataset.splits, tokenizer, max_length=args.max_length, verbose=False)
+
+    print(f"▶ professor: {args.teacher_epochs:g} épocas, lr {lr:g}", flush=True)
+    seed_everything(args.seed)
+    teacher = hub.load_model(args.teacher_model, AutoModelForSequenceClassification, num_labels=dataset.num_labels,
+                             id2label=dataset.id2label, label2id=dataset.label2id, verbose=False)
+    teacher_trainer = training.make_trainer(teacher, tokenizer, tokenized["train"], output_dir="build/bench/professor",
+                                            num_train_epochs=args.teacher_epochs, **train_args)
+    teacher_trainer.train()
+    scores = {"professor": distill.scores_on(teacher_trainer, tokenized["test"], dataset.labels)}
+
+    n_layers = teacher.config.num_hidden_layers
+    layers = tuple(args.student_layers) if args.student_layers else tuple(range(0, n_layers, 2))
+    student_init = distill.init_student_from_teacher(teacher, layers)
+    layer_map = distill.uniform_layer_map(len(layers), n_layers) if n_layers % len(layers) == 0 else None
+
+    print(f"▶ aluno destilado: camadas {layers}, T={args.temperature:g}, α soft/hard/hidden = "
+          f"{args.alpha_soft:g}/{args.alpha_hard:g}/{args.alpha_hidden:g} ({args.hidden_loss})", flush=True)
+    seed_everything(args.seed)
+    student = copy.deepcopy(student_init)
+    distil_trainer = distill.make_distillation_trainer(
+        student, teacher, tokenizer, tokenized["train"], output_dir="build/bench/aluno_destilado",
+        temperature=args.temperature, alpha_soft=args.alpha_soft, alpha_hard=args.alpha_hard,
+        alpha_hidden=args.alpha_hidden, hidden_loss=args.hidden_loss, layer_map=layer_map,
+        num_train_epochs=args.student_epochs, **train_args)
+    distil_trainer.train()
+    scores["aluno destilado"] = distill.scores_on(distil_trainer, tokenized["test"], dataset.labels)
+
+    print("▶ aluno só com rótulos (linha de base)", flush=True)
+    seed_everything(args.seed)
+    baseline = copy.deepcopy(student_init)
+    baseline_trainer = training.make_trainer(baseline, tokenizer, tokenized["train"],
+                                             output_dir="build/bench/aluno_rotulos",
+                                             num_train_epochs=args.student_epochs, **train_args)
+    baseline_trainer.train()
+    scores["aluno só com rótulos"] = distill.scores_on(baseline_trainer, tokenized["test"], dataset.labels)
+
+    print("▶ tamanho e tempo na CPU", flush=True)
+    efficiency = distill.efficiency_table({"professor": teacher, "aluno": student}, tokenizer,
+                                          dataset["test"]["text"][:32], batch_sizes=(1, 32),
+                                          repeats=args.latency_repeats, threads=args.latency_threads,
+                                          max_length=args.max_length)
+    arch = {"professor": "professor", "aluno destilado": "aluno", "aluno só com rótulos": "aluno"}
+    table = pd.DataFrame({name: {**efficiency.loc[arch[name]].to_dict(), **s} for name, s in scores.items()}).T
+    table["% do F1 do professor"] = 100 * table["F1 macro"] / scores["professor"]["F1 macro"]
+
+    result = {
+        "retention": scores["aluno destilado"]["F1 macro"] / scores["professor"]["F1 macro"],
+        "speedup": efficiency.loc["professor", "lote 32 (ms)"] / efficiency.loc["aluno", "lote 32 (ms)"],
+        "f1_teacher": scores["professor"]["F1 macro"],
+        "f1_student": scores["aluno destilado"]["F1 macro"],
+        "f1_baseline": scores["aluno só com rótulos"]["F1 macro"],
+    }
+    print(f"\nDestilação ({'offline' if is_offline() else 'online'}; teste com {len(tokenized['test'])} avaliações; "
+          f"tempo na CPU com {args.latency_threads} thread):")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.to_string(float_format=lambda v: f"{v:.3f}"))
+    print(f"\naceleração na CPU: {efficiency.loc['professor', 'lote 1 (ms)'] / efficiency.loc['aluno', 'lote 1 (ms)']:.2f}× "
+          f"(lote 1), {result['speedup']:.2f}× (lote 32) | tempo total: {time.perf_counter() - start:.0f} s")
+    print("metas: " + " | ".join(f"{name}: {'sim' if ok(result) else 'NÃO'}" for name, ok in TARGETS.items()))
+    print(f"retention={result['retention']:.3f} speedup={result['speedup']:.2f} f1_teacher={result['f1_teacher']:.3f} "
+          f"f1_student={result['f1_student']:.3f} f1_baseline={result['f1_baseline']:.3f}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -3,9 +3,11 @@
     HF_HUB_OFFLINE=1 python benchmarks/distillation.py            # perfil offline (substituto MiniLM)
     python benchmarks/distillation.py --teacher-epochs 3          # qualquer valor pode mudar
 
-Ajusta o professor nos dados embutidos, constrói o aluno com uma camada a cada duas,
-destila, treina o mesmo aluno só com os rótulos (linha de base), mede tamanho e tempo
-na CPU e imprime a tabela. Os valores padrão são os do notebook 04. A última linha é:
+Ajusta o professor nos dados embutidos (ou usa um já ajustado, ``--teacher-from``),
+constrói o aluno com uma camada a cada duas, guarda os logits do professor, destila,
+treina o mesmo aluno só com os rótulos (linha de base), mede tamanho e tempo na CPU e
+imprime a tabela. Os valores padrão são os do notebook 04 (que, depois do notebook 02,
+usa o modelo dele como professor). A última linha é:
 
     retention=<r> speedup=<s> f1_teacher=<a> f1_student=<b> f1_baseline=<c>
 
@@ -33,9 +35,12 @@ def parse_args(argv=None):
                     help="camadas do professor copiadas para o aluno (padrão: uma a cada duas)")
     ap.add_argument("--max-length", type=int, default=128)
     ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=None, help="padrão: 1e-4 offline, 5e-5 online")
-    ap.add_argument("--teacher-epochs", type=float, default=6)
-    ap.add_argument("--student-epochs", type=float, default=4)
+    ap.add_argument("--lr", type=float, default=None, help="do professor; padrão: 1e-4 offline, 5e-5 online")
+    ap.add_argument("--student-lr", type=float, default=None, help="padrão: o dobro da taxa do professor")
+    ap.add_argument("--teacher-from", default=None,
+                    help="pasta de um professor já ajustado (ex.: build/02_bertimbau/modelo); sem ela, ajusta aqui")
+    ap.add_argument("--teacher-epochs", type=float, default=4)
+    ap.add_argument("--student-epochs", type=float, default=3)
     ap.add_argument("--temperature", type=float, default=2.0)
     ap.add_argument("--alpha-soft", type=float, default=0.9)
     ap.add_argument("--alpha-hard", type=float, default=0.1)
@@ -58,23 +63,30 @@ def main(argv=None) -> dict:
     lr = args.lr if args.lr is not None else (1e-4 if is_offline() else 5e-5)
     train_args = dict(learning_rate=lr, per_device_train_batch_size=args.batch_size, seed=args.seed,
                       disable_tqdm=True)
+    student_args = {**train_args, "learning_rate": args.student_lr if args.student_lr is not None else 2 * lr}
 
     dataset = data.load_embedded(verbose=False)
     tokenizer = hub.load_tokenizer(args.teacher_model)
     tokenized, _ = training.tokenize_splits(dataset.splits, tokenizer, max_length=args.max_length, verbose=False)
 
-    print(f"▶ professor: {args.teacher_epochs:g} épocas, lr {lr:g}", flush=True)
-    seed_everything(args.seed)
-    teacher = hub.load_model(args.teacher_model, AutoModelForSequenceClassification, num_labels=dataset.num_labels,
-                             id2label=dataset.id2label, label2id=dataset.label2id, verbose=False)
-    teacher_trainer = training.make_trainer(teacher, tokenizer, tokenized["train"], output_dir="build/bench/professor",
-                                            num_train_epochs=args.teacher_epochs, **train_args)
-    teacher_trainer.train()
+    if args.teacher_from:
+        print(f"▶ professor: {args.teacher_from}", flush=True)
+        teacher = AutoModelForSequenceClassification.from_pretrained(args.teacher_from)
+        teacher_trainer = training.make_trainer(teacher, tokenizer, tokenized["train"], output_dir="build/bench/professor")
+    else:
+        print(f"▶ professor: {args.teacher_epochs:g} épocas, lr {lr:g}", flush=True)
+        seed_everything(args.seed)
+        teacher = hub.load_model(args.teacher_model, AutoModelForSequenceClassification, num_labels=dataset.num_labels,
+                                 id2label=dataset.id2label, label2id=dataset.label2id, verbose=False)
+        teacher_trainer = training.make_trainer(teacher, tokenizer, tokenized["train"], output_dir="build/bench/professor",
+                                                num_train_epochs=args.teacher_epochs, **train_args)
+        teacher_trainer.train()
     scores = {"professor": distill.scores_on(teacher_trainer, tokenized["test"], dataset.labels)}
 
     n_layers = teacher.config.num_hidden_layers
     layers = tuple(args.student_layers) if args.student_layers else tuple(range(0, n_layers, 2))
     student_init = distill.init_student_from_teacher(teacher, layers)
+    train_with_logits = distill.add_teacher_logits(teacher, tokenized["train"], tokenizer)
     layer_map = distill.uniform_layer_map(len(layers), n_layers) if n_layers % len(layers) == 0 else None
 
     print(f"▶ aluno destilado: camadas {layers}, T={args.temperature:g}, α soft/hard/hidden = "
@@ -82,10 +94,10 @@ def main(argv=None) -> dict:
     seed_everything(args.seed)
     student = copy.deepcopy(student_init)
     distil_trainer = distill.make_distillation_trainer(
-        student, teacher, tokenizer, tokenized["train"], output_dir="build/bench/aluno_destilado",
+        student, teacher, tokenizer, train_with_logits, output_dir="build/bench/aluno_destilado",
         temperature=args.temperature, alpha_soft=args.alpha_soft, alpha_hard=args.alpha_hard,
         alpha_hidden=args.alpha_hidden, hidden_loss=args.hidden_loss, layer_map=layer_map,
-        num_train_epochs=args.student_epochs, **train_args)
+        num_train_epochs=args.student_epochs, **student_args)
     distil_trainer.train()
     scores["aluno destilado"] = distill.scores_on(distil_trainer, tokenized["test"], dataset.labels)
 
@@ -94,7 +106,7 @@ def main(argv=None) -> dict:
     baseline = copy.deepcopy(student_init)
     baseline_trainer = training.make_trainer(baseline, tokenizer, tokenized["train"],
                                              output_dir="build/bench/aluno_rotulos",
-                                             num_train_epochs=args.student_epochs, **train_args)
+                                             num_train_epochs=args.student_epochs, **student_args)
     baseline_trainer.train()
     scores["aluno só com rótulos"] = distill.scores_on(baseline_trainer, tokenized["test"], dataset.labels)
 

@@ -11,7 +11,8 @@ O aluno aprende com três sinais, somados com pesos:
 
 Conteúdo: :func:`softmax_with_temperature`, :func:`soft_target_loss`,
 :func:`hidden_state_loss`, :func:`distillation_loss`, :class:`DistillationTrainer`
-(um ``Trainer`` com argumentos próprios), :func:`init_student_from_teacher` (uma
+(um ``Trainer`` com argumentos próprios), :func:`add_teacher_logits` (o professor roda uma
+vez só, antes do treino), :func:`init_student_from_teacher` (uma
 camada a cada duas do professor), medidas de tamanho e de tempo na CPU e o
 corretor :func:`check_soft_loss`.
 """
@@ -32,6 +33,7 @@ from transformers import Trainer
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 HIDDEN_LOSSES = ("cosine", "mse")
+TEACHER_LOGITS = "teacher_logits"  # coluna opcional com os logits do professor já calculados
 
 
 # --------------------------------------------------------------------------- temperatura
@@ -227,19 +229,33 @@ class DistillationTrainer(Trainer):
         self._term_sums = {"soft": 0.0, "hard": 0.0, "hidden": 0.0}
         self._term_count = 0
 
+    def _set_signature_columns_if_needed(self):
+        # a coluna opcional com os logits do professor não é argumento do modelo, mas precisa chegar aqui
+        super()._set_signature_columns_if_needed()
+        if TEACHER_LOGITS not in self._signature_columns:
+            self._signature_columns.append(TEACHER_LOGITS)
+
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         labels = inputs.pop("labels")
+        cached = inputs.pop(TEACHER_LOGITS, None)
         want_hidden = self.alpha_hidden > 0
         outputs = model(**inputs, output_hidden_states=want_hidden)
-        if self.teacher.training:  # alguém chamou .train() no professor: volta para avaliação
-            self.teacher.eval()
-        with torch.no_grad():
-            teacher_out = self.teacher(**inputs, output_hidden_states=want_hidden)
+        teacher_hidden = None
+        if cached is not None and not want_hidden:
+            # logits guardados por add_teacher_logits: o professor (em modo eval) daria exatamente estes
+            teacher_logits = cached.to(outputs.logits.device, torch.float32)
+        else:
+            if self.teacher.training:  # alguém chamou .train() no professor: volta para avaliação
+                self.teacher.eval()
+            with torch.no_grad():
+                teacher_out = self.teacher(**inputs, output_hidden_states=want_hidden)
+            teacher_logits = teacher_out.logits
+            teacher_hidden = teacher_out.hidden_states if want_hidden else None
         terms = distillation_loss(
-            outputs.logits, teacher_out.logits, labels, T=self.temperature,
+            outputs.logits, teacher_logits, labels, T=self.temperature,
             alpha_soft=self.alpha_soft, alpha_hard=self.alpha_hard, alpha_hidden=self.alpha_hidden,
             student_hidden=outputs.hidden_states if want_hidden else None,
-            teacher_hidden=teacher_out.hidden_states if want_hidden else None,
+            teacher_hidden=teacher_hidden,
             hidden_loss=self.hidden_loss, layer_map=self.layer_map,
             attention_mask=inputs.get("attention_mask"))
         if model.training:
@@ -280,6 +296,38 @@ def make_distillation_trainer(student, teacher, tokenizer, train_dataset, eval_d
     return DistillationTrainer(teacher=teacher, temperature=temperature, alpha_soft=alpha_soft,
                                alpha_hard=alpha_hard, alpha_hidden=alpha_hidden, hidden_loss=hidden_loss,
                                layer_map=layer_map, **trainer_kwargs(DistillationTrainer, **kwargs))
+
+
+def add_teacher_logits(teacher, dataset, tokenizer, batch_size: int = 64):
+    """Roda o professor **uma vez** sobre ``dataset`` e guarda os logits na coluna ``teacher_logits``.
+
+    O professor congelado, em modo de avaliação, devolve sempre os mesmos logits para a
+    mesma frase; calcular de novo a cada época é desperdício. Com a coluna, o
+    :class:`DistillationTrainer` usa os logits guardados (quando ``alpha_hidden == 0``; o
+    termo hidden precisa do professor rodando) e cada passo de treino custa só o aluno.
+    """
+    from transformers import DataCollatorWithPadding
+
+    inputs = [c for c in ("input_ids", "attention_mask", "token_type_ids") if c in dataset.column_names]
+    if "input_ids" not in inputs:
+        raise ValueError("add_teacher_logits espera um dataset já tokenizado (coluna input_ids).")
+    collator = DataCollatorWithPadding(tokenizer)
+    lengths = [len(ids) for ids in dataset["input_ids"]]
+    order = np.argsort(lengths, kind="stable")  # lotes de frases parecidas: menos padding
+    was_training = teacher.training
+    teacher.eval()
+    device = next(teacher.parameters()).device
+    logits = np.zeros((len(dataset), teacher.config.num_labels), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            batch = collator([{c: dataset[int(i)][c] for c in inputs} for i in idx])
+            out = teacher(**{k: v.to(device) for k, v in batch.items()})
+            logits[idx] = out.logits.float().cpu().numpy()
+    teacher.train(was_training)
+    if TEACHER_LOGITS in dataset.column_names:
+        dataset = dataset.remove_columns(TEACHER_LOGITS)
+    return dataset.add_column(TEACHER_LOGITS, logits.tolist())
 
 
 def loss_terms_frame(log_history) -> pd.DataFrame:

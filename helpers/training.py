@@ -180,7 +180,10 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
     for old, new in aliases.items():
         if old in training_kwargs:
             defaults.pop(new, None)
-    args = build_training_arguments(**{**defaults, **precision_kwargs(), **training_kwargs})
+    # quem escolhe fp16/bf16 (ou use_cpu) à mão decide a precisão; senão, a automática
+    manual = {"fp16", "bf16", "use_cpu", "no_cuda"} & set(training_kwargs)
+    precision = {} if manual else precision_kwargs()
+    args = build_training_arguments(**{**defaults, **precision, **training_kwargs})
     collator = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if torch.cuda.is_available() else None)
     kwargs = dict(model=model, args=args, train_dataset=train_dataset, eval_dataset=eval_dataset,
                   data_collator=collator, processing_class=tokenizer, compute_metrics=compute_metrics,

@@ -277,13 +277,58 @@ def test_teacher_is_frozen_and_stays_in_eval_mode(tmp_path, bert_standin, alpha_
     trainer.train()
     assert not teacher.training
     assert all(not p.requires_grad and p.grad is None for p in teacher.parameters())
-    assert all(torch.equal(v, before[k]) for k, v in teacher.state_dict().items())
-    changed = [k for k, v in student.state_dict().items() if not torch.equal(v, student_before[k])]
+    assert all(torch.equal(v.cpu(), before[k]) for k, v in teacher.state_dict().items())
+    changed = [k for k, v in student.state_dict().items() if not torch.equal(v.cpu(), student_before[k])]
     assert changed, "o aluno deveria ter mudado depois de dois passos"
     assert next(teacher.parameters()).device == next(student.parameters()).device
     logged = [r for r in trainer.state.log_history if "soft" in r]
     assert logged and {"soft", "hard", "hidden"} <= set(logged[0])
     assert (logged[0]["hidden"] > 0) == (alpha_hidden > 0)
+
+
+def test_add_teacher_logits_stores_what_the_teacher_says(bert_standin):
+    tokenizer, _ = bert_standin
+    teacher = tiny_teacher(2)
+    ds = _tiny_dataset(n=10)
+    # frases de tamanhos diferentes, para que os lotes precisem de padding
+    ds = ds.map(lambda row, i: {"input_ids": row["input_ids"][: 3 + i % 4],
+                                "attention_mask": row["attention_mask"][: 3 + i % 4]}, with_indices=True)
+    out = distill.add_teacher_logits(teacher, ds, tokenizer, batch_size=4)
+    assert out.column_names[-1] == distill.TEACHER_LOGITS and len(out) == len(ds)
+    with torch.no_grad():
+        for i in (0, 5, 9):
+            row = ds[i]
+            expected = teacher(input_ids=torch.tensor([row["input_ids"]]),
+                               attention_mask=torch.tensor([row["attention_mask"]])).logits[0]
+            assert torch.allclose(torch.tensor(out[i][distill.TEACHER_LOGITS]), expected, atol=1e-5)
+    again = distill.add_teacher_logits(teacher, out, tokenizer)  # de novo: substitui a coluna
+    assert again.column_names.count(distill.TEACHER_LOGITS) == 1
+    with pytest.raises(ValueError, match="tokenizado"):
+        distill.add_teacher_logits(teacher, ds.remove_columns("input_ids"), tokenizer)
+
+
+def test_trainer_uses_cached_logits_without_running_the_teacher(tmp_path, bert_standin):
+    tokenizer, _ = bert_standin
+    teacher = tiny_teacher(4)
+    student = distill.init_student_from_teacher(teacher, (0, 2))
+    train = distill.add_teacher_logits(teacher, _tiny_dataset(), tokenizer)
+    trainer = distill.make_distillation_trainer(
+        student, teacher, tokenizer, train, temperature=2.0, alpha_soft=0.7, alpha_hard=0.3,
+        output_dir=str(tmp_path), max_steps=2, per_device_train_batch_size=4, learning_rate=1e-2,
+        warmup_steps=0, disable_tqdm=True)
+    # a mesma perda com os logits guardados e com o professor rodando
+    batch = trainer.data_collator([train[i] for i in range(4)])
+    assert distill.TEACHER_LOGITS in batch
+    student.eval()
+    with torch.no_grad():
+        cached = trainer.compute_loss(student, dict(batch))
+        live = trainer.compute_loss(student, {k: v for k, v in batch.items() if k != distill.TEACHER_LOGITS})
+    assert torch.allclose(cached, live, atol=1e-5)
+    # no treino, a coluna chega ao compute_loss e o professor não roda
+    calls = []
+    teacher.register_forward_hook(lambda *args: calls.append(1))
+    trainer.train()
+    assert trainer.state.global_step == 2 and not calls
 
 
 def test_trainer_puts_teacher_back_in_eval_mode():

@@ -40,11 +40,13 @@ def test_weighted_trainer_compute_loss_accepts_num_items(tmp_path, bert_standin)
     trainer = training.make_trainer(model, tok, tokd["train"], output_dir=str(tmp_path),
                                     class_weights=torch.tensor([1.0, 2.0]), num_train_epochs=1, disable_tqdm=True)
     batch = trainer.data_collator([{k: tokd["train"][i][k] for k in ("input_ids", "attention_mask", "token_type_ids", "label")} for i in range(4)])
+    batch = {k: v.to(model.device) for k, v in batch.items()}  # numa GPU, o Trainer já levou o modelo para lá
     model.eval()
     with torch.no_grad():
         loss = trainer.compute_loss(model, dict(batch), num_items_in_batch=4)
         logits = model(**{k: v for k, v in batch.items() if k != "labels"}).logits
-    expected = torch.nn.functional.cross_entropy(logits, batch["labels"], weight=torch.tensor([1.0, 2.0]), reduction="sum") / 4
+    weight = torch.tensor([1.0, 2.0], device=model.device)
+    expected = torch.nn.functional.cross_entropy(logits, batch["labels"], weight=weight, reduction="sum") / 4
     assert torch.allclose(loss, expected, atol=1e-6)
     trainer.train()  # um passo de treino de verdade, com perda ponderada
     assert trainer.state.global_step >= 1
@@ -98,6 +100,21 @@ def test_padding_efficiency():
 
 def test_precision_kwargs_cpu():
     assert training.precision_kwargs("cpu") == {}
+
+
+def test_manual_precision_replaces_the_automatic_one(monkeypatch, tmp_path, bert_standin):
+    # numa GPU com bf16, quem pede outra precisão não pode ganhar "fp16 e bf16 ao mesmo tempo"
+    from transformers import AutoModelForSequenceClassification
+
+    from helpers import hub
+
+    monkeypatch.setattr(training, "precision_kwargs", lambda device=None: {"bf16": True})
+    tok, _ = bert_standin
+    model = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=2, verbose=False)
+    ds = Dataset.from_dict({"text": ["bom", "ruim"], "label": [1, 0]})
+    tokd, _ = training.tokenize_splits(DatasetDict({"train": ds}), tok, max_length=16, verbose=False)
+    manual = training.make_trainer(model, tok, tokd["train"], output_dir=str(tmp_path), use_cpu=True)
+    assert not manual.args.bf16 and not manual.args.fp16
 
 
 # ------------------------------------------------------------------ métricas

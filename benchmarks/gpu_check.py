@@ -73,13 +73,14 @@ def main():
                                               class_weights=weights)
     ok &= flags == "fp16" and math.isfinite(loss)
 
-    print("3. destilação (soft + hard + hidden) na GPU, precisão automática e fp16")
-    for extra in ({}, {"fp16": True}):
+    print("3. destilação na GPU: soft + hard + hidden (automática e fp16) e soft + hard com logits guardados")
+    train_with_logits = distill.add_teacher_logits(bert, tokenized["train"], tok_bert)
+    for alpha_hidden, extra in ((1.0, {}), (1.0, {"fp16": True}), (0.0, {})):
         seed_everything(42)
         student = distill.init_student_from_teacher(bert, layers=(0, 2, 4))
         trainer = distill.make_distillation_trainer(
-            student, bert, tok_bert, tokenized["train"], output_dir="build/gpu", temperature=2.0, alpha_soft=0.9,
-            alpha_hard=0.1, alpha_hidden=1.0, hidden_loss="cosine", layer_map=[(1, 2), (2, 4), (3, 6)],
+            student, bert, tok_bert, train_with_logits, output_dir="build/gpu", temperature=2.0, alpha_soft=0.9,
+            alpha_hard=0.1, alpha_hidden=alpha_hidden, hidden_loss="cosine", layer_map=[(1, 2), (2, 4), (3, 6)],
             learning_rate=2e-4, num_train_epochs=2, disable_tqdm=True, **extra)
         start = time.perf_counter()
         trainer.train()
@@ -87,7 +88,7 @@ def main():
         score = distill.scores_on(trainer, tokenized["test"], dataset.labels)
         finite = bool(np.isfinite(terms.to_numpy()).all())
         teacher_frozen = not bert.training and not any(p.requires_grad for p in bert.parameters())
-        print(f"  {extra or 'automática'}: {time.perf_counter() - start:.1f} s, termos finitos {finite}, "
+        print(f"  α_hidden={alpha_hidden:g} {extra or 'automática'}: {time.perf_counter() - start:.1f} s, termos finitos {finite}, "
               f"professor congelado {teacher_frozen}, F1 macro do aluno {score['F1 macro']:.3f}")
         print(terms.round(4).to_string())
         ok &= finite and teacher_frozen

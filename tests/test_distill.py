@@ -319,6 +319,7 @@ def test_trainer_uses_cached_logits_without_running_the_teacher(tmp_path, bert_s
     # a mesma perda com os logits guardados e com o professor rodando
     batch = trainer.data_collator([train[i] for i in range(4)])
     assert distill.TEACHER_LOGITS in batch
+    batch = {k: v.to(student.device) for k, v in batch.items()}  # numa GPU, o Trainer já levou os modelos para lá
     student.eval()
     with torch.no_grad():
         cached = trainer.compute_loss(student, dict(batch))

@@ -404,6 +404,9 @@ def cpu_latency(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: in
                 threads: int = 1, max_length: int = 128) -> pd.DataFrame:
     """Tempo de uma passagem na CPU (mediana de ``repeats``, em ms) por modelo e tamanho de lote.
 
+    ``tokenizer``: um só para todos os modelos, ou um dicionário ``{nome: tokenizador}``
+    quando os modelos têm vocabulários diferentes (BERT × DistilBERT, no notebook 05).
+
     * entradas já tokenizadas (o tokenizador fica fora do tempo), com *padding* até a
       maior frase do lote: o lote de ``b`` frases são as ``b`` primeiras de ``texts``;
     * ``torch.inference_mode`` e ``threads`` fixos (o valor anterior volta no fim);
@@ -413,16 +416,21 @@ def cpu_latency(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: in
     if max(batch_sizes) > len(texts):
         raise ValueError(f"Preciso de pelo menos {max(batch_sizes)} textos para o lote de {max(batch_sizes)}.")
     cpu_models = {name: _cpu_copy(m) for name, m in models.items()}
-    batches = {b: tokenizer(texts[:b], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
-               for b in batch_sizes}
+    tokenizers = tokenizer if isinstance(tokenizer, dict) else dict.fromkeys(cpu_models, tokenizer)
+    if set(tokenizers) != set(cpu_models):
+        raise ValueError(f"Um tokenizador por modelo: faltam {sorted(set(cpu_models) - set(tokenizers))}.")
+    batches = {(name, b): tokenizers[name](texts[:b], padding=True, truncation=True, max_length=max_length,
+                                           return_tensors="pt")
+               for name in cpu_models for b in batch_sizes}
     times = {(name, b): [] for name in cpu_models for b in batch_sizes}
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
         with torch.inference_mode():
-            for b, enc in batches.items():
+            for b in batch_sizes:
                 for i in range(warmup + repeats):
                     for name, model in cpu_models.items():
+                        enc = batches[(name, b)]
                         start = time.perf_counter()
                         model(**enc)
                         if i >= warmup:

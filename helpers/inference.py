@@ -1,7 +1,8 @@
-"""Previsões em frases novas: em lote, ordenadas por tamanho, como tabela."""
-from __future__ import annotations
+"""Previsões em frases novas: em lote, ordenadas por tamanho, como tabela.
 
-import time
+Para medir latência na CPU, use :func:`helpers.distill.cpu_latency` (notebooks 04 e 05).
+"""
+from __future__ import annotations
 
 import numpy as np
 import pandas as pd
@@ -65,30 +66,6 @@ def prediction_box(model, tokenizer, max_length: int = 128):
     box = w.Text(value="O atendimento foi ótimo, mas a entrega atrasou.", description="frase:",
                  layout=w.Layout(width="90%"), continuous_update=False)
     return live({"text": box}, lambda text: plot_prediction(text, model, tokenizer, max_length))
-
-
-def latency_ms(model, tokenizer, texts, batch_size: int = 1, repeats: int = 20, max_length: int = 128) -> float:
-    """Mediana, em milissegundos, de ``repeats`` passagens de um lote de ``batch_size`` textos.
-
-    Mede só o modelo (a tokenização fica fora), com ``torch.inference_mode`` e uma
-    passagem de aquecimento antes.
-    """
-    device = next(model.parameters()).device
-    batch = (list(texts) * (batch_size // max(len(texts), 1) + 1))[:batch_size]
-    enc = tokenizer(batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt").to(device)
-    model.eval()
-    times = []
-    with torch.inference_mode():
-        model(**enc)
-        for _ in range(repeats):
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-            t0 = time.perf_counter()
-            model(**enc)
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-            times.append(1000 * (time.perf_counter() - t0))
-    return float(np.median(times))
 
 
 def check_speedup(speedup, parameter_reduction) -> bool:

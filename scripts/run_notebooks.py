@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 import papermill as pm
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,11 +63,22 @@ def main() -> int:
             row.update(json.loads(res.read_text(encoding="utf-8")))
         rows.append(row)
         print(f"  {status} em {secs:.1f} s", flush=True)
-    table = pd.DataFrame(rows).set_index("notebook")
     print("\nResultados (perfil offline):")
-    with pd.option_context("display.width", 200, "display.max_columns", 30):
-        print(table.to_string(float_format=lambda v: f"{v:.3f}", na_rep="—"))
+    print(headline_table(rows))
     return 1 if failed else 0
+
+
+def headline_table(rows) -> str:
+    """Uma linha por notebook: status, tempo e os resultados de destaque dele (cada um com seu nome)."""
+    def fmt(value):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+    width = max(len(row["notebook"]) for row in rows)
+    lines = [f"{'notebook':<{width}}  {'status':<8} {'tempo':>7}  resultados de destaque"]
+    for row in rows:
+        results = "; ".join(f"{k} = {fmt(v)}" for k, v in row.items() if k not in ("notebook", "status", "tempo (s)"))
+        lines.append(f"{row['notebook']:<{width}}  {row['status']:<8} {row['tempo (s)']:>5.0f} s  {results or '—'}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

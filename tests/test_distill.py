@@ -386,6 +386,23 @@ def test_size_and_latency_helpers():
     assert (table.to_numpy() > 0).all()
     with pytest.raises(ValueError, match="textos"):
         distill.cpu_latency({"aluno": student}, Tok(), ["a"] * 2, batch_sizes=(1, 4))
+    # modelos com vocabulários diferentes: um tokenizador para cada
+    calls = []
+
+    class Counting(Tok):
+        def __init__(self, name):
+            self.name = name
+
+        def __call__(self, texts, **kwargs):
+            calls.append(self.name)
+            return super().__call__(texts, **kwargs)
+
+    table = distill.cpu_latency({"professor": teacher, "aluno": student},
+                                {"professor": Counting("p"), "aluno": Counting("a")}, ["a"] * 4,
+                                batch_sizes=(1, 4), repeats=2, warmup=0)
+    assert sorted(calls) == ["a", "a", "p", "p"] and (table.to_numpy() > 0).all()
+    with pytest.raises(ValueError, match="faltam"):
+        distill.cpu_latency({"professor": teacher, "aluno": student}, {"aluno": Tok()}, ["a"] * 4, batch_sizes=(1,))
 
 
 # --------------------------------------------------------------------------- corretor do exercício

@@ -1,12 +1,12 @@
 """Pipeline do material original × pipeline da série, no mesmo modelo, dados, semente e máquina.
 
 Original: ``padding="max_length"`` até 160 tokens, lotes de 8 (CPU), 3 épocas (regra do material
-para >= 1000 exemplos), ordem aleatória. Série: padding dinâmico (``DataCollatorWithPadding``),
-lotes de 16 agrupados por tamanho, as mesmas 3 épocas. Por padrão os dois cortam em 160 tokens e usam a
-mesma taxa de aprendizado, então a diferença vem só do padding e dos lotes; ``--ours-max-length 128``
-mede a série como os notebooks a usam (cortando em 128).
+para >= 1000 exemplos), ordem aleatória. Série, como os notebooks 02 e 05 a usam: padding dinâmico
+(``DataCollatorWithPadding``), corte em 128 tokens, lotes de 16 agrupados por tamanho, as mesmas 3
+épocas e a mesma taxa de aprendizado. ``--ours-max-length 160`` corta a série no mesmo ponto do
+original, e então a diferença vem só do padding e dos lotes.
 
-    HF_HUB_OFFLINE=1 python benchmarks/finetune_speed.py [--epochs 3] [--ours-max-length 128] [--model ...]
+    HF_HUB_OFFLINE=1 python benchmarks/finetune_speed.py [--epochs 3] [--ours-max-length 160] [--model ...]
 
 Última linha: ``speedup=<x> f1_seed=<a> f1_ours=<b> padding_eff=<e> token_ratio=<t>``.
 """
@@ -58,8 +58,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--lr", type=float, default=None, help="padrão: 1e-4 no substituto offline, 2e-5 no BERTimbau")
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--ours-max-length", type=int, default=MAX_LEN,
-                    help=f"corte da série (padrão {MAX_LEN}, igual ao original; os notebooks usam 128)")
+    ap.add_argument("--ours-max-length", type=int, default=128,
+                    help=f"corte da série (padrão 128, o dos notebooks; {MAX_LEN} iguala o original)")
     args = ap.parse_args()
     lr = args.lr or (1e-4 if hub.resolve_model(args.model).substituted else 2e-5)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; modelo {args.model}; lr {lr}; {args.epochs} épocas")

@@ -56,7 +56,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     from transformers import AutoModelForSequenceClassification
 
-    from helpers import data, distill, hub, metrics, training
+    from helpers import data, distill, hub, training
     from helpers.env import is_offline, seed_everything
 
     start = time.perf_counter()

@@ -92,7 +92,6 @@ def main():
               f"professor congelado {teacher_frozen}, F1 macro do aluno {score['F1 macro']:.3f}")
         print(terms.round(4).to_string())
         ok &= finite and teacher_frozen
-        bert.requires_grad_(True)  # devolve o professor ao estado de antes para a próxima volta
 
     print("4. predict na GPU, salvar e recarregar")
     sentences = ["O produto chegou quebrado e ninguém responde.", "Gostei muito, recomendo!", "É ok, nada demais."]

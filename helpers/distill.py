@@ -306,24 +306,20 @@ def add_teacher_logits(teacher, dataset, tokenizer, batch_size: int = 64):
     :class:`DistillationTrainer` usa os logits guardados (quando ``alpha_hidden == 0``; o
     termo hidden precisa do professor rodando) e cada passo de treino custa só o aluno.
     """
-    from transformers import DataCollatorWithPadding
-
     inputs = [c for c in ("input_ids", "attention_mask", "token_type_ids") if c in dataset.column_names]
     if "input_ids" not in inputs:
         raise ValueError("add_teacher_logits espera um dataset já tokenizado (coluna input_ids).")
-    collator = DataCollatorWithPadding(tokenizer)
-    lengths = [len(ids) for ids in dataset["input_ids"]]
-    order = np.argsort(lengths, kind="stable")  # lotes de frases parecidas: menos padding
+    order = np.argsort([len(ids) for ids in dataset["input_ids"]], kind="stable")  # lotes parecidos: menos padding
+    by_length = dataset.select_columns(inputs).select(order)
     was_training = teacher.training
     teacher.eval()
     device = next(teacher.parameters()).device
     logits = np.zeros((len(dataset), teacher.config.num_labels), dtype=np.float32)
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
-            batch = collator([{c: dataset[int(i)][c] for c in inputs} for i in idx])
+            batch = tokenizer.pad(by_length[start:start + batch_size], return_tensors="pt")
             out = teacher(**{k: v.to(device) for k, v in batch.items()})
-            logits[idx] = out.logits.float().cpu().numpy()
+            logits[order[start:start + batch_size]] = out.logits.float().cpu().numpy()
     teacher.train(was_training)
     if TEACHER_LOGITS in dataset.column_names:
         dataset = dataset.remove_columns(TEACHER_LOGITS)

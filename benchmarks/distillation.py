@@ -6,12 +6,16 @@
 Ajusta o professor nos dados embutidos (ou usa um já ajustado, ``--teacher-from``),
 constrói o aluno com uma camada a cada duas, guarda os logits do professor, destila,
 treina o mesmo aluno só com os rótulos (linha de base), mede tamanho e tempo na CPU e
-imprime a tabela. Os valores padrão são os do notebook 04 (que, depois do notebook 02,
-usa o modelo dele como professor). A última linha é:
+imprime a tabela. Os valores padrão são os do notebook 04 (treino em bf16 na CPU quando o
+processador tem instruções bf16; ``--fp32`` desliga). O professor é ajustado uma vez; os dois
+alunos são treinados com cada semente de ``--seeds`` (padrão: cinco), porque com 258
+avaliações no teste a diferença entre eles numa semente só fica dentro do ruído. A tabela
+traz a média dos alunos; outra, cada semente. A última linha é:
 
     retention=<r> speedup=<s> f1_teacher=<a> f1_student=<b> f1_baseline=<c>
 
-(retenção = F1 macro do aluno destilado / F1 macro do professor, no teste; aceleração =
+(F1 dos alunos = média das sementes; retenção = F1 macro médio do aluno destilado / F1 macro do
+professor, no teste; aceleração =
 tempo do professor / tempo do aluno, lote de 32 frases na CPU). As metas são impressas,
 nunca verificadas com ``assert``: os números dependem da máquina.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import statistics
 import time
 
 import pandas as pd
@@ -42,13 +47,16 @@ def parse_args(argv=None):
     ap.add_argument("--teacher-epochs", type=float, default=4)
     ap.add_argument("--student-epochs", type=float, default=3)
     ap.add_argument("--temperature", type=float, default=2.0)
-    ap.add_argument("--alpha-soft", type=float, default=0.9)
-    ap.add_argument("--alpha-hard", type=float, default=0.1)
+    ap.add_argument("--alpha-soft", type=float, default=0.5)
+    ap.add_argument("--alpha-hard", type=float, default=0.5)
     ap.add_argument("--alpha-hidden", type=float, default=0.0)
     ap.add_argument("--hidden-loss", choices=["cosine", "mse"], default="cosine")
     ap.add_argument("--latency-repeats", type=int, default=10)
     ap.add_argument("--latency-threads", type=int, default=1)
-    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--seed", type=int, default=42, help="semente do professor")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2, 3, 4],
+                    help="sementes dos alunos (destilado e linha de base treinados com cada uma)")
+    ap.add_argument("--fp32", action="store_true", help="treina em float32 mesmo numa CPU com bf16")
     return ap.parse_args(argv)
 
 
@@ -61,8 +69,10 @@ def main(argv=None) -> dict:
 
     start = time.perf_counter()
     lr = args.lr if args.lr is not None else (1e-4 if is_offline() else 5e-5)
+    precision = {} if args.fp32 else training.cpu_bf16_kwargs()
     train_args = dict(learning_rate=lr, per_device_train_batch_size=args.batch_size, seed=args.seed,
-                      disable_tqdm=True)
+                      disable_tqdm=True, **precision)
+    print(f"treino: {'bf16 na CPU' if precision else 'precisão automática (float32 na CPU, bf16/fp16 na GPU)'}", flush=True)
     student_args = {**train_args, "learning_rate": args.student_lr if args.student_lr is not None else 2 * lr}
 
     dataset = data.load_embedded(verbose=False)
@@ -89,26 +99,36 @@ def main(argv=None) -> dict:
     train_with_logits = distill.add_teacher_logits(teacher, tokenized["train"], tokenizer)
     layer_map = distill.uniform_layer_map(len(layers), n_layers) if n_layers % len(layers) == 0 else None
 
-    print(f"▶ aluno destilado: camadas {layers}, T={args.temperature:g}, α soft/hard/hidden = "
-          f"{args.alpha_soft:g}/{args.alpha_hard:g}/{args.alpha_hidden:g} ({args.hidden_loss})", flush=True)
-    seed_everything(args.seed)
-    student = copy.deepcopy(student_init)
-    distil_trainer = distill.make_distillation_trainer(
-        student, teacher, tokenizer, train_with_logits, output_dir="build/bench/aluno_destilado",
-        temperature=args.temperature, alpha_soft=args.alpha_soft, alpha_hard=args.alpha_hard,
-        alpha_hidden=args.alpha_hidden, hidden_loss=args.hidden_loss, layer_map=layer_map,
-        num_train_epochs=args.student_epochs, **student_args)
-    distil_trainer.train()
-    scores["aluno destilado"] = distill.scores_on(distil_trainer, tokenized["test"], dataset.labels)
-
-    print("▶ aluno só com rótulos (linha de base)", flush=True)
-    seed_everything(args.seed)
-    baseline = copy.deepcopy(student_init)
-    baseline_trainer = training.make_trainer(baseline, tokenizer, tokenized["train"],
-                                             output_dir="build/bench/aluno_rotulos",
-                                             num_train_epochs=args.student_epochs, **student_args)
-    baseline_trainer.train()
-    scores["aluno só com rótulos"] = distill.scores_on(baseline_trainer, tokenized["test"], dataset.labels)
+    print(f"▶ alunos: camadas {layers}, T={args.temperature:g}, α soft/hard/hidden = "
+          f"{args.alpha_soft:g}/{args.alpha_hard:g}/{args.alpha_hidden:g} ({args.hidden_loss}), "
+          f"sementes {args.seeds}", flush=True)
+    per_seed, student = [], None
+    for seed in args.seeds:
+        seed_args = {**student_args, "seed": seed, "num_train_epochs": args.student_epochs}
+        seed_everything(seed)
+        distilled = copy.deepcopy(student_init)
+        distil_trainer = distill.make_distillation_trainer(
+            distilled, teacher, tokenizer, train_with_logits, output_dir="build/bench/aluno_destilado",
+            temperature=args.temperature, alpha_soft=args.alpha_soft, alpha_hard=args.alpha_hard,
+            alpha_hidden=args.alpha_hidden, hidden_loss=args.hidden_loss, layer_map=layer_map, **seed_args)
+        distil_trainer.train()
+        seed_everything(seed)
+        baseline_trainer = training.make_trainer(copy.deepcopy(student_init), tokenizer, tokenized["train"],
+                                                 output_dir="build/bench/aluno_rotulos", **seed_args)
+        baseline_trainer.train()
+        row = {"semente": seed,
+               "aluno destilado": distill.scores_on(distil_trainer, tokenized["test"], dataset.labels),
+               "aluno só com rótulos": distill.scores_on(baseline_trainer, tokenized["test"], dataset.labels)}
+        per_seed.append(row)
+        student = student if student is not None else distilled  # para medir tamanho e tempo (mesma arquitetura)
+        print(f"  semente {seed}: F1 macro destilado {row['aluno destilado']['F1 macro']:.3f} | só com rótulos "
+              f"{row['aluno só com rótulos']['F1 macro']:.3f}", flush=True)
+    for name in ("aluno destilado", "aluno só com rótulos"):
+        scores[name] = {metric: statistics.mean(r[name][metric] for r in per_seed) for metric in scores["professor"]}
+    seeds_table = pd.DataFrame({r["semente"]: {"destilado": r["aluno destilado"]["F1 macro"],
+                                                "só com rótulos": r["aluno só com rótulos"]["F1 macro"]}
+                                for r in per_seed}).T.rename_axis("semente")
+    seeds_table["diferença"] = seeds_table["destilado"] - seeds_table["só com rótulos"]
 
     print("▶ tamanho e tempo na CPU", flush=True)
     efficiency = distill.efficiency_table({"professor": teacher, "aluno": student}, tokenizer,
@@ -130,6 +150,12 @@ def main(argv=None) -> dict:
           f"tempo na CPU com {args.latency_threads} thread):")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.to_string(float_format=lambda v: f"{v:.3f}"))
+        print(f"\n(alunos: média de {len(per_seed)} sementes) F1 macro no teste, semente a semente:")
+        print(seeds_table.to_string(float_format=lambda v: f"{v:.3f}", formatters={"diferença": "{:+.3f}".format}))
+    wins = int((seeds_table["diferença"] > 0).sum())
+    spread = statistics.stdev(seeds_table["diferença"]) if len(per_seed) > 1 else float("nan")
+    print(f"destilado − só com rótulos: média {seeds_table['diferença'].mean():+.3f} (desvio padrão {spread:.3f}); "
+          f"o destilado vence em {wins} de {len(per_seed)} sementes")
     print(f"\naceleração na CPU: {efficiency.loc['professor', 'lote 1 (ms)'] / efficiency.loc['aluno', 'lote 1 (ms)']:.2f}× "
           f"(lote 1), {result['speedup']:.2f}× (lote 32) | tempo total: {time.perf_counter() - start:.0f} s")
     print("metas: " + " | ".join(f"{name}: {'sim' if ok(result) else 'NÃO'}" for name, ok in TARGETS.items()))

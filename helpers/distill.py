@@ -196,6 +196,14 @@ def distillation_loss(student_logits, teacher_logits, labels, T: float = 2.0, al
 
 # --------------------------------------------------------------------------- o Trainer
 
+def autocast_for(args, device):
+    """``torch.autocast`` na precisão de ``args`` (``bf16``/``fp16``) no dispositivo dado; sem elas, nada."""
+    from contextlib import nullcontext
+
+    dtype = torch.bfloat16 if args.bf16 else torch.float16 if args.fp16 else None
+    return torch.autocast(torch.device(device).type, dtype=dtype) if dtype is not None else nullcontext()
+
+
 class DistillationTrainer(Trainer):
     """``Trainer`` que treina o aluno (``model``) com a perda de :func:`distillation_loss`.
 
@@ -247,10 +255,11 @@ class DistillationTrainer(Trainer):
         else:
             if self.teacher.training:  # alguém chamou .train() no professor: volta para avaliação
                 self.teacher.eval()
-            with torch.no_grad():
+            # o professor roda na precisão do treino (bf16/fp16 quando pedida), e devolve float32
+            with torch.no_grad(), autocast_for(self.args, outputs.logits.device):
                 teacher_out = self.teacher(**inputs, output_hidden_states=want_hidden)
-            teacher_logits = teacher_out.logits
-            teacher_hidden = teacher_out.hidden_states if want_hidden else None
+            teacher_logits = teacher_out.logits.float()
+            teacher_hidden = tuple(h.float() for h in teacher_out.hidden_states) if want_hidden else None
         terms = distillation_loss(
             outputs.logits, teacher_logits, labels, T=self.temperature,
             alpha_soft=self.alpha_soft, alpha_hard=self.alpha_hard, alpha_hidden=self.alpha_hidden,
@@ -286,13 +295,13 @@ def make_distillation_trainer(student, teacher, tokenizer, train_dataset, eval_d
     compatibilidade, como em ``make_trainer``.
     """
     from .compat import trainer_kwargs
-    from .training import make_trainer
+    from .training import make_trainer, with_series_callbacks
 
     base = make_trainer(student, tokenizer, train_dataset, eval_dataset, output_dir=output_dir,
                         compute_metrics=compute_metrics, callbacks=callbacks, **training_kwargs)
     kwargs = dict(model=student, args=base.args, train_dataset=train_dataset, eval_dataset=eval_dataset,
                   data_collator=base.data_collator, processing_class=tokenizer,
-                  compute_metrics=compute_metrics, callbacks=callbacks)
+                  compute_metrics=compute_metrics, callbacks=with_series_callbacks(callbacks))
     return DistillationTrainer(teacher=teacher, temperature=temperature, alpha_soft=alpha_soft,
                                alpha_hard=alpha_hard, alpha_hidden=alpha_hidden, hidden_loss=hidden_loss,
                                layer_map=layer_map, **trainer_kwargs(DistillationTrainer, **kwargs))
@@ -457,7 +466,8 @@ def scores_on(trainer, dataset, labels) -> dict:
     """Acurácia e F1 macro de ``trainer.model`` em ``dataset`` (normalmente o teste).
 
     Só o modelo do ``trainer`` roda (num ``DistillationTrainer``, o professor fica de fora),
-    em lotes de frases de tamanho parecido (menos *padding*, mesma resposta).
+    em lotes de frases de tamanho parecido (menos *padding*, mesma resposta), na mesma
+    precisão do treino: com ``bf16``/``fp16`` nos argumentos, sob ``torch.autocast``.
     """
     from .metrics import classification_metrics
 
@@ -467,7 +477,7 @@ def scores_on(trainer, dataset, labels) -> dict:
     was_training = model.training
     model.eval()
     predicted, references = [], []
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast_for(trainer.args, next(model.parameters()).device):
         for batch in trainer.get_test_dataloader(dataset):
             references.append(batch.pop("labels").cpu())
             predicted.append(model(**batch).logits.argmax(dim=-1).cpu())

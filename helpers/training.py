@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from transformers import DataCollatorWithPadding, Trainer
+from transformers import DataCollatorWithPadding, Trainer, TrainerCallback
 
 from .compat import build_training_arguments, trainer_kwargs
 
@@ -162,6 +162,58 @@ def precision_kwargs(device: str | None = None) -> dict:
     return {}
 
 
+def cpu_bf16_supported() -> bool:
+    """``True`` quando o PyTorch usa instruções bf16 da CPU (AVX512-BF16 ou AMX) pelo oneDNN."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # função interna do PyTorch: sem ela, fica o float32
+        return False
+
+
+def cpu_bf16_kwargs() -> dict:
+    """Treino em bf16 **na CPU**, só onde compensa: sem GPU e com instruções bf16 no processador.
+
+    Devolve ``{"bf16": True, "use_cpu": True}`` nesse caso e ``{}`` nos outros: numa GPU fica
+    a precisão automática de :func:`make_trainer`, e numa CPU sem bf16 de verdade (emulado
+    seria mais lento) fica o float32. Os pesos e o otimizador continuam em float32; só as
+    contas das camadas rodam em bf16 (``torch.autocast``).
+    """
+    if torch.cuda.is_available() or not cpu_bf16_supported():
+        return {}
+    return {"bf16": True, "use_cpu": True}
+
+
+def restore_plain_forward(model):
+    """Tira do ``model.forward`` o ``autocast`` que o ``accelerate`` pendura nele no treino em bf16/fp16.
+
+    Sem isso, depois de um treino com precisão mista o modelo continua rodando em bf16 ou fp16 em
+    qualquer chamada (inferência, medidas de tempo, logits do professor); com isso, volta a ser o
+    modelo de sempre, em float32, como se tivesse sido salvo e carregado de novo.
+    """
+    original = model.__dict__.pop("_original_forward", None) if model is not None else None
+    if original is not None:
+        if getattr(original, "__func__", None) is type(model).forward:
+            model.__dict__.pop("forward", None)  # volta o forward da classe
+        else:
+            model.forward = original
+    return model
+
+
+class PlainForwardAfterTraining(TrainerCallback):
+    """No fim do treino, chama :func:`restore_plain_forward` no modelo do ``Trainer``."""
+
+    def on_train_end(self, args, state, control, model=None, **kwargs):
+        restore_plain_forward(model)
+
+
+def with_series_callbacks(callbacks=None) -> list:
+    """Os ``callbacks`` de quem chama mais os da série (:class:`PlainForwardAfterTraining`)."""
+    callbacks = list(callbacks or [])
+    if not any(isinstance(c, PlainForwardAfterTraining) for c in callbacks):
+        callbacks.append(PlainForwardAfterTraining())
+    return callbacks
+
+
 def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir: str = "build/treino",
                  class_weights=None, compute_metrics=None, callbacks=None, **training_kwargs):
     """Monta um ``Trainer`` com os padrões da série; ``training_kwargs`` vão para ``TrainingArguments``.
@@ -169,6 +221,8 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
     Padrões: avaliação e log a cada época, nada salvo em disco, lotes agrupados por
     tamanho, padding dinâmico, precisão mista em GPU. Nomes antigos (``evaluation_strategy``,
     ``group_by_length``...) são traduzidos e anunciados; nomes desconhecidos viram erro.
+    Depois de um treino com precisão mista, o modelo volta a rodar em float32
+    (:class:`PlainForwardAfterTraining`).
     """
     defaults = dict(output_dir=output_dir, eval_strategy="epoch" if eval_dataset is not None else "no",
                     save_strategy="no", logging_strategy="epoch", report_to="none",
@@ -187,7 +241,7 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
     collator = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if torch.cuda.is_available() else None)
     kwargs = dict(model=model, args=args, train_dataset=train_dataset, eval_dataset=eval_dataset,
                   data_collator=collator, processing_class=tokenizer, compute_metrics=compute_metrics,
-                  callbacks=callbacks)
+                  callbacks=with_series_callbacks(callbacks))
     if class_weights is not None:
         return WeightedLossTrainer(class_weights=class_weights, **trainer_kwargs(WeightedLossTrainer, **kwargs))
     return Trainer(**trainer_kwargs(Trainer, **kwargs))

@@ -102,6 +102,34 @@ def test_precision_kwargs_cpu():
     assert training.precision_kwargs("cpu") == {}
 
 
+def test_cpu_bf16_kwargs_only_without_gpu_and_with_bf16_instructions(monkeypatch):
+    assert isinstance(training.cpu_bf16_supported(), bool)
+    monkeypatch.setattr(training.torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(training, "cpu_bf16_supported", lambda: True)
+    assert training.cpu_bf16_kwargs() == {"bf16": True, "use_cpu": True}
+    monkeypatch.setattr(training, "cpu_bf16_supported", lambda: False)
+    assert training.cpu_bf16_kwargs() == {}          # bf16 emulado seria mais lento: fica o float32
+    monkeypatch.setattr(training, "cpu_bf16_supported", lambda: True)
+    monkeypatch.setattr(training.torch.cuda, "is_available", lambda: True)
+    assert training.cpu_bf16_kwargs() == {}          # na GPU vale a precisão automática
+
+
+def test_restore_plain_forward_undoes_the_autocast_wrapper():
+    from types import MethodType
+
+    model = torch.nn.Linear(2, 2)
+    model._original_forward = model.forward
+    model.forward = MethodType(torch.autocast("cpu", dtype=torch.bfloat16)(type(model).forward), model)
+    assert model(torch.ones(1, 2)).dtype == torch.bfloat16
+    training.restore_plain_forward(model)
+    assert model(torch.ones(1, 2)).dtype == torch.float32
+    assert "forward" not in model.__dict__ and "_original_forward" not in model.__dict__
+    training.restore_plain_forward(model)  # sem wrapper: não faz nada
+    assert model(torch.ones(1, 2)).dtype == torch.float32
+    callbacks = training.with_series_callbacks([training.PlainForwardAfterTraining()])
+    assert len(callbacks) == 1
+
+
 def test_manual_precision_replaces_the_automatic_one(monkeypatch, tmp_path, bert_standin):
     # numa GPU com bf16, quem pede outra precisão não pode ganhar "fp16 e bf16 ao mesmo tempo"
     from transformers import AutoModelForSequenceClassification

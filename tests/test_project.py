@@ -108,3 +108,13 @@ def test_papermill_sees_the_parameters(path):
 
     params = pm.inspect_notebook(str(path))
     assert params, "a célula parameters deve definir variáveis"
+    # toda variável da célula precisa ser vista pelo papermill; senão "papermill -p NOME valor" avisa
+    # "unknown parameter" (um "=" no comentário da linha, por exemplo, engana o leitor do papermill)
+    import ast
+
+    import nbformat
+
+    cell = next(c for c in nbformat.read(path, as_version=4).cells if "parameters" in c.metadata.get("tags", []))
+    assigned = {t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)
+                for t in node.targets if isinstance(t, ast.Name)}
+    assert assigned <= set(params), f"o papermill não entende as linhas de {sorted(assigned - set(params))}"

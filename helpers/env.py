@@ -62,6 +62,15 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+def decimal_comma_tables() -> None:
+    """Tabelas do pandas com vírgula decimal, como o texto e os gráficos da série."""
+    import pandas as pd
+
+    from .prose import table_number
+
+    pd.set_option("display.float_format", table_number)
+
+
 def setup_notebook(seed: int = 42, quiet_libraries: bool = True) -> str:
     """Prepara um notebook: imprime versões, perfil e dispositivo; fixa sementes.
 
@@ -75,6 +84,7 @@ def setup_notebook(seed: int = 42, quiet_libraries: bool = True) -> str:
             hf_logging.set_verbosity_error()
         except Exception:  # pragma: no cover
             pass
+    decimal_comma_tables()
     versions = library_versions()
     print("Versões: " + " | ".join(f"{k} {v}" for k, v in versions.items()))
     if is_offline():

@@ -1,8 +1,32 @@
-"""Gráficos de treino: curvas por época e matriz de confusão."""
+"""Gráficos da série: vírgula decimal, curvas por época e matriz de confusão."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import ScalarFormatter
+
+from .prose import num
+
+
+def bar_labels(ax, bars, digits: int = 3, suffix: str = "", **kwargs):
+    """Rótulos das barras com vírgula decimal (``ax.bar_label`` escreve ponto)."""
+    return ax.bar_label(bars, labels=[f"{num(v, digits)}{suffix}" for v in bars.datavalues], **kwargs)
+
+
+class CommaFormatter(ScalarFormatter):
+    """O ``ScalarFormatter`` do matplotlib, com vírgula decimal e menos tipográfico."""
+
+    def __call__(self, x, pos=None):
+        return super().__call__(x, pos).replace(".", ",").replace("-", "−")
+
+
+def decimal_comma(fig):
+    """Vírgula decimal nos números dos eixos lineares de todos os eixos de ``fig``; devolve ``fig``."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(CommaFormatter())
+    return fig
 
 
 def plot_history(history, metrics=("accuracy", "f1_macro"), title: str = "Treino"):
@@ -26,7 +50,7 @@ def plot_history(history, metrics=("accuracy", "f1_macro"), title: str = "Treino
     ax2.set_title(f"{title}: validação")
     ax2.legend()
     fig.tight_layout()
-    return fig
+    return decimal_comma(fig)
 
 
 def plot_confusion_matrix(cm, labels, title: str = "Matriz de confusão (teste)"):
@@ -45,4 +69,4 @@ def plot_confusion_matrix(cm, labels, title: str = "Matriz de confusão (teste)"
     ax.set_ylabel("verdadeiro")
     ax.set_title(title)
     fig.tight_layout()
-    return fig
+    return decimal_comma(fig)

@@ -1,0 +1,166 @@
+"""Pastas de saída da série e modelos que um notebook treina e outro reaproveita.
+
+Todo notebook grava em ``build/`` na raiz do repositório (:func:`build_dir`). Um modelo
+ajustado é salvo com um **registro de compatibilidade** (:func:`make_record`): o id do
+modelo, uma impressão digital dos dados, o mapa de rótulos e a receita de treino. Outro
+notebook só o reaproveita (:func:`load_classifier`) se o registro for igual ao que ele
+pediria; senão, diz o que difere e treina de novo. Assim uma comparação nunca mistura
+receitas sem avisar.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+RECORD_FILE = "registro.json"
+
+
+def repo_root() -> Path | None:
+    """Raiz do repositório clonado (a pasta com ``pyproject.toml`` da série), ou ``None``."""
+    from .project import COLAB_DIR
+
+    here = Path(__file__).resolve().parents[1]
+    cwd = Path.cwd().resolve()
+    for candidate in (here, cwd, *cwd.parents, Path(COLAB_DIR)):
+        toml = candidate / "pyproject.toml"
+        if toml.is_file() and 'name = "variantes-bert"' in toml.read_text(encoding="utf-8"):
+            return candidate
+    return None
+
+
+def build_dir(*parts: str) -> Path:
+    """``build/<parts>`` na raiz do repositório (ou em ``VARIANTES_BUILD``), criada se faltar."""
+    if os.environ.get("VARIANTES_BUILD"):
+        base = Path(os.environ["VARIANTES_BUILD"])
+    else:
+        root = repo_root()
+        base = (root if root is not None else Path.cwd()) / "build"
+    path = base.joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def data_fingerprint(dataset) -> str:
+    """Impressão digital (SHA-256, 12 dígitos) dos textos e rótulos de todos os splits."""
+    digest = hashlib.sha256()
+    for name in sorted(dataset.splits):
+        split = dataset.splits[name]
+        digest.update(name.encode())
+        for text, label in zip(split["text"], split["label"]):
+            digest.update(f"{label}\t{text}\n".encode())
+    return digest.hexdigest()[:12]
+
+
+def make_record(model_id: str, dataset, **recipe) -> dict:
+    """Registro de compatibilidade: modelo, dados, rótulos e receita (taxa, épocas, lote, pesos de classe...)."""
+    return {"modelo": model_id, "dados": data_fingerprint(dataset),
+            "label2id": {str(k): int(v) for k, v in dataset.label2id.items()},
+            "receita": {k: recipe[k] for k in sorted(recipe)}}
+
+
+def save_classifier(folder, model, tokenizer, record: dict, **extra) -> Path:
+    """Salva modelo, tokenizador e o registro (mais ``extra``, ex.: tempo de treino) em ``folder``."""
+    folder = Path(folder)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    (folder / RECORD_FILE).write_text(json.dumps({**record, "extra": extra}, ensure_ascii=False, indent=1),
+                                      encoding="utf-8")
+    return folder
+
+
+def read_record(folder) -> dict | None:
+    """O registro salvo em ``folder``, ou ``None`` se não houver."""
+    path = Path(folder) / RECORD_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def differences(saved: dict | None, wanted: dict) -> list[str]:
+    """O que difere entre o registro salvo e o pedido, em frases curtas (vazio = compatível)."""
+    if saved is None:
+        return ["não há modelo salvo"]
+    out = []
+    for key in ("modelo", "dados", "label2id"):
+        if saved.get(key) != wanted.get(key):
+            out.append(f"{key}: salvo {saved.get(key)!r}, pedido {wanted.get(key)!r}")
+    saved_recipe, wanted_recipe = saved.get("receita", {}), wanted.get("receita", {})
+    for key in sorted(set(saved_recipe) | set(wanted_recipe)):
+        if saved_recipe.get(key) != wanted_recipe.get(key):
+            out.append(f"receita.{key}: salvo {saved_recipe.get(key)!r}, pedido {wanted_recipe.get(key)!r}")
+    return out
+
+
+def load_classifier(folder, record: dict, verbose: bool = True):
+    """Carrega o classificador salvo em ``folder`` **só** se o registro for igual a ``record``.
+
+    Devolve ``(modelo, registro_salvo)``, ou ``(None, None)`` dizendo por que não reaproveitou.
+    """
+    from transformers import AutoModelForSequenceClassification
+
+    folder = Path(folder)
+    saved = read_record(folder)
+    diff = differences(saved, record)
+    if diff:
+        if verbose:
+            print(f"Não reaproveito {folder}: " + "; ".join(diff) + ". Vou treinar aqui, com a receita pedida.")
+        return None, None
+    if verbose:
+        print(f"Reaproveitando o modelo salvo em {folder} (mesmo modelo, dados, rótulos e receita).")
+    return AutoModelForSequenceClassification.from_pretrained(folder), saved
+
+
+RECIPE_KEYS = ("learning_rate", "num_train_epochs", "per_device_train_batch_size", "max_length", "seed",
+               "class_weights")
+
+
+def recipe(learning_rate: float, num_train_epochs: int, per_device_train_batch_size: int, max_length: int,
+           seed: int, class_weights: bool) -> dict:
+    """A receita de fine-tuning da série, como vai para o registro (sempre as mesmas chaves)."""
+    return {"learning_rate": float(learning_rate), "num_train_epochs": int(num_train_epochs),
+            "per_device_train_batch_size": int(per_device_train_batch_size), "max_length": int(max_length),
+            "seed": int(seed), "class_weights": bool(class_weights)}
+
+
+def classifier_for(model_id: str, dataset, tokenizer, tokenized, recipe: dict, save_to, reuse_from=(),
+                   compute_metrics=None, verbose: bool = True):
+    """Um classificador ``model_id`` ajustado com ``recipe``: reaproveitado se possível, senão treinado aqui.
+
+    Procura, em ``reuse_from`` e depois em ``save_to``, um modelo salvo com o **mesmo** registro
+    (modelo, dados, rótulos, receita). Sem nenhum, treina com :func:`helpers.training.make_trainer`
+    (a receita do notebook 02) e salva em ``save_to`` com o registro. ``tokenized`` precisa ter sido
+    tokenizado com ``recipe["max_length"]``. Devolve ``(modelo, info)``; ``info`` traz
+    ``reaproveitado``, ``pasta``, ``treino (s)`` e, quando treinou, o ``trainer``.
+    """
+    import time
+
+    from transformers import AutoModelForSequenceClassification
+
+    from . import hub, training
+    from .env import seed_everything
+
+    if set(recipe) != set(RECIPE_KEYS):
+        raise ValueError(f"A receita precisa das chaves {RECIPE_KEYS} (veio {tuple(recipe)}); use artifacts.recipe(...).")
+    record = make_record(model_id, dataset, **recipe)
+    for folder in (*map(Path, reuse_from), Path(save_to)):
+        if read_record(folder) is None:
+            continue
+        model, saved = load_classifier(folder, record, verbose=verbose)
+        if model is not None:
+            return model, {"reaproveitado": True, "pasta": folder, "treino (s)": saved["extra"].get("treino (s)")}
+    if verbose:
+        print(f"Treinando {model_id} aqui: {recipe}.")
+    seed_everything(recipe["seed"])
+    model = hub.load_model(model_id, AutoModelForSequenceClassification, num_labels=dataset.num_labels,
+                           id2label=dataset.id2label, label2id=dataset.label2id, verbose=verbose)
+    weights = training.class_weights(dataset["train"]["label"], dataset.num_labels) if recipe["class_weights"] else None
+    trainer = training.make_trainer(
+        model, tokenizer, tokenized["train"], tokenized["validation"], output_dir=str(Path(save_to) / "treino"),
+        class_weights=weights, compute_metrics=compute_metrics, learning_rate=recipe["learning_rate"],
+        num_train_epochs=recipe["num_train_epochs"],
+        per_device_train_batch_size=recipe["per_device_train_batch_size"], seed=recipe["seed"])
+    start = time.perf_counter()
+    trainer.train()
+    seconds = time.perf_counter() - start
+    save_classifier(save_to, model, tokenizer, record, **{"treino (s)": seconds})
+    return model, {"reaproveitado": False, "pasta": Path(save_to), "treino (s)": seconds, "trainer": trainer}

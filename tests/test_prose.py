@@ -1,0 +1,145 @@
+"""A regra dos números digitados, as frases escritas pela execução e os modelos reaproveitados."""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from typed_figures import markdown_of, typed_figures  # noqa: E402
+
+from helpers import artifacts, prose  # noqa: E402
+
+TEXTS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + [ROOT / "README.md"]
+
+
+# ------------------------------------------------------------------ a regra
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
+def test_no_measured_figure_is_typed_without_source(path):
+    found = typed_figures(markdown_of(path))
+    assert not found, "números digitados sem fonte (escreva-os com helpers.prose.say ou cite a fonte):\n" + \
+        "\n".join(f"«{f}» em: {b}" for f, b in found)
+
+
+@pytest.mark.parametrize("text", [
+    "O modelo teve F1 de 0,62 no teste.",
+    "O aluno ficou 1,97× mais rápido.",
+    "Os modelos *large* custam ~3× os *base*.",
+    "O treino levou 219 s nesta máquina.",
+    "- **Qualidade**: o aluno guarda 106% do F1 do professor.",
+    "| modelo | F1 |\n|---|---|\n| aluno | 0.675 |",
+    "Tempo: ~4 min (medido com `make run`).",            # comando sem data não basta
+])
+def test_rule_catches_typed_figures(text):
+    assert typed_figures(text)
+
+
+@pytest.mark.parametrize("text", [
+    "O DistilBERT guarda 97% (Sanh et al. 2019, arXiv 1910.01108).",
+    "Hinton et al. (2015) usam T entre 2 e 20; 40% menos parâmetros segundo o artigo.",
+    "Use `ALPHA_SOFT = 0.5` e `T = 2`: lote de 32, 12 camadas, transformers 4.46 e 5.x.",
+    "A entropia máxima é $\\log_2 3 \\approx 1{,}58$ bits.",
+    "Tempo: ~4 min (medido com `make run` em 2026-12-01, CPU de 2 núcleos).",
+    "Veja [o artigo](https://arxiv.org/abs/1910.01108v4) e o conjunto de 1.719 avaliações.",
+])
+def test_rule_lets_sources_code_and_settings_pass(text):
+    assert typed_figures(text) == []
+
+
+def test_source_counts_only_in_its_own_block():
+    text = "Sanh et al. 2019 (arXiv 1910.01108) relatam 97%.\n\nAqui o aluno fez 0,675."
+    assert [f for f, _ in typed_figures(text)] == ["0,675"]
+
+
+# ------------------------------------------------------------------ frases da execução
+
+def test_numbers_are_written_the_brazilian_way():
+    assert prose.num(0.6374) == "0,637"
+    assert prose.num(-0.03, 2) == "−0,03"
+    assert prose.num(0.0304, 3, sign=True) == "+0,030"
+    assert prose.num(-0.0001) == "0,000"
+    assert prose.pct(0.974) == "97%" and prose.pct(1.0641, 1) == "106,4%"
+    assert prose.times(2.046) == "2,0×" and prose.times(1.97, 2) == "1,97×"
+    assert prose.table_number(1359.25) == "1359,25" and prose.table_number(0.5) == "0,5"
+
+
+def test_check_stops_the_run_when_a_claim_fails():
+    prose.check(0.7 > 0.6, "o aluno passou do professor")
+    with pytest.raises(prose.ClaimError, match="o aluno passou do professor"):
+        prose.check(0.5 > 0.6, "o aluno passou do professor")
+
+
+def _macro(y, p):
+    return f1_score(y, p, average="macro")
+
+
+def test_paired_bootstrap_sees_a_real_difference_and_a_tie():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 300)
+    good = np.where(rng.random(300) < 0.9, y, (y + 1) % 3)
+    bad = np.where(rng.random(300) < 0.5, y, (y + 1) % 3)
+    clear = prose.paired_bootstrap(y, good, bad, _macro, n=300)
+    assert clear["low"] > 0.2 and clear["diff"] == pytest.approx(_macro(y, good) - _macro(y, bad))
+    assert not prose.within_noise(clear) and "é melhor" in prose.compare("A", "B", clear)
+    twin = good.copy()                       # mesma quantidade de erros, em outras frases
+    right, wrong = np.flatnonzero(good == y)[:10], np.flatnonzero(good != y)[:10]
+    twin[right], twin[wrong] = (y[right] + 1) % 3, y[wrong]
+    tie = prose.paired_bootstrap(y, good, twin, _macro, n=300)
+    assert tie["low"] < 0 < tie["high"] and prose.within_noise(tie)
+    assert "empate dentro do ruído" in prose.compare("A", "B", tie)
+    with pytest.raises(ValueError):
+        prose.paired_bootstrap(y, good[:10], bad, _macro)
+
+
+# ------------------------------------------------------------------ modelos reaproveitados
+
+def test_build_dir_is_the_repository_build_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("VARIANTES_BUILD", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert artifacts.build_dir("02_x") == ROOT / "build" / "02_x"
+    monkeypatch.setenv("VARIANTES_BUILD", str(tmp_path / "b"))
+    assert artifacts.build_dir("y") == tmp_path / "b" / "y" and (tmp_path / "b" / "y").is_dir()
+
+
+def test_classifier_is_reused_only_with_the_same_record(tmp_path, bert_standin, capsys):
+    from transformers import AutoModelForSequenceClassification
+
+    from helpers import data, hub
+
+    dataset = data.load_embedded(verbose=False)
+    tokenizer, _ = bert_standin
+    model = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=3, verbose=False)
+    record = artifacts.make_record("bert-base-uncased", dataset, learning_rate=1e-4, class_weights=False)
+    artifacts.save_classifier(tmp_path, model, tokenizer, record, train_seconds=12.5)
+    assert artifacts.read_record(tmp_path)["extra"] == {"train_seconds": 12.5}
+
+    loaded, saved = artifacts.load_classifier(tmp_path, record)
+    assert saved["receita"] == {"class_weights": False, "learning_rate": 1e-4}
+    x = torch_ids(tokenizer)
+    assert np.allclose(loaded(**x).logits.detach(), model.eval()(**x).logits.detach())
+
+    other = artifacts.make_record("bert-base-uncased", dataset, learning_rate=1e-4, class_weights=True)
+    assert artifacts.load_classifier(tmp_path, other) == (None, None)
+    assert "receita.class_weights: salvo False, pedido True" in capsys.readouterr().out
+    assert artifacts.load_classifier(tmp_path / "nada", record) == (None, None)
+
+
+def torch_ids(tokenizer):
+    return tokenizer(["um texto qualquer"], return_tensors="pt")
+
+
+def test_data_fingerprint_changes_with_one_label():
+    from helpers import data
+
+    a = data.load_embedded(verbose=False)
+    b = data.load_embedded(verbose=False)
+    assert artifacts.data_fingerprint(a) == artifacts.data_fingerprint(b)
+    first = b.splits["train"][0]["label"]
+    b.splits["train"] = b.splits["train"].map(lambda row, i: {"label": (row["label"] + 1) % 3 if i == 0 else row["label"]},
+                                              with_indices=True)
+    assert b.splits["train"][0]["label"] != first
+    assert artifacts.data_fingerprint(a) != artifacts.data_fingerprint(b)

@@ -6,8 +6,7 @@
 Ajusta o professor nos dados embutidos (ou usa um já ajustado, ``--teacher-from``),
 constrói o aluno com uma camada a cada duas, guarda os logits do professor, destila,
 treina o mesmo aluno só com os rótulos (linha de base), mede tamanho e tempo na CPU e
-imprime a tabela. Os valores padrão são os do notebook 04 (treino em bf16 na CPU quando o
-processador tem instruções bf16; ``--fp32`` desliga). O professor é ajustado uma vez; os dois
+imprime a tabela. Os valores padrão são os do notebook 04 (na CPU, sempre em float32). O professor é ajustado uma vez; os dois
 alunos são treinados com cada semente de ``--seeds`` (padrão: cinco), porque com 258
 avaliações no teste a diferença entre eles numa semente só fica dentro do ruído. A tabela
 traz a média dos alunos; outra, cada semente. A última linha é:
@@ -56,7 +55,6 @@ def parse_args(argv=None):
     ap.add_argument("--seed", type=int, default=42, help="semente do professor")
     ap.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2, 3, 4],
                     help="sementes dos alunos (destilado e linha de base treinados com cada uma)")
-    ap.add_argument("--fp32", action="store_true", help="treina em float32 mesmo numa CPU com bf16")
     return ap.parse_args(argv)
 
 
@@ -69,10 +67,9 @@ def main(argv=None) -> dict:
 
     start = time.perf_counter()
     lr = args.lr if args.lr is not None else (1e-4 if is_offline() else 5e-5)
-    precision = {} if args.fp32 else training.cpu_bf16_kwargs()
     train_args = dict(learning_rate=lr, per_device_train_batch_size=args.batch_size, seed=args.seed,
-                      disable_tqdm=True, **precision)
-    print(f"treino: {'bf16 na CPU' if precision else 'precisão automática (float32 na CPU, bf16/fp16 na GPU)'}", flush=True)
+                      disable_tqdm=True)
+    print("treino: precisão automática (float32 na CPU, bf16/fp16 na GPU)", flush=True)
     student_args = {**train_args, "learning_rate": args.student_lr if args.student_lr is not None else 2 * lr}
 
     dataset = data.load_embedded(verbose=False)

@@ -151,7 +151,11 @@ class WeightedLossTrainer(Trainer):
 # ------------------------------------------------------------------ precisão e Trainer
 
 def precision_kwargs(device: str | None = None) -> dict:
-    """bf16 numa GPU que o suporta de verdade (Ampere+), fp16 nas outras GPUs, nada na CPU."""
+    """bf16 numa GPU que o suporta de verdade (Ampere+), fp16 nas outras GPUs, nada na CPU.
+
+    Na CPU a série treina sempre em float32: o bf16 na CPU só acelera em processadores com
+    instruções próprias (AVX512-BF16, AMX), e os resultados mudariam de uma máquina para outra.
+    """
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda":
@@ -162,29 +166,8 @@ def precision_kwargs(device: str | None = None) -> dict:
     return {}
 
 
-def cpu_bf16_supported() -> bool:
-    """``True`` quando o PyTorch usa instruções bf16 da CPU (AVX512-BF16 ou AMX) pelo oneDNN."""
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):  # função interna do PyTorch: sem ela, fica o float32
-        return False
-
-
-def cpu_bf16_kwargs() -> dict:
-    """Treino em bf16 **na CPU**, só onde compensa: sem GPU e com instruções bf16 no processador.
-
-    Devolve ``{"bf16": True, "use_cpu": True}`` nesse caso e ``{}`` nos outros: numa GPU fica
-    a precisão automática de :func:`make_trainer`, e numa CPU sem bf16 de verdade (emulado
-    seria mais lento) fica o float32. Os pesos e o otimizador continuam em float32; só as
-    contas das camadas rodam em bf16 (``torch.autocast``).
-    """
-    if torch.cuda.is_available() or not cpu_bf16_supported():
-        return {}
-    return {"bf16": True, "use_cpu": True}
-
-
 def restore_plain_forward(model):
-    """Tira do ``model.forward`` o ``autocast`` que o ``accelerate`` pendura nele no treino em bf16/fp16.
+    """Tira do ``model.forward`` o ``autocast`` que o ``accelerate`` pendura nele no treino em bf16/fp16 (GPU).
 
     Sem isso, depois de um treino com precisão mista o modelo continua rodando em bf16 ou fp16 em
     qualquer chamada (inferência, medidas de tempo, logits do professor); com isso, volta a ser o

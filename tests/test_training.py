@@ -102,18 +102,6 @@ def test_precision_kwargs_cpu():
     assert training.precision_kwargs("cpu") == {}
 
 
-def test_cpu_bf16_kwargs_only_without_gpu_and_with_bf16_instructions(monkeypatch):
-    assert isinstance(training.cpu_bf16_supported(), bool)
-    monkeypatch.setattr(training.torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr(training, "cpu_bf16_supported", lambda: True)
-    assert training.cpu_bf16_kwargs() == {"bf16": True, "use_cpu": True}
-    monkeypatch.setattr(training, "cpu_bf16_supported", lambda: False)
-    assert training.cpu_bf16_kwargs() == {}          # bf16 emulado seria mais lento: fica o float32
-    monkeypatch.setattr(training, "cpu_bf16_supported", lambda: True)
-    monkeypatch.setattr(training.torch.cuda, "is_available", lambda: True)
-    assert training.cpu_bf16_kwargs() == {}          # na GPU vale a precisão automática
-
-
 def test_restore_plain_forward_undoes_the_autocast_wrapper():
     from types import MethodType
 

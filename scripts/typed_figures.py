@@ -59,7 +59,7 @@ def blocks(markdown: str) -> list[str]:
             flush()
             in_table = False
         elif is_table:
-            if not in_table and out and not cur:
+            if not in_table and out and not cur and not out[-1].lstrip().startswith("#"):
                 cur.append(out.pop())  # a tabela vai junto com o parágrafo que a apresenta
             in_table = True
             cur.append(line)

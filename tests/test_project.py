@@ -118,3 +118,42 @@ def test_papermill_sees_the_parameters(path):
     assigned = {t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)
                 for t in node.targets if isinstance(t, ast.Name)}
     assert assigned <= set(params), f"o papermill não entende as linhas de {sorted(assigned - set(params))}"
+
+
+STUDENT_FORBIDDEN = re.compile(r"papermill|nbval|NBVAL|integração contínua|\bCI\b|linha de base", re.I)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_sections_and_headline_in_the_same_place(path):
+    nb = nbformat.read(path, as_version=4)
+    headings = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
+                if line.startswith("## ")]
+    tail = [h for h in headings if h in ("## Resumo", "## Exercícios", "## Resultado de destaque")]
+    assert tail == ["## Resumo", "## Exercícios", "## Resultado de destaque"], tail
+    assert headings[-1] == "## Resultado de destaque", "o resultado de destaque é a última seção"
+    # cabeçalho, preparação e parâmetros, nesta ordem, no começo
+    tags = [c.metadata.get("tags", []) for c in nb.cells[:3]]
+    assert "header" in tags[0] and "setup" in tags[1] and "parameters" in tags[2]
+    last_code = [c for c in nb.cells if c.cell_type == "code"][-1]
+    assert f'headline("{path.stem}"' in last_code.source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_exercise_stubs_are_still_unsolved(path):
+    nb = nbformat.read(path, as_version=4)
+    graded = [c for c in nb.cells if c.cell_type == "code" and re.search(r"\bcheck_\w+\(", c.source)
+              and "def " in c.source]
+    assert graded, "falta a célula do exercício corrigido automaticamente"
+    for cell in graded:
+        assert "raise NotImplementedError" in cell.source, "o esqueleto do exercício foi resolvido por engano"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_student_text_has_no_infrastructure_words_and_one_vocabulary(path):
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    printed = "\n".join(o.get("text", "") + str(o.get("data", {}).get("text/markdown", ""))
+                        for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    for where, content in (("markdown", text), ("saídas", printed)):
+        found = sorted(set(m.group(0) for m in STUDENT_FORBIDDEN.finditer(content)))
+        assert not found, f"{where} com palavras de infraestrutura ou do vocabulário antigo: {found}"

@@ -143,3 +143,44 @@ def test_data_fingerprint_changes_with_one_label():
                                               with_indices=True)
     assert b.splits["train"][0]["label"] != first
     assert artifacts.data_fingerprint(a) != artifacts.data_fingerprint(b)
+
+
+def _tiny_data():
+    import pandas as pd
+
+    from helpers import data
+
+    full = data.load_embedded(verbose=False)
+    frames = {s: full.splits[s].to_pandas().groupby("label").head(8 if s == "train" else 3)
+              .assign(label=lambda d: d["label"].map(full.id2label)) for s in ("train", "validation", "test")}
+    return data.build_text_data({s: pd.DataFrame(f) for s, f in frames.items()}, source="mini")
+
+
+def test_classifier_for_trains_once_then_reuses_only_the_same_recipe(tmp_path, bert_standin, capsys):
+    import torch
+
+    from helpers import training
+
+    dataset = _tiny_data()
+    tokenizer, _ = bert_standin
+    tokenized, _ = training.tokenize_splits(dataset.splits, tokenizer, max_length=32, verbose=False)
+    recipe = artifacts.recipe(learning_rate=1e-3, num_train_epochs=1, per_device_train_batch_size=8, max_length=32,
+                              seed=0, class_weights=False)
+    with pytest.raises(ValueError, match="chaves"):
+        artifacts.classifier_for("bert-base-uncased", dataset, tokenizer, tokenized, {"learning_rate": 1e-3}, tmp_path)
+
+    model, info = artifacts.classifier_for("bert-base-uncased", dataset, tokenizer, tokenized, recipe, tmp_path / "a",
+                                           verbose=False)
+    assert not info["reaproveitado"] and info["treino (s)"] > 0 and info["trainer"].state.global_step == 3
+    again, info2 = artifacts.classifier_for("bert-base-uncased", dataset, tokenizer, tokenized, recipe, tmp_path / "b",
+                                            reuse_from=[tmp_path / "a"], verbose=False)
+    assert info2["reaproveitado"] and info2["pasta"] == tmp_path / "a" and info2["treino (s)"] == info["treino (s)"]
+    x = tokenizer(["um texto qualquer"], return_tensors="pt")
+    with torch.no_grad():
+        assert torch.allclose(model.eval()(**x).logits, again.eval()(**x).logits, atol=1e-6)
+    weighted = {**recipe, "class_weights": True}
+    _, info3 = artifacts.classifier_for("bert-base-uncased", dataset, tokenizer, tokenized, weighted, tmp_path / "c",
+                                        reuse_from=[tmp_path / "a"], verbose=True)
+    assert not info3["reaproveitado"] and info3["trainer"].class_weights is not None
+    assert "receita.class_weights: salvo False, pedido True" in capsys.readouterr().out
+    assert artifacts.read_record(tmp_path / "c")["receita"]["class_weights"] is True

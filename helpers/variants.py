@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 
@@ -44,7 +43,8 @@ VARIANTS = [
             dict(model_type="roberta", vocab_size=50265, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
                  intermediate_size=3072, max_position_embeddings=514, type_vocab_size=1), 125,
             "Liu et al. 2019, arXiv 1907.11692 (contagem: README do fairseq)",
-            "Tira o NSP, usa mascaramento dinâmico, BPE de bytes, lotes maiores e 10× mais dados."),
+            "Tira o NSP, usa mascaramento dinâmico (máscara nova a cada vez que a sequência é vista), BPE de bytes, "
+            "lotes maiores e cerca de 10× mais texto (160 GB contra 16 GB)."),
     Variant("RoBERTa-large", "roberta-large", "RoBERTa",
             dict(model_type="roberta", vocab_size=50265, hidden_size=1024, num_hidden_layers=24, num_attention_heads=16,
                  intermediate_size=4096, max_position_embeddings=514, type_vocab_size=1), 355,
@@ -53,14 +53,17 @@ VARIANTS = [
             dict(model_type="albert", vocab_size=30000, embedding_size=128, hidden_size=768, num_hidden_layers=12,
                  num_attention_heads=12, intermediate_size=3072), 12,
             "Lan et al. 2019, arXiv 1909.11942",
-            "Compartilha os pesos entre as 12 camadas e fatoriza as embeddings (30000×128 + 128×768); troca NSP por SOP."),
+            "Compartilha os pesos entre as 12 camadas e fatoriza as embeddings (30000×128 + 128×768); troca o NSP "
+            "pelo SOP (as frases A e B estão na ordem certa ou trocadas?)."),
     Variant("DeBERTa-v3-base", "microsoft/deberta-v3-base", "DeBERTa",
             dict(model_type="deberta-v2", vocab_size=128100, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
                  intermediate_size=3072, max_position_embeddings=512, type_vocab_size=0, relative_attention=True,
                  position_buckets=256, norm_rel_ebd="layer_norm", share_att_key=True, pos_att_type=["p2c", "c2p"],
                  position_biased_input=False, max_relative_positions=-1), 184,
             "He et al. 2021, arXiv 2111.09543 (86M no corpo + 98M nas embeddings, cartão do modelo)",
-            "Atenção desemaranhada (conteúdo e posição relativa separados), posição absoluta só no decodificador; v3 treina como o ELECTRA."),
+            "Atenção desemaranhada do DeBERTa (conteúdo e posição relativa em vetores separados; He et al. 2020, "
+            "arXiv 2006.03654); o v3 troca o MLM pela detecção de tokens substituídos do ELECTRA (RTD), com "
+            "compartilhamento de embeddings de gradiente desemaranhado (GDES)."),
     Variant("BERTimbau-base", "neuralmind/bert-base-portuguese-cased", "BERT", _bert(29794, 768, 12, 12, 3072), 110,
             "Souza et al. 2020, BRACIS (cartão neuralmind)",
             "Arquitetura do BERT-base, vocabulário e pré-treino em português (brWaC), com caixa."),
@@ -111,24 +114,241 @@ def variants_table(variants=VARIANTS) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("modelo")
 
 
-def time_forward(variant: Variant, seq_len: int = 128, batch_size: int = 1, repeats: int = 5, seed: int = 0) -> float:
-    """Mediana, em milissegundos, de ``repeats`` passagens na CPU (pesos aleatórios)."""
+def _inputs(seq_len: int, batch_size: int, seed: int):
     import torch
 
     torch.manual_seed(seed)
-    model = build_model(variant, device="cpu").eval()
     ids = torch.randint(1000, 2000, (batch_size, seq_len))
-    mask = torch.ones_like(ids)
-    times = []
-    with torch.inference_mode():
-        model(input_ids=ids, attention_mask=mask)  # aquecimento
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            model(input_ids=ids, attention_mask=mask)
-            times.append(1000 * (time.perf_counter() - t0))
-    del model
-    return float(np.median(times))
+    return {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
 
+
+def _one_pass_ms(model, inputs) -> float:
+    t0 = time.perf_counter()
+    model(**inputs)
+    return 1000 * (time.perf_counter() - t0)
+
+
+def time_forward(variant: Variant, seq_len: int = 128, batch_size: int = 1, repeats: int = 5, seed: int = 0) -> float:
+    """Menor tempo, em milissegundos, de ``repeats`` passagens na CPU (pesos aleatórios).
+
+    O menor tempo é o menos atrapalhado por outros programas da máquina (o ruído só soma tempo).
+    """
+    import torch
+
+    inputs = _inputs(seq_len, batch_size, seed)
+    torch.manual_seed(seed)
+    model = build_model(variant, device="cpu").eval()
+    with torch.inference_mode():
+        model(**inputs)  # aquecimento
+        times = [_one_pass_ms(model, inputs) for _ in range(repeats)]
+    del model
+    return float(min(times))
+
+
+def time_forwards(variants=VARIANTS, base: str = "BERT-base", seq_len: int = 128, batch_size: int = 1,
+                  repeats: int = 5, seed: int = 0, progress=None) -> pd.DataFrame:
+    """Tempo de cada variante e a proporção ao ``base``, medidos **em alternância**.
+
+    O ``base`` fica carregado o tempo todo; para cada variante, as passagens alternam
+    (variante, base, variante, base, ...) e cada tempo é o menor de ``repeats``
+    passagens. Assim a proporção compara tempos medidos lado a lado, na mesma janela:
+    se outro programa ocupa a CPU por um tempo, atrapalha os dois lados.
+    ``progress``: um embrulho de iteráveis, como ``tqdm``.
+    """
+    import torch
+
+    by_name = {v.name: v for v in variants}
+    if base not in by_name:
+        raise ValueError(f"O modelo de referência '{base}' não está na lista de variantes.")
+    inputs = _inputs(seq_len, batch_size, seed)
+    torch.manual_seed(seed)
+    reference = build_model(by_name[base], device="cpu").eval()
+    rows, base_all = {}, []
+    todo = [v for v in variants if v.name != base]
+    with torch.inference_mode():
+        reference(**inputs)  # aquecimento
+        for v in (progress(todo) if progress else todo):
+            torch.manual_seed(seed)
+            model = build_model(v, device="cpu").eval()
+            model(**inputs)  # aquecimento
+            own, ref = [], []
+            for _ in range(repeats):
+                own.append(_one_pass_ms(model, inputs))
+                ref.append(_one_pass_ms(reference, inputs))
+            del model
+            base_all += ref
+            rows[v.name] = {"tempo (ms)": min(own), "tempo × " + base: min(own) / min(ref)}
+    rows[base] = {"tempo (ms)": min(base_all) if base_all else time_forward(by_name[base], seq_len, batch_size,
+                                                                          repeats, seed),
+                  "tempo × " + base: 1.0}
+    return pd.DataFrame(rows).T.loc[[v.name for v in variants]]
+
+
+def forward_macs(variant: Variant, seq_len: int = 128) -> float:
+    """Multiplicações-e-somas das multiplicações de matrizes do encoder, por sequência (teoria).
+
+    Por camada: as projeções Q, K, V e de saída da atenção (``4·d²`` por token), as duas
+    matrizes da rede *feed-forward* (``2·d·d_ff`` por token; ``d_ff = 4d`` no BERT) e a
+    autoatenção (``Q·Kᵀ`` e ``pesos·V``: ``2·n²·d`` por sequência). Total:
+    ``L·(n·(4d² + 2·d·d_ff) + 2·n²·d)``, ou seja ``≈ 12·L·d²`` por token mais ``2·L·n·d``
+    da atenção. Não conta embeddings (só consultas), LayerNorm, softmax, o *pooler*, a
+    projeção 128→768 do ALBERT nem as contas extras da atenção desemaranhada do DeBERTa.
+    """
+    cfg = make_config(variant)
+    layers, hidden, _ = _shape(cfg)
+    ff = getattr(cfg, "intermediate_size", None) or getattr(cfg, "hidden_dim")
+    n = seq_len
+    return float(layers * (n * (4 * hidden * hidden + 2 * hidden * ff) + 2 * n * n * hidden))
+
+
+def cost_table(table: pd.DataFrame, timing: pd.DataFrame, seq_len: int, variants=VARIANTS,
+               base: str = "BERT-base") -> pd.DataFrame:
+    """Tempo medido (de :func:`time_forwards`) e contas da teoria, os dois também em proporção ao ``base``."""
+    by_name = {v.name: v for v in variants}
+    out = table[["camadas", "dimensão", "parâmetros (M, calculado)"]].copy()
+    out["tempo (ms)"] = timing["tempo (ms)"].astype(float).round(1)
+    out["tempo × " + base] = timing["tempo × " + base].astype(float).round(2)
+    macs = pd.Series({name: forward_macs(by_name[name], seq_len) for name in out.index})
+    out["contas (G)"] = (macs / 1e9).round(2)
+    out["contas × " + base] = (macs / macs[base]).round(2)
+    return out
+
+
+def count_summary(table: pd.DataFrame) -> str:
+    """Frase sobre a distância entre as contagens calculadas e as publicadas (tabela de :func:`variants_table`)."""
+    from .prose import num
+
+    dev = table["diferença (%)"].abs()
+    worst = dev.idxmax()
+    return (f"Todas as contagens ficam a até {num(dev.max(), 1)}% dos números publicados; a maior diferença é a do "
+            f"{worst} ({num(table.loc[worst, 'parâmetros (M, calculado)'], 1)}M calculados contra "
+            f"{num(table.loc[worst, 'publicado (M)'], 0)}M publicados).")
+
+
+def parameter_findings(parts: pd.DataFrame) -> str:
+    """Frases sobre onde moram os parâmetros (``parts``: colunas ``embeddings`` e resto, em milhões)."""
+    from .prose import num, pct
+
+    emb = parts["embeddings"]
+    rest = parts.drop(columns="embeddings").sum(axis=1)
+    share = emb / (emb + rest)
+    lines = []
+    if "BERT-base" in parts.index and "DeBERTa-v3-base" in parts.index:
+        lines.append(
+            f"- No BERT-base, {pct(share['BERT-base'])} dos parâmetros estão nas embeddings; no DeBERTa-v3-base, "
+            f"{pct(share['DeBERTa-v3-base'])} ({num(emb['DeBERTa-v3-base'], 1)}M de "
+            f"{num(emb['DeBERTa-v3-base'] + rest['DeBERTa-v3-base'], 1)}M). O resto do DeBERTa-v3-base "
+            f"({num(rest['DeBERTa-v3-base'], 1)}M) é " + _near(rest["DeBERTa-v3-base"], rest["BERT-base"])
+            + f" do BERT-base ({num(rest['BERT-base'], 1)}M)"
+            + (": é o vocabulário que faz a diferença." if _near(rest["DeBERTa-v3-base"], rest["BERT-base"]).startswith("pratica")
+               else "."))
+    if "BERT-base" in parts.index and "ALBERT-base" in parts.index:
+        lines.append(
+            f"- O ALBERT-base encolhe nas duas partes: as embeddings fatorizadas têm {num(emb['ALBERT-base'], 1)}M "
+            f"(contra {num(emb['BERT-base'], 1)}M no BERT-base), e as camadas compartilhadas guardam "
+            f"{num(rest['ALBERT-base'], 1)}M (contra {num(rest['BERT-base'], 1)}M).")
+    return "\n".join(lines)
+
+
+def _near(a: float, b: float, tol: float = 0.05) -> str:
+    return "praticamente igual ao" if abs(a - b) <= tol * b else ("maior que o" if a > b else "menor que o")
+
+
+def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", twin: str = "BERTimbau-base") -> str:
+    """O que a medição de tempo mostrou, em frases escritas a partir dos valores (tabela de :func:`cost_table`).
+
+    As proporções são as de :func:`time_forwards` (cada variante medida em alternância
+    com o ``base``). ``twin`` é um modelo com a mesma arquitetura do ``base`` (só o
+    vocabulário muda): a distância da proporção dele até 1 mostra o tamanho do ruído.
+    Cada veredito é decidido pelos números, então a mesma função serve para qualquer CPU.
+    """
+    from .prose import times
+
+    t = cost["tempo × " + base].astype(float)
+    macs = cost["contas (G)"] / cost.loc[base, "contas (G)"]
+    params = cost["parâmetros (M, calculado)"]
+    lines = []
+    if twin in cost.index:
+        noise = abs(t[twin] - 1)
+        if noise <= 0.1:
+            lines.append(f"- **Ruído da medida**: o {twin}, com a mesma arquitetura do {base} (só o vocabulário muda), "
+                         f"levou {times(t[twin], 2)} o tempo dele: diferenças desse tamanho entre os outros modelos são "
+                         "ruído, não custo.")
+        else:
+            lines.append(f"- **Ruído da medida**: o {twin}, com a mesma arquitetura do {base} (só o vocabulário muda), "
+                         f"levou {times(t[twin], 2)} o tempo dele: esta medição está **ruidosa** (outros programas "
+                         "ocupando a CPU?). Leia as proporções abaixo com desconfiança e rode de novo com mais "
+                         "`REPEATS`.")
+    if "ALBERT-base" in cost.index:
+        r = t["ALBERT-base"]
+        if r >= 0.8:
+            verdict = "um tempo parecido" if r <= 1.25 else "até mais tempo"
+            tail = "Ele economiza **disco e memória**, não tempo."
+        else:
+            verdict = "menos tempo, mas bem menos do que os parâmetros sugeririam"
+            tail = "Ele economiza sobretudo **disco e memória**."
+        lines.append(
+            f"- **ALBERT-base** tem {times(params[base] / params['ALBERT-base'], 1)} menos parâmetros que o {base}, "
+            f"mas levou {times(r, 2)} o tempo dele ({verdict}): as 12 camadas continuam lá, só que usando os mesmos "
+            f"pesos, e as contas são as mesmas (teoria: {times(macs['ALBERT-base'], 2)}). {tail}")
+    if "DistilBERT" in cost.index:
+        r = t["DistilBERT"]
+        verdict = ("o tempo cai junto com as camadas" if r < 0.75
+                   else "o tempo caiu menos do que as contas: nesta máquina, o que não depende das camadas pesou mais")
+        lines.append(f"- **DistilBERT** tem metade das camadas do {base} (pela teoria, {times(macs['DistilBERT'], 2)} as "
+                     f"contas dele) e levou {times(r, 2)} o tempo dele: {verdict}.")
+    if "DeBERTa-v3-base" in cost.index:
+        r = t["DeBERTa-v3-base"]
+        if r > 1.15:
+            verdict = ("custa mais que um BERT do mesmo tamanho. A diferença vem das contas extras da atenção "
+                       "desemaranhada (conteúdo × posição e posição × conteúdo), que a nossa conta teórica não inclui")
+        elif r >= 0.87:
+            verdict = ("quase o mesmo que um BERT do mesmo tamanho. Nesta máquina, as contas extras da atenção "
+                       "desemaranhada pesaram pouco")
+        else:
+            verdict = "menos que o BERT-base, o que a teoria não explica (rode de novo com mais repetições)"
+        lines.append(f"- **DeBERTa-v3-base** tem as mesmas camadas do {base} e levou {times(r, 2)} o tempo dele: {verdict}.")
+    pairs = [(f"{f}-large", f"{f}-base") for f in ("BERT", "RoBERTa", "BERTimbau")
+             if f"{f}-large" in cost.index and f"{f}-base" in cost.index]
+    if pairs:
+        measured = [t[a] / t[b] for a, b in pairs]
+        theory = cost.loc[pairs[0][0], "contas (G)"] / cost.loc[pairs[0][1], "contas (G)"]
+        each = [f"{times(m, 2)} ({a.split('-')[0]})" for m, (a, _) in zip(measured, pairs)]
+        names = each[0] if len(each) == 1 else ", ".join(each[:-1]) + " e " + each[-1]
+        low, high = min(measured), max(measured)
+        if high < 0.8 * theory:
+            where = ("abaixo da teoria: nesta CPU, as matrizes maiores do *large* provavelmente rendem mais contas "
+                     "por segundo que as do *base*")
+        elif low > 1.2 * theory:
+            where = ("acima da teoria: nesta CPU, as matrizes maiores do *large* provavelmente rendem menos contas "
+                     "por segundo que as do *base*")
+        else:
+            where = "perto da teoria" if high <= 1.2 * low else "perto da teoria (a teoria cabe entre as medidas)"
+        spread = ""
+        if len(measured) > 1 and high > 1.15 * low:
+            spread = (" Os pares têm a mesma arquitetura (só o vocabulário muda), então a distância entre as "
+                      "proporções medidas é ruído da medida.")
+        lines.append(f"- Os modelos *large* levaram {names} o tempo dos *base*; pela contagem de contas, a teoria prevê "
+                     f"{times(theory, 2)}. A medida fica {where}.{spread} Essa proporção **depende da máquina**: "
+                     "outra CPU (mais núcleos, outras instruções vetoriais, outra memória cache) dá outro número.")
+    return "\n".join(lines)
+
+
+#: Tempo de inferência no STS-B, CPU, lote 1 (Sanh et al. 2019, arXiv 1910.01108, tabela 3), em segundos.
+DISTILBERT_PAPER_SECONDS = {"BERT-base": 668, "DistilBERT": 410}
+
+
+def distilbert_vs_paper(cost: pd.DataFrame, base: str = "BERT-base") -> str:
+    """A proporção de tempo DistilBERT/BERT-base medida aqui, ao lado da do artigo."""
+    from .prose import pct, times
+
+    speed = 1 / float(cost.loc["DistilBERT", "tempo × " + base])
+    paper = DISTILBERT_PAPER_SECONDS[base] / DISTILBERT_PAPER_SECONDS["DistilBERT"]
+    return (f"Nesta medida, o DistilBERT foi {times(speed, 2)} mais rápido que o {base} ({pct(1 - 1 / speed)} menos "
+            f"tempo); no artigo, {DISTILBERT_PAPER_SECONDS[base]} s ÷ {DISTILBERT_PAPER_SECONDS['DistilBERT']} s = "
+            f"{times(paper, 2)} ({pct(1 - 1 / paper)} menos tempo). As duas medidas diferem na máquina, no tamanho "
+            "das frases e no que é medido (aqui, só o encoder, sem tokenizador nem cabeça de classificação): "
+            "compare as proporções, não os tempos.")
 
 # ------------------------------------------------------------------ escolha prática
 
@@ -136,20 +356,32 @@ CHOICES = {
     # (idioma, recursos, prioridade) → (modelo, por quê)
     "pt": {
         "poucos": ("adalbertojunior/distilbert-portuguese-cased",
-                   "DistilBERT em português: metade das camadas do BERTimbau-base, bom para CPU e GPU pequena."),
+                   "Um BERT menor em português: apesar do nome, a configuração é de um BERT (model_type: bert, com "
+                   "token-type embeddings) de 6 camadas, metade do BERTimbau-base, com o mesmo vocabulário; "
+                   "bom para CPU e GPU pequena."),
         "normais": ("neuralmind/bert-base-portuguese-cased",
-                    "BERTimbau-base: pré-treinado em português, com caixa e acentos; o ponto de partida da série."),
+                    "BERTimbau-base: pré-treinado em português (brWaC), com caixa e acentos; o ponto de partida da "
+                    "série (Souza et al. 2020)."),
         "muitos": ("neuralmind/bert-large-portuguese-cased",
-                   "BERTimbau-large: o mais preciso em português, 3× o custo do base."),
+                   "BERTimbau-large: melhor que o base nas tarefas do artigo (Souza et al. 2020), mas com 24 camadas "
+                   "de 1024 em vez de 12 de 768, custa várias vezes mais (veja a seção 3)."),
     },
     "en": {
-        "poucos": ("distilbert-base-uncased", "DistilBERT: 40% menos parâmetros e 60% mais rápido que o BERT-base (Sanh et al. 2019)."),
-        "normais": ("roberta-base", "RoBERTa-base: mesmo custo do BERT-base, melhor no GLUE."),
-        "muitos": ("microsoft/deberta-v3-large", "DeBERTa-v3-large (ou roberta-large): precisão máxima com dados grandes."),
+        "poucos": ("distilbert-base-uncased",
+                   "DistilBERT: 40% menos parâmetros e 60% mais rápido que o BERT-base (Sanh et al. 2019, "
+                   "arXiv 1910.01108)."),
+        "normais": ("roberta-base",
+                    "RoBERTa-base: a arquitetura do BERT-base (o mesmo custo por token), com um pré-treino melhor "
+                    "(Liu et al. 2019, arXiv 1907.11692)."),
+        "muitos": ("microsoft/deberta-v3-large",
+                   "DeBERTa-v3-large (ou roberta-large): precisão máxima com dados grandes (He et al. 2021, "
+                   "arXiv 2111.09543)."),
     },
 }
 MOBILE = ("albert-base-v2 ou huawei-noah/TinyBERT_General_4L_312D",
-          "Celular/deploy leve: ALBERT ocupa pouco disco (12M), mas calcula como um BERT-base; TinyBERT é pequeno e rápido.")
+          "Celular/deploy leve: o ALBERT ocupa pouco disco (12M de parâmetros; Lan et al. 2019, arXiv 1909.11942), "
+          "mas calcula como um BERT-base; o TinyBERT de 4 camadas é pequeno e rápido (Jiao et al. 2019, "
+          "arXiv 1909.10351).")
 
 
 def choose_variant(language: str = "pt", resources: str = "normais", deploy: str = "servidor") -> pd.Series:

@@ -11,11 +11,14 @@ um vetor só por frase. Este módulo tem as quatro maneiras comuns de chegar lá
 * :func:`max_pooling`: o máximo, dimensão a dimensão, dos tokens de verdade.
 
 E as ferramentas do notebook: :func:`encode` (todas as representações de uma lista
-de frases), :func:`cosine_similarity_matrix`, :func:`similarity_table`,
+de frases), :func:`model_inputs` (só as entradas que o ``forward`` do modelo aceita),
+:func:`cosine_similarity_matrix`, :func:`similarity_table`,
 :func:`plot_similarity`, :func:`similarity_explorer` e o corretor
 :func:`check_mean_pooling`.
 """
 from __future__ import annotations
+
+import inspect
 
 import numpy as np
 import torch
@@ -121,6 +124,23 @@ def cosine_similarity_matrix(a, b=None) -> torch.Tensor:
 
 # --------------------------------------------------------------------------- frases → vetores
 
+def model_inputs(model, batch) -> dict:
+    """Só as entradas de ``batch`` (a saída do tokenizador) que o ``forward`` de ``model`` aceita.
+
+    O tokenizador do BERT devolve ``token_type_ids``, mas o DistilBERT não tem
+    *token-type embeddings*: em várias versões do ``transformers``, passar essa chave
+    a ``DistilBertModel`` dá ``TypeError: forward() got an unexpected keyword argument
+    'token_type_ids'``. Conta como aceita uma chave que aparece com o próprio nome na
+    assinatura do ``forward`` (o ``**kwargs`` genérico não conta). Se a assinatura não
+    tiver nenhum nome (só ``*args``/``**kwargs``), ``batch`` passa inteiro.
+    """
+    parameters = inspect.signature(model.forward).parameters.values()
+    named = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    if not named:
+        return dict(batch)
+    return {key: value for key, value in batch.items() if key in named}
+
+
 def encode(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128,
            progress: bool | None = None, verbose: bool = True) -> dict[str, np.ndarray]:
     """Passa ``texts`` pelo encoder e devolve ``{pooling: matriz (frases, dimensão)}``.
@@ -129,7 +149,9 @@ def encode(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128,
     *pooler* (DistilBERT) não têm ``"pooler"``, e isso é dito na tela. As frases
     são ordenadas por tamanho e agrupadas em lotes com *padding* dinâmico (cada
     lote só completa até a maior frase dele), sem gradientes; a saída volta na
-    ordem original. ``progress=None`` mostra uma barra a partir de 8 lotes.
+    ordem original. ``progress=None`` mostra uma barra a partir de 8 lotes. O modelo
+    recebe só as entradas que o ``forward`` dele aceita (:func:`model_inputs`): dá para
+    usar o tokenizador do BERT com o DistilBERT.
     """
     from tqdm.auto import tqdm
 
@@ -151,7 +173,7 @@ def encode(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128,
         for idx in tqdm(batches, desc="codificando", unit="lote", disable=not show):
             enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True,
                             max_length=max_length, return_tensors="pt").to(device)
-            out = base(**enc)
+            out = base(**model_inputs(base, enc))
             h, mask = out.last_hidden_state, enc["attention_mask"]
             parts["cls"].append(cls_pooling(h))
             if has_pooler:
@@ -181,9 +203,12 @@ def plot_similarity_matrix(sim, labels, title: str = "", ax=None, annotate: bool
     """Desenha uma matriz de similaridade cosseno como mapa de calor (escala fixa de -1 a 1).
 
     ``full_labels=False`` numera as linhas sem o texto das frases (útil em grades
-    de gráficos); ``colorbar=False`` deixa a barra de cores para quem chama.
+    de gráficos); ``colorbar=False`` deixa a barra de cores para quem chama. Os
+    números (anotações e eixos) saem com vírgula decimal.
     """
     import matplotlib.pyplot as plt
+
+    from . import plots, prose
 
     sim = np.asarray(sim, dtype=float)
     if ax is None:
@@ -192,7 +217,7 @@ def plot_similarity_matrix(sim, labels, title: str = "", ax=None, annotate: bool
     if annotate and len(labels) <= 12:
         for i in range(sim.shape[0]):
             for j in range(sim.shape[1]):
-                ax.text(j, i, f"{sim[i, j]:.2f}", ha="center", va="center", fontsize=8,
+                ax.text(j, i, prose.num(sim[i, j], 2), ha="center", va="center", fontsize=8,
                         color="white" if abs(sim[i, j]) > 0.6 else "black")
     numbers = [str(i + 1) for i in range(len(labels))]
     rows = [f"{n}. {_short(t)}" for n, t in zip(numbers, labels)] if full_labels else numbers
@@ -201,6 +226,7 @@ def plot_similarity_matrix(sim, labels, title: str = "", ax=None, annotate: bool
     ax.set_title(title)
     if colorbar:
         ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.03, label="cosseno")
+    plots.decimal_comma(ax.figure)
     return ax
 
 

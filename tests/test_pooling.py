@@ -197,7 +197,8 @@ def test_similarity_table_and_plot(bert, capsys):
     assert table.shape == (2, 2) and list(table.index) == ["uma frase", "outra frase"]
     assert np.allclose(np.diag(table.values), 1, atol=1e-5)
     shown = pooling.plot_similarity(SENTENCES, "cls", model, tokenizer)
-    assert shown.shape == (2, 2)
+    assert list(shown.index) == ["1", "2"] and list(shown.columns) == ["1", "2"]
+    assert np.allclose(np.diag(shown.values), 1, atol=1e-3) and shown.iloc[0, 1] == shown.iloc[1, 0]
     assert pooling.plot_similarity(["só uma"], "mean", model, tokenizer) is None
     assert "pelo menos duas frases" in capsys.readouterr().out
 
@@ -221,3 +222,73 @@ def test_encode_empty_list(bert):
     model, tokenizer = bert
     out = pooling.encode([], model, tokenizer, verbose=False)
     assert all(v.shape == (0, model.config.hidden_size) for v in out.values())
+
+
+def test_heatmap_numbers_use_decimal_comma():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from helpers.plots import CommaFormatter
+
+    sim = np.array([[1.0, 0.254], [-0.5, 1.0]])
+    ax = pooling.plot_similarity_matrix(sim, ["uma", "outra"], "teste")
+    assert [t.get_text() for t in ax.texts] == ["1,00", "0,25", "−0,50", "1,00"]
+    colorbar_ax = ax.figure.axes[1]
+    assert isinstance(colorbar_ax.yaxis.get_major_formatter(), CommaFormatter)
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in colorbar_ax.get_yticklabels() if t.get_text()]
+    assert "−0,5" in ticks and "0,5" in ticks and not any("." in t for t in ticks)
+    plt.close(ax.figure)
+
+
+# --------------------------------------------------------------------------- DistilBERT com tokenizador do BERT
+
+
+@pytest.fixture(scope="module")
+def distil():
+    from helpers import hub
+
+    return hub.load_model("distilbert-base-uncased", verbose=False).eval()
+
+
+def test_model_inputs_keeps_only_what_forward_accepts(bert, distil):
+    model, tokenizer = bert
+    enc = tokenizer(SENTENCES, padding=True, return_tensors="pt")
+    assert set(enc) == {"input_ids", "token_type_ids", "attention_mask"}
+    assert set(pooling.model_inputs(distil, enc)) == {"input_ids", "attention_mask"}
+    assert set(pooling.model_inputs(model, enc)) == {"input_ids", "token_type_ids", "attention_mask"}
+    assert pooling.model_inputs(distil, enc)["input_ids"] is enc["input_ids"]
+
+
+def _strict_forward(model):
+    """``forward`` sem ``**kwargs``, como o do ``DistilBertModel`` no transformers 4.57."""
+    original = model.forward
+
+    def forward(input_ids=None, attention_mask=None, head_mask=None, inputs_embeds=None,
+                output_attentions=None, output_hidden_states=None, return_dict=None):
+        return original(input_ids=input_ids, attention_mask=attention_mask)
+
+    return forward
+
+
+def test_encode_distilbert_with_bert_tokenizer(bert, distil, monkeypatch):
+    _, tokenizer = bert
+    monkeypatch.setattr(distil, "forward", _strict_forward(distil))
+    enc = tokenizer(SENTENCES, padding=True, return_tensors="pt")
+    with pytest.raises(TypeError, match="token_type_ids"):
+        distil(**enc)                                   # o erro relatado no transformers 4.57
+
+    out = pooling.encode(SENTENCES, distil, tokenizer, verbose=False)
+    assert set(out) == {"cls", "mean", "max"}
+    with torch.inference_mode():
+        h = distil(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
+    expected = {"cls": pooling.cls_pooling(h), "mean": pooling.mean_pooling(h, enc["attention_mask"]),
+                "max": pooling.max_pooling(h, enc["attention_mask"])}
+    for name, matrix in out.items():
+        assert matrix.shape == (2, distil.config.dim)
+        np.testing.assert_allclose(matrix, expected[name].numpy(), atol=1e-4)
+    table = pooling.similarity_table(SENTENCES, "mean", distil, tokenizer)
+    cos = torch.nn.functional.cosine_similarity(expected["mean"][0], expected["mean"][1], dim=0).item()
+    assert table.iloc[0, 1] == pytest.approx(cos, abs=1e-4)

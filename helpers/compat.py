@@ -117,6 +117,20 @@ def translate_training_kwargs(kwargs: dict, accepted: set[str] | None = None) ->
     return out, notes
 
 
+def for_installed_version(kwargs: dict, verbose: bool = True, accepted: set[str] | None = None) -> dict:
+    """Os argumentos de ``TrainingArguments`` (escritos na API 5.x) para a versão instalada.
+
+    No transformers 5.x, com os nomes atuais, o dicionário volta **igual** e nada é impresso.
+    Numa 4.46+ (ou com nomes antigos), cada tradução é impressa com ``[compat]``; um nome
+    desconhecido levanta ``ValueError``. ``accepted`` serve para testar contra outra versão.
+    """
+    translated, notes = translate_training_kwargs(kwargs, accepted)
+    if verbose:
+        for note in notes:
+            print(f"[compat] {note}")
+    return translated
+
+
 def build_training_arguments(verbose: bool = True, **kwargs):
     """Cria ``TrainingArguments`` a partir de argumentos de qualquer versão 4.46+/5.x.
 
@@ -124,17 +138,13 @@ def build_training_arguments(verbose: bool = True, **kwargs):
     """
     from transformers import TrainingArguments
 
-    translated, notes = translate_training_kwargs(kwargs)
-    if verbose:
-        for note in notes:
-            print(f"[compat] {note}")
-    return TrainingArguments(**translated)
+    return TrainingArguments(**for_installed_version(kwargs, verbose=verbose))
 
 
-def trainer_kwargs(trainer_cls=None, **kwargs) -> dict:
-    """Ajusta argumentos do ``Trainer``: ``tokenizer=`` vira ``processing_class=``.
+def trainer_kwargs(trainer_cls=None, verbose: bool = True, **kwargs) -> dict:
+    """Ajusta argumentos do ``Trainer``: ``tokenizer=`` vira ``processing_class=`` (e a troca é anunciada).
 
-    (``Trainer(tokenizer=...)`` foi removido no transformers 5.)
+    (``Trainer(tokenizer=...)`` foi removido no transformers 5; ``processing_class`` existe desde o 4.46.)
     """
     if trainer_cls is None:
         from transformers import Trainer as trainer_cls
@@ -143,6 +153,8 @@ def trainer_kwargs(trainer_cls=None, **kwargs) -> dict:
         if "processing_class" in kwargs:
             raise ValueError("Passe só processing_class (tokenizer é o nome antigo).")
         kwargs["processing_class"] = kwargs.pop("tokenizer")
+        if verbose:
+            print("[compat] Trainer(tokenizer=...) agora se chama Trainer(processing_class=...).")
     return kwargs
 
 

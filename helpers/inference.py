@@ -9,11 +9,14 @@ import pandas as pd
 import torch
 
 
-def predict(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128) -> pd.DataFrame:
-    """Classifica ``texts`` e devolve uma tabela: texto, classe prevista e a probabilidade de cada classe.
+def predict_proba(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128) -> np.ndarray:
+    """Probabilidades de cada classe (``exemplos × classes``, sem arredondar), **na ordem de** ``texts``.
 
-    As frases são ordenadas por tamanho antes de formar os lotes (menos padding) e
-    a tabela volta na ordem original.
+    As frases são ordenadas por tamanho antes de formar os lotes (menos padding) e as
+    linhas voltam na ordem original. Use isto (e não ``Trainer.predict``) quando precisar
+    alinhar as previsões com os textos: no transformers 5, com
+    ``train_sampling_strategy="group_by_length"``, o ``Trainer`` também agrupa por tamanho
+    os exemplos da avaliação e devolve as previsões (e os ``label_ids``) em outra ordem.
     """
     if isinstance(texts, str):
         texts = [texts]
@@ -33,6 +36,17 @@ def predict(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128
                             return_tensors="pt").to(device)
             logits = model(**enc).logits.float()
             probs[idx] = torch.softmax(logits, dim=-1).cpu().numpy()
+    return probs
+
+
+def predict(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128) -> pd.DataFrame:
+    """Classifica ``texts`` e devolve uma tabela: texto, classe prevista e a probabilidade de cada classe.
+
+    As frases são ordenadas por tamanho antes de formar os lotes (menos padding) e a
+    tabela volta na ordem original (:func:`predict_proba`).
+    """
+    texts = [texts] if isinstance(texts, str) else list(texts)
+    probs = predict_proba(texts, model, tokenizer, batch_size=batch_size, max_length=max_length)
     id2label = {int(k): v for k, v in model.config.id2label.items()}
     table = pd.DataFrame({"texto": texts, "classe": [id2label[int(i)] for i in probs.argmax(axis=1)]})
     for i in range(probs.shape[1]):

@@ -82,3 +82,109 @@ def majority_baseline(train_labels, test_labels, labels: list[str] | None = None
     """Métricas de quem sempre chuta a classe mais comum do treino."""
     majority = int(pd.Series(list(train_labels)).mode()[0])
     return classification_metrics([majority] * len(test_labels), list(test_labels), labels)
+
+
+# ------------------------------------------------------------------ lendo os erros
+
+NEGATION_WORDS = ("não", "nada", "nunca", "nem", "ninguém", "nenhum", "nenhuma")
+CONTRAST_WORDS = ("mas", "porém", "apesar", "embora", "contudo", "entretanto")
+PRAISE_WORDS = ("ótimo", "ótima", "excelente", "maravilha", "maravilhoso", "parabéns", "perfeito", "adorei")
+
+PATTERNS = {
+    "negação": "negação (" + ", ".join(f"“{w}”" for w in NEGATION_WORDS[:4]) + "...)",
+    "contraste": "contraste (" + ", ".join(f"“{w}”" for w in CONTRAST_WORDS[:3]) + "...)",
+    "ironia": "marca de ironia (reticências, ou um elogio como “ótimo” num texto negativo)",
+    "neutro": "rótulo verdadeiro neutro (um veredito morno ou misto)",
+    "cortado": "texto cortado em `max_length`",
+}
+
+
+def per_example_loss(probs, labels) -> np.ndarray:
+    """Entropia cruzada de cada exemplo, ``−log p(classe verdadeira)``, a partir das probabilidades."""
+    probs, labels = np.asarray(probs, dtype=float), np.asarray(labels, dtype=int)
+    if probs.ndim != 2 or len(probs) != len(labels):
+        raise ValueError("probs precisa ser (exemplos × classes), com um rótulo por exemplo.")
+    if not np.allclose(probs.sum(axis=1), 1, atol=1e-3) or (probs < 0).any():
+        raise ValueError("probs precisa ter probabilidades (cada linha somando 1): aplique softmax nos logits antes.")
+    return -np.log(np.clip(probs[np.arange(len(labels)), labels], 1e-12, None))
+
+
+def most_confident_errors(texts, probs, labels, id2label, n: int = 8) -> pd.DataFrame:
+    """Os ``n`` erros com **maior perda** (o modelo errou com mais certeza), do pior para o menos ruim.
+
+    Como no capítulo de classificação de *Natural Language Processing with Transformers*
+    (Tunstall et al.): ordenar pela perda de cada exemplo põe no topo os erros confiantes,
+    que são os que mais ensinam (e os rótulos errados do conjunto, se houver).
+    O índice da tabela é a posição do exemplo em ``texts``.
+    """
+    texts = list(texts)
+    probs, labels = np.asarray(probs, dtype=float), np.asarray(labels, dtype=int)
+    loss = per_example_loss(probs, labels)
+    pred = probs.argmax(axis=1)
+    wrong = np.flatnonzero(pred != labels)
+    order = wrong[np.argsort(-loss[wrong], kind="stable")][:n]
+    names = {int(k): v for k, v in id2label.items()}
+    return pd.DataFrame({
+        "texto": [texts[i] for i in order],
+        "verdadeiro": [names[int(labels[i])] for i in order],
+        "previsto": [names[int(pred[i])] for i in order],
+        "p(previsto)": probs[order, pred[order]].round(3),
+        "perda": loss[order].round(3),
+    }, index=pd.Index(order, name="exemplo"))
+
+
+def _words(text: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def error_patterns(table: pd.DataFrame, tokenizer=None, max_length: int | None = None,
+                   negative: str = "negativo", neutral: str = "neutro") -> pd.DataFrame:
+    """Marca, em cada linha de :func:`most_confident_errors`, os padrões que costumam enganar o modelo.
+
+    Colunas (verdadeiro/falso): ``negação``, ``contraste``, ``ironia`` (reticências, ou um elogio
+    num texto cujo rótulo verdadeiro é ``negative``), ``neutro`` (o rótulo verdadeiro é
+    ``neutral``) e ``cortado`` (com ``tokenizer`` e ``max_length``: o texto passa de
+    ``max_length`` tokens e o fim dele não foi visto).
+    """
+    rows = []
+    for _, row in table.iterrows():
+        text, words = str(row["texto"]), _words(str(row["texto"]))
+        cut = False
+        if tokenizer is not None and max_length is not None:
+            cut = len(tokenizer(text)["input_ids"]) > max_length
+        rows.append({
+            "negação": bool(words & set(NEGATION_WORDS)),
+            "contraste": bool(words & set(CONTRAST_WORDS)),
+            "ironia": "..." in text or "…" in text or (row["verdadeiro"] == negative and bool(words & set(PRAISE_WORDS))),
+            "neutro": row["verdadeiro"] == neutral,
+            "cortado": cut,
+        })
+    return pd.DataFrame(rows, index=table.index, columns=list(PATTERNS))
+
+
+def describe_error_patterns(flags: pd.DataFrame) -> str:
+    """Frase em português com a contagem de cada padrão entre as linhas mostradas (de :func:`error_patterns`)."""
+    n = len(flags)
+    if n == 0:
+        return "Não há erros para ler: o modelo acertou todos os textos."
+
+    def count(k: int) -> str:
+        return "nenhuma" if k == 0 else ("todas" if k == n and n > 1 else str(k))
+
+    counts = {name: int(flags[name].sum()) for name in PATTERNS}
+    parts = [f"{count(k)} com {PATTERNS[name]}" for name, k in counts.items()]
+    none = int((~flags.any(axis=1)).sum())
+    shown = "a frase mostrada" if n == 1 else f"as {n} frases mostradas"
+    text = f"Entre {shown}: " + "; ".join(parts) + "."
+    if none:
+        text += f" {count(none).capitalize()} não {'tem' if none == 1 else 'têm'} nenhum desses sinais."
+    top = max(counts.values())
+    if top == 0:
+        text += " Nenhum dos padrões da lista explica estes erros: leia as frases e procure outro."
+    else:
+        leaders = [name for name, k in counts.items() if k == top]
+        which = " e ".join(leaders)
+        text += f" O padrão mais frequente aqui: **{which}** ({top} de {n})."
+    return text

@@ -230,6 +230,25 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
     return Trainer(**trainer_kwargs(Trainer, **kwargs))
 
 
+def arguments_diff(a, b, ignore=("output_dir",)) -> dict:
+    """O que difere entre dois ``TrainingArguments`` (ou os dicionários de ``to_dict()``).
+
+    Devolve ``{nome: (valor em a, valor em b)}``; vazio quando as duas receitas são iguais.
+    ``ignore``: nomes que podem diferir (por padrão, só a pasta de saída).
+    """
+    da = a if isinstance(a, dict) else a.to_dict()
+    db = b if isinstance(b, dict) else b.to_dict()
+    missing = object()
+    out = {}
+    for key in sorted(set(da) | set(db)):
+        if key in ignore:
+            continue
+        va, vb = da.get(key, missing), db.get(key, missing)
+        if va != vb:
+            out[key] = (None if va is missing else va, None if vb is missing else vb)
+    return out
+
+
 def history_frame(log_history) -> pd.DataFrame:
     """Histórico do ``Trainer`` como tabela por época (perda de treino e métricas de validação)."""
     train = {round(r["epoch"], 2): r["loss"] for r in log_history if "loss" in r and "epoch" in r}

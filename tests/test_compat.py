@@ -65,14 +65,35 @@ def test_build_training_arguments_on_installed_version(tmp_path, capsys):
     assert "eval_strategy" in capsys.readouterr().out
 
 
-def test_trainer_tokenizer_becomes_processing_class():
+def test_trainer_tokenizer_becomes_processing_class(capsys):
     from transformers import Trainer
 
     kw = compat.trainer_kwargs(Trainer, tokenizer="tok", model=None)
     assert kw == {"processing_class": "tok", "model": None}
+    assert "processing_class" in capsys.readouterr().out
+    assert compat.trainer_kwargs(Trainer, processing_class="tok") == {"processing_class": "tok"}
+    assert capsys.readouterr().out == ""          # o nome atual passa calado
+    with pytest.raises(ValueError, match="processing_class"):
+        compat.trainer_kwargs(Trainer, tokenizer="a", processing_class="b")
 
 
 def test_dtype_kwarg():
     import torch
 
     assert list(compat.dtype_kwarg(torch.float32).values()) == [torch.float32]
+
+
+def test_for_installed_version_is_the_identity_on_5x_and_announces_each_translation_on_4x(capsys):
+    current = dict(output_dir="x", eval_strategy="epoch", save_strategy="no", logging_strategy="epoch",
+                   report_to="none", learning_rate=1e-4, num_train_epochs=4, per_device_train_batch_size=16,
+                   weight_decay=0.01, warmup_steps=0.1, seed=42, train_sampling_strategy="group_by_length")
+    assert compat.for_installed_version(current, accepted=V5) == current
+    assert capsys.readouterr().out == ""
+    old = compat.for_installed_version(current, accepted=V4)
+    # a 4.46 já aceita eval_strategy; group_by_length e warmup_ratio são traduzidos, e cada tradução é impressa
+    assert old["eval_strategy"] == "epoch" and old["group_by_length"] is True and old["warmup_ratio"] == 0.1
+    assert "train_sampling_strategy" not in old and "warmup_steps" not in old
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 2 and all(line.startswith("[compat] ") for line in printed)
+    with pytest.raises(ValueError, match="desconhecido"):
+        compat.for_installed_version({"learning_rat": 1e-5}, accepted=V5)

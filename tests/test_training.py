@@ -180,6 +180,9 @@ def test_predict_save_reload_identical(tmp_path, bert_standin):
     assert table.equals(inference.predict(texts, reloaded, tok, batch_size=2))
     with pytest.raises(ValueError, match="vazia"):
         inference.predict([], model, tok)
+    probs = inference.predict_proba(texts, model, tok, batch_size=2)
+    assert probs.shape == (3, 3) and np.allclose(probs.round(3), table.filter(like="p(").values)
+    assert list(probs.argmax(1)) == [model.config.label2id[c] for c in table["classe"]]
     assert inference.prediction_box(model, tok) is not None
 
 
@@ -193,3 +196,160 @@ def test_history_frame():
 def test_check_class_weights(capsys):
     assert training.check_class_weights(lambda labels, k: training.class_weights(labels, k).tolist())
     assert not training.check_class_weights(lambda labels, k: [1.0] * k)
+
+
+# ------------------------------------------------------------------ a receita explícita do notebook 02 = make_trainer
+
+def _tiny_train(tok):
+    ds = Dataset.from_dict({"text": ["bom", "ruim", "ótimo", "péssimo"], "label": [1, 0, 1, 0]})
+    tokd, _ = training.tokenize_splits(DatasetDict({"train": ds, "validation": ds}), tok, max_length=16, verbose=False)
+    return tokd
+
+
+def test_make_trainer_defaults(tmp_path, bert_standin):
+    from transformers import AutoModelForSequenceClassification, Trainer
+
+    from helpers import hub
+
+    tok, _ = bert_standin
+    tokd = _tiny_train(tok)
+    model = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=2, verbose=False)
+    trainer = training.make_trainer(model, tok, tokd["train"], tokd["validation"], output_dir=str(tmp_path))
+    a = trainer.args
+    assert type(trainer) is Trainer and trainer.processing_class is tok
+    assert str(getattr(a.eval_strategy, "value", a.eval_strategy)) == "epoch"
+    assert str(getattr(a.save_strategy, "value", a.save_strategy)) == "no"
+    assert str(getattr(a.logging_strategy, "value", a.logging_strategy)) == "epoch"
+    assert a.report_to == [] and a.train_sampling_strategy == "group_by_length"
+    assert (a.learning_rate, a.num_train_epochs, a.per_device_train_batch_size, a.per_device_eval_batch_size) == (5e-5, 3, 16, 64)
+    assert (a.weight_decay, a.warmup_steps, a.seed, a.dataloader_num_workers) == (0.01, 0.1, 42, 0)
+    assert a.dataloader_pin_memory == torch.cuda.is_available()
+    assert a.output_dir == str(tmp_path)
+    if not torch.cuda.is_available():
+        assert not a.bf16 and not a.fp16          # na CPU, sempre float32
+    assert trainer.data_collator.pad_to_multiple_of == (8 if torch.cuda.is_available() else None)
+    assert any(isinstance(c, training.PlainForwardAfterTraining) for c in trainer.callback_handler.callbacks)
+    # sem validação, não avalia; com pesos, a perda ponderada
+    no_eval = training.make_trainer(model, tok, tokd["train"], output_dir=str(tmp_path), class_weights=torch.ones(2))
+    assert str(getattr(no_eval.args.eval_strategy, "value", no_eval.args.eval_strategy)) == "no"
+    assert isinstance(no_eval, training.WeightedLossTrainer) and torch.equal(no_eval.class_weights, torch.ones(2))
+
+
+def test_notebook_02_explicit_arguments_equal_make_trainer(tmp_path, bert_standin):
+    """O dicionário que o notebook 02 escreve à mão (seção 5) é a receita de make_trainer (04 e 05 treinam por ela)."""
+    from transformers import AutoModelForSequenceClassification, TrainingArguments
+
+    from helpers import compat, hub
+
+    tok, _ = bert_standin
+    tokd = _tiny_train(tok)
+    LR, NUM_EPOCHS, BATCH_SIZE, SEED = 1e-4, 4, 16, 42
+    args = TrainingArguments(**compat.for_installed_version(dict(
+        output_dir=str(tmp_path / "notebook"),
+        eval_strategy="epoch", save_strategy="no", logging_strategy="epoch", report_to="none",
+        learning_rate=LR, num_train_epochs=NUM_EPOCHS,
+        per_device_train_batch_size=BATCH_SIZE, per_device_eval_batch_size=64,
+        weight_decay=0.01, warmup_steps=0.1, seed=SEED,
+        train_sampling_strategy="group_by_length",
+        dataloader_num_workers=0, dataloader_pin_memory=torch.cuda.is_available(),
+        **training.precision_kwargs(),
+    )))
+    model = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=2, verbose=False)
+    reference = training.make_trainer(model, tok, tokd["train"], tokd["validation"], output_dir=str(tmp_path / "ref"),
+                                      learning_rate=LR, num_train_epochs=NUM_EPOCHS,
+                                      per_device_train_batch_size=BATCH_SIZE, seed=SEED)
+    assert training.arguments_diff(args, reference.args) == {}
+    # e a comparação enxerga uma diferença de verdade
+    other = training.make_trainer(model, tok, tokd["train"], tokd["validation"], output_dir=str(tmp_path / "ref"),
+                                  learning_rate=2e-5, num_train_epochs=NUM_EPOCHS,
+                                  per_device_train_batch_size=BATCH_SIZE, seed=SEED)
+    assert training.arguments_diff(args, other.args) == {"learning_rate": (1e-4, 2e-5)}
+
+
+def test_arguments_diff_on_dicts():
+    assert training.arguments_diff({"output_dir": "a", "seed": 1}, {"output_dir": "b", "seed": 1}) == {}
+    assert training.arguments_diff({"seed": 1}, {"seed": 2, "x": 3}) == {"seed": (1, 2), "x": (None, 3)}
+    assert training.arguments_diff({"seed": 1}, {"seed": 2}, ignore=("seed",)) == {}
+
+
+# ------------------------------------------------------------------ lendo os erros
+
+def test_most_confident_errors_sorted_by_loss():
+    texts = ["a", "b", "c", "d", "e"]
+    probs = np.array([[0.9, 0.05, 0.05],   # certo
+                      [0.1, 0.1, 0.8],     # verdadeiro 0, previsto 2: perda −log 0,1
+                      [0.02, 0.03, 0.95],  # verdadeiro 1, previsto 2: perda −log 0,03 (o pior)
+                      [0.3, 0.5, 0.2],     # verdadeiro 2, previsto 1: perda −log 0,2
+                      [0.2, 0.7, 0.1]])    # certo
+    labels = [0, 0, 1, 2, 1]
+    names = {0: "negativo", 1: "neutro", 2: "positivo"}
+    table = metrics.most_confident_errors(texts, probs, labels, names, n=8)
+    assert list(table.index) == [2, 1, 3]
+    assert list(table["texto"]) == ["c", "b", "d"]
+    assert list(table["verdadeiro"]) == ["neutro", "negativo", "positivo"]
+    assert list(table["previsto"]) == ["positivo", "positivo", "neutro"]
+    assert list(table["p(previsto)"]) == [0.95, 0.8, 0.5]
+    assert list(table["perda"]) == pytest.approx([round(-np.log(0.03), 3), round(-np.log(0.1), 3), round(-np.log(0.2), 3)])
+    assert list(metrics.most_confident_errors(texts, probs, labels, names, n=1).index) == [2]
+    assert metrics.per_example_loss(probs, labels)[0] == pytest.approx(-np.log(0.9))
+    with pytest.raises(ValueError, match="softmax"):
+        metrics.most_confident_errors(texts, probs * 3, labels, names)
+
+
+def test_error_patterns_counts_and_sentence():
+    import pandas as pd
+
+    table = pd.DataFrame({
+        "texto": ["Não gostei, mas serve.", "Ótimo, mais uma semana esperando...", "É ok.",
+                  "nada a reclamar", "mais ou menos " * 20],
+        "verdadeiro": ["neutro", "negativo", "neutro", "positivo", "positivo"],
+        "previsto": ["negativo", "positivo", "positivo", "negativo", "neutro"],
+    })
+
+    def tokenizer(text):  # uma palavra por token, mais [CLS] e [SEP]
+        return {"input_ids": [0] * (len(text.split()) + 2)}
+
+    flags = metrics.error_patterns(table, tokenizer=tokenizer, max_length=16)
+    assert list(flags.columns) == ["negação", "contraste", "ironia", "neutro", "cortado"]
+    assert list(flags["negação"]) == [True, False, False, True, False]
+    assert list(flags["contraste"]) == [True, False, False, False, False]   # "mais" não é "mas"
+    assert list(flags["ironia"]) == [False, True, False, False, False]
+    assert list(flags["neutro"]) == [True, False, True, False, False]
+    assert list(flags["cortado"]) == [False, False, False, False, True]
+    assert not metrics.error_patterns(table)["cortado"].any()              # sem tokenizador, nada conta como cortado
+    text = metrics.describe_error_patterns(flags)
+    assert text.startswith("Entre as 5 frases mostradas: 2 com negação")
+    assert "1 com contraste" in text and "1 com marca de ironia" in text and "2 com rótulo verdadeiro neutro" in text
+    assert "1 com texto cortado" in text and "nenhum desses sinais" not in text
+    assert "O padrão mais frequente aqui: **negação e neutro** (2 de 5)." in text
+    quiet = metrics.error_patterns(table.iloc[[2]].assign(verdadeiro="positivo"))
+    assert "nenhuma com negação" in metrics.describe_error_patterns(quiet)
+    assert "Nenhum dos padrões" in metrics.describe_error_patterns(quiet)
+    assert "não há erros" in metrics.describe_error_patterns(quiet.iloc[:0]).lower()
+
+
+def test_trainer_predict_order_with_group_by_length_is_not_the_dataset_order(tmp_path, bert_standin):
+    """Por que o notebook 02 alinha textos e previsões com inference.predict_proba, e não com Trainer.predict."""
+    from transformers import AutoModelForSequenceClassification
+
+    from helpers import hub
+
+    tok, _ = bert_standin
+    texts = [("palavra " * n).strip() for n in (1, 30, 2, 25, 3, 20, 4, 15, 5, 10)]
+    labels = [0, 1] * 5
+    ds = DatasetDict({"test": Dataset.from_dict({"text": texts, "label": labels})})
+    tokd, _ = training.tokenize_splits(ds, tok, max_length=64, verbose=False)
+    torch.manual_seed(0)
+    model = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=2, verbose=False)
+    trainer = training.make_trainer(model, tok, tokd["test"], output_dir=str(tmp_path), per_device_eval_batch_size=4)
+    out = trainer.predict(tokd["test"])
+    probs = inference.predict_proba(texts, model, tok, max_length=64)
+    from helpers import compat
+
+    if "train_sampling_strategy" in compat.accepted_training_args():  # transformers 5: a avaliação também é agrupada
+        assert out.label_ids.tolist() != labels
+    # as métricas do Trainer estão certas (previsões e label_ids na mesma ordem)...
+    assert sorted(out.label_ids.tolist()) == sorted(labels)
+    # ...e predict_proba devolve a ordem dos textos, com as mesmas probabilidades
+    trainer_probs = torch.softmax(torch.from_numpy(out.predictions), -1).numpy()
+    assert np.allclose(np.sort(trainer_probs[:, 1]), np.sort(probs[:, 1]), atol=1e-4)

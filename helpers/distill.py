@@ -13,8 +13,12 @@ Conteúdo: :func:`softmax_with_temperature`, :func:`soft_target_loss`,
 :func:`hidden_state_loss`, :func:`distillation_loss`, :class:`DistillationTrainer`
 (um ``Trainer`` com argumentos próprios), :func:`add_teacher_logits` (o professor roda uma
 vez só, antes do treino), :func:`init_student_from_teacher` (uma
-camada a cada duas do professor), medidas de tamanho e de tempo na CPU e o
-corretor :func:`check_soft_loss`.
+camada a cada duas do professor), medidas de tamanho e de tempo na CPU, a avaliação
+(:func:`predictions_on`, :func:`scores_on`, :func:`macro_f1`) e o corretor :func:`check_soft_loss`.
+
+Na CPU tudo roda em float32; numa GPU, o treino usa a precisão mista automática de
+:func:`helpers.training.make_trainer` (:func:`autocast_for` leva a mesma precisão ao
+professor e à avaliação).
 """
 from __future__ import annotations
 
@@ -61,9 +65,16 @@ def temperature_table(logits, temperatures, class_names=None) -> pd.DataFrame:
     return pd.DataFrame(rows).T.rename_axis("temperatura")
 
 
+def _t_label(T: float) -> str:
+    """``2.5`` → ``"2,5"``: a temperatura com vírgula decimal, sem zeros à toa."""
+    return f"{T:g}".replace(".", ",")
+
+
 def plot_softmax_temperature(logits, T: float, class_names=None, ax=None):
     """Barras: ``softmax(logits / T)`` e, em contorno, ``softmax(logits)`` (``T = 1``) para comparar."""
     import matplotlib.pyplot as plt
+
+    from .plots import bar_labels, decimal_comma
 
     logits = torch.as_tensor(logits, dtype=torch.float32).reshape(-1)
     names = list(class_names) if class_names is not None else [f"classe {i}" for i in range(len(logits))]
@@ -71,16 +82,16 @@ def plot_softmax_temperature(logits, T: float, class_names=None, ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.2))
     x = np.arange(len(names))
-    bars = ax.bar(x, p_T.numpy(), color="#2a9d8f", label=f"T = {T:g}")
+    bars = ax.bar(x, p_T.numpy(), color="#2a9d8f", label=f"T = {_t_label(T)}")
     ax.bar(x, p_1.numpy(), fill=False, edgecolor="#264653", linestyle="--", linewidth=1.5, label="T = 1")
-    ax.bar_label(bars, fmt="%.2f", padding=2)
+    bar_labels(ax, bars, digits=2, padding=2)
     ax.set_xticks(x, names)
     ax.set_ylim(0, 1.1)
     ax.set_ylabel("probabilidade")
-    ax.set_title(f"softmax(z / T) com T = {T:g}")
+    ax.set_title(f"softmax(z / T) com T = {_t_label(T)}")
     ax.legend(loc="upper right")
     ax.figure.tight_layout()
-    return ax.figure
+    return decimal_comma(ax.figure)
 
 
 def temperature_slider(logits, class_names=None, T: float = 2.0):
@@ -197,7 +208,7 @@ def distillation_loss(student_logits, teacher_logits, labels, T: float = 2.0, al
 # --------------------------------------------------------------------------- o Trainer
 
 def autocast_for(args, device):
-    """``torch.autocast`` na precisão de ``args`` (``bf16``/``fp16``) no dispositivo dado; sem elas, nada."""
+    """``torch.autocast`` na precisão mista de ``args`` (``bf16``/``fp16``, numa GPU); sem ela (CPU), nada."""
     from contextlib import nullcontext
 
     dtype = torch.bfloat16 if args.bf16 else torch.float16 if args.fp16 else None
@@ -255,7 +266,7 @@ class DistillationTrainer(Trainer):
         else:
             if self.teacher.training:  # alguém chamou .train() no professor: volta para avaliação
                 self.teacher.eval()
-            # o professor roda na precisão do treino (bf16/fp16 quando pedida), e devolve float32
+            # numa GPU, o professor roda na precisão mista do treino (bf16/fp16), e devolve float32
             with torch.no_grad(), autocast_for(self.args, outputs.logits.device):
                 teacher_out = self.teacher(**inputs, output_hidden_states=want_hidden)
             teacher_logits = teacher_out.logits.float()
@@ -462,27 +473,63 @@ def efficiency_table(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeat
 
 # --------------------------------------------------------------------------- avaliação
 
-def scores_on(trainer, dataset, labels) -> dict:
-    """Acurácia e F1 macro de ``trainer.model`` em ``dataset`` (normalmente o teste).
+def predictions_on(trainer, dataset) -> tuple[np.ndarray, np.ndarray]:
+    """``(rótulos, previsões)`` de ``trainer.model`` em ``dataset``, na ordem das linhas de ``dataset``.
 
     Só o modelo do ``trainer`` roda (num ``DistillationTrainer``, o professor fica de fora),
     em lotes de frases de tamanho parecido (menos *padding*, mesma resposta), na mesma
-    precisão do treino: com ``bf16``/``fp16`` nos argumentos, sob ``torch.autocast``.
+    precisão do treino: com ``bf16``/``fp16`` nos argumentos (numa GPU), sob ``torch.autocast``;
+    na CPU, em float32. A ordem original volta no fim, para que as previsões de dois
+    modelos no mesmo split possam ser comparadas frase a frase (:func:`helpers.prose.paired_bootstrap`).
+    """
+    inputs = [c for c in ("input_ids", "attention_mask", "token_type_ids", "label") if c in dataset.column_names]
+    if "input_ids" not in inputs or "label" not in inputs:
+        raise ValueError("predictions_on espera um dataset tokenizado e com rótulos (colunas input_ids e label).")
+    # lotes em ordem de tamanho, montados aqui: o dataloader de avaliação do Trainer pode embaralhar a ordem
+    lengths = dataset["length"] if "length" in dataset.column_names else [len(ids) for ids in dataset["input_ids"]]
+    order = np.argsort(lengths, kind="stable")
+    rows = dataset.select_columns(inputs).select(order)
+    size = trainer.args.per_device_eval_batch_size
+    model = trainer.model
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    y_true, y_pred = np.empty(len(order), dtype=np.int64), np.empty(len(order), dtype=np.int64)
+    with torch.inference_mode(), autocast_for(trainer.args, device):
+        for start in range(0, len(order), size):
+            batch = trainer.data_collator([rows[i] for i in range(start, min(start + size, len(order)))])
+            labels = batch.pop("labels")
+            logits = model(**{k: v.to(device) for k, v in batch.items()}).logits
+            y_true[order[start:start + size]] = labels.numpy()
+            y_pred[order[start:start + size]] = logits.argmax(dim=-1).cpu().numpy()
+    model.train(was_training)
+    return y_true, y_pred
+
+
+def macro_f1(y_true, y_pred, num_labels: int = 3) -> float:
+    """F1 macro com NumPy (o mesmo do scikit-learn com ``zero_division=0``), rápido para o *bootstrap*.
+
+    O intervalo de :func:`helpers.prose.paired_bootstrap` recalcula a métrica milhares de vezes;
+    o ``f1_score`` do scikit-learn leva milissegundos por chamada, esta conta, microssegundos.
+    """
+    y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
+    cm = np.bincount(num_labels * y_true + y_pred, minlength=num_labels**2).reshape(num_labels, num_labels)
+    tp = np.diag(cm).astype(float)
+    denominator = cm.sum(axis=0) + cm.sum(axis=1)           # previstos + verdadeiros de cada classe
+    f1 = np.divide(2 * tp, denominator, out=np.zeros(num_labels), where=denominator > 0)
+    return float(f1.mean())
+
+
+def scores_on(trainer, dataset, labels) -> dict:
+    """Acurácia e F1 macro de ``trainer.model`` em ``dataset`` (normalmente o teste).
+
+    As previsões são as de :func:`predictions_on`; as métricas, as de
+    :func:`helpers.metrics.classification_metrics` (scikit-learn).
     """
     from .metrics import classification_metrics
 
-    if "length" in dataset.column_names:
-        dataset = dataset.select(np.argsort(dataset["length"], kind="stable"))
-    model = trainer.model
-    was_training = model.training
-    model.eval()
-    predicted, references = [], []
-    with torch.inference_mode(), autocast_for(trainer.args, next(model.parameters()).device):
-        for batch in trainer.get_test_dataloader(dataset):
-            references.append(batch.pop("labels").cpu())
-            predicted.append(model(**batch).logits.argmax(dim=-1).cpu())
-    model.train(was_training)
-    result = classification_metrics(torch.cat(predicted).numpy(), torch.cat(references).numpy(), labels)
+    y_true, y_pred = predictions_on(trainer, dataset)
+    result = classification_metrics(y_pred, y_true, labels)
     return {"acurácia": result["accuracy"], "F1 macro": result["f1_macro"]}
 
 

@@ -1,7 +1,10 @@
 """Testes de helpers.distill: contas feitas à mão (NumPy), o Trainer em dados minúsculos e o aluno."""
+import copy
+
 import numpy as np
 import pytest
 import torch
+from sklearn.metrics import accuracy_score, f1_score
 from transformers import BertConfig, BertForSequenceClassification
 
 from helpers import distill, training
@@ -237,6 +240,23 @@ def test_student_forward_equals_teacher_layers_by_hand():
     assert torch.allclose(got, expected, atol=1e-5)
 
 
+def test_student_equals_the_teacher_with_layers_removed_by_hand():
+    # a construção do notebook 04: copiar o professor, guardar só as camadas escolhidas
+    teacher = tiny_teacher(6, seed=3)
+    layers = (0, 2, 4)
+    by_hand = copy.deepcopy(teacher)
+    by_hand.bert.encoder.layer = torch.nn.ModuleList(by_hand.bert.encoder.layer[i] for i in layers)
+    by_hand.config.num_hidden_layers = len(layers)
+    student = distill.init_student_from_teacher(teacher, layers)
+    a, b = by_hand.state_dict(), student.state_dict()
+    assert list(a) == list(b) and len(b) == len(teacher.state_dict()) - 3 * 16  # 16 tensores por camada do BERT
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert student.config.num_hidden_layers == 3 and student.config.teacher_layers == [0, 2, 4]
+    ids = torch.tensor([[101, 2023, 2003, 1037, 3231, 102]])
+    with torch.no_grad():
+        assert torch.allclose(by_hand.eval()(input_ids=ids).logits, student.eval()(input_ids=ids).logits, atol=1e-6)
+
+
 @pytest.mark.parametrize("layers", [(), (0, 0), (2, 1), (0, 4), (-1, 2)])
 def test_student_rejects_bad_layers(layers):
     with pytest.raises(ValueError):
@@ -391,6 +411,63 @@ def test_trainer_validates_its_arguments():
         distill.DistillationTrainer(model=student, args=_args(), teacher=teacher, hidden_loss="l1")
     with pytest.raises(ValueError, match="positiva"):
         distill.DistillationTrainer(model=student, args=_args(), teacher=teacher, temperature=0)
+
+
+# --------------------------------------------------------------------------- avaliação
+
+
+def test_scores_on_is_sklearn_on_the_float32_predictions(tmp_path, bert_standin):
+    # a avaliação por trás de todo F1 do notebook 04: na CPU, float32, as mesmas contas do scikit-learn
+    tokenizer, _ = bert_standin
+    teacher = tiny_teacher(2, seed=1)
+    ds = _tiny_dataset(n=12)
+    # frases de tamanhos diferentes e a coluna length: a avaliação ordena por tamanho e desfaz a ordem no fim
+    ds = ds.map(lambda row, i: {"input_ids": row["input_ids"][: 3 + (7 * i) % 4],
+                                "attention_mask": row["attention_mask"][: 3 + (7 * i) % 4],
+                                "length": 3 + (7 * i) % 4}, with_indices=True)
+    trainer = training.make_trainer(teacher, tokenizer, ds, output_dir=str(tmp_path), per_device_eval_batch_size=5)
+    assert not trainer.args.bf16 and not trainer.args.fp16 or torch.cuda.is_available()
+    y_true, y_pred = distill.predictions_on(trainer, ds)
+    assert list(y_true) == ds["label"]
+    expected = []
+    with torch.no_grad():
+        for row in ds:
+            logits = teacher.eval()(input_ids=torch.tensor([row["input_ids"]]).to(teacher.device)).logits
+            assert logits.dtype == torch.float32
+            expected.append(int(logits.argmax()))
+    assert list(y_pred) == expected
+    scores = distill.scores_on(trainer, ds, ["a", "b", "c"])
+    assert scores["acurácia"] == pytest.approx(accuracy_score(ds["label"], expected))
+    assert scores["F1 macro"] == pytest.approx(f1_score(ds["label"], expected, average="macro", labels=[0, 1, 2],
+                                                        zero_division=0))
+    assert teacher.training is False
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_macro_f1_is_sklearn(seed):
+    rng = np.random.default_rng(seed)
+    y, p = rng.integers(0, 3, 50), rng.integers(0, 3, 50)
+    assert distill.macro_f1(y, p, 3) == pytest.approx(f1_score(y, p, average="macro", labels=[0, 1, 2],
+                                                              zero_division=0), abs=1e-12)
+    # uma classe que nunca aparece nem é prevista conta como F1 zero (zero_division=0)
+    y, p = np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1])
+    assert distill.macro_f1(y, p, 3) == pytest.approx((2 / 3 + 0.8 + 0) / 3)
+    assert distill.macro_f1([2, 2, 2], [2, 2, 2], 3) == pytest.approx(1 / 3)
+
+
+def test_softmax_plot_writes_decimal_commas():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = distill.plot_softmax_temperature([-1.0, 2.0, 4.0], 2.5, ["neg", "neu", "pos"])
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.texts]
+    p = np_softmax([[-1.0, 2.0, 4.0]], 2.5)[0]
+    assert labels == [f"{v:.2f}".replace(".", ",") for v in p]
+    assert ax.get_title() == "softmax(z / T) com T = 2,5"
+    fig.canvas.draw()
+    assert any("," in t.get_text() for t in ax.get_yticklabels())
+    assert not any("." in t.get_text() for t in ax.get_yticklabels())
 
 
 # --------------------------------------------------------------------------- tamanho e tempo

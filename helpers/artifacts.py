@@ -105,9 +105,12 @@ def load_classifier(folder, record: dict, verbose: bool = True):
         if verbose:
             print(f"Não reaproveito {folder}: " + "; ".join(diff) + ". Vou treinar aqui, com a receita pedida.")
         return None, None
+    from .hub import quiet_loading
+
     if verbose:
         print(f"Reaproveitando o modelo salvo em {folder} (mesmo modelo, dados, rótulos e receita).")
-    return AutoModelForSequenceClassification.from_pretrained(folder), saved
+    with quiet_loading():
+        return AutoModelForSequenceClassification.from_pretrained(folder), saved
 
 
 RECIPE_KEYS = ("learning_rate", "num_train_epochs", "per_device_train_batch_size", "max_length", "seed",

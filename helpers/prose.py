@@ -108,4 +108,4 @@ def compare(name_a: str, name_b: str, ci: dict, what: str = "F1 macro", digits: 
     if within_noise(ci):
         return base + ". O intervalo inclui o zero: **empate dentro do ruído**; não dá para dizer qual é melhor."
     winner = name_a if ci["diff"] > 0 else name_b
-    return base + f". O intervalo não inclui o zero: {winner} é melhor neste teste."
+    return base + f". O intervalo não inclui o zero: {winner} é melhor nestas frases."

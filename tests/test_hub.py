@@ -73,3 +73,25 @@ def test_load_model_with_head(capsys):
 
     m = hub.load_model("distilbert-base-uncased", AutoModelForSequenceClassification, num_labels=3)
     assert m.config.num_labels == 3 and type(m).__name__ == "DistilBertForSequenceClassification"
+
+
+def test_portuguese_distilbert_id_is_a_bert_and_gets_the_bert_standin(capsys):
+    """``adalbertojunior/distilbert-portuguese-cased`` tem ``model_type: bert`` (6 camadas, token-type e pooler)."""
+    from transformers import AutoModelForSequenceClassification
+
+    model_id = "adalbertojunior/distilbert-portuguese-cased"
+    hub._ANNOUNCED.clear()
+    r = hub.resolve_model(model_id)
+    assert r.substituted and r.standin == hub.MINILM_NAME and r.path == str(hub.minilm_path())
+    out = capsys.readouterr().out
+    assert f"'{model_id}' → {hub.MINILM_NAME}" in out and hub.DISTIL_NAME not in out
+    m = hub.load_model(model_id, AutoModelForSequenceClassification, num_labels=3, verbose=False)
+    assert m.config.model_type == "bert" and type(m).__name__ == "BertForSequenceClassification"
+    assert m.bert.pooler is not None and hasattr(m.bert.embeddings, "token_type_embeddings")
+
+
+def test_distilbert_ids_get_the_distilbert_standin(capsys):
+    hub._ANNOUNCED.clear()
+    r = hub.resolve_model("distilbert-base-uncased")
+    assert r.standin == hub.DISTIL_NAME and r.path == str(hub.build_distilbert_standin())
+    assert hub.DISTIL_NAME in capsys.readouterr().out

@@ -5,7 +5,7 @@
 
 Ajusta o professor nos dados embutidos (ou usa um já ajustado, ``--teacher-from``),
 constrói o aluno com uma camada a cada duas, guarda os logits do professor, destila,
-treina o mesmo aluno só com os rótulos (linha de base), mede tamanho e tempo na CPU e
+treina o mesmo aluno só com os rótulos (o aluno só com rótulos), mede tamanho e tempo na CPU e
 imprime a tabela. Os valores padrão são os do notebook 04 (na CPU, sempre em float32). O professor é ajustado uma vez; os dois
 alunos são treinados com cada semente de ``--seeds`` (padrão: cinco), porque com 258
 avaliações no teste a diferença entre eles numa semente só fica dentro do ruído. A tabela
@@ -39,7 +39,7 @@ def parse_args(argv=None):
                     help="camadas do professor copiadas para o aluno (padrão: uma a cada duas)")
     ap.add_argument("--max-length", type=int, default=128)
     ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=None, help="do professor; padrão: 1e-4 offline, 5e-5 online")
+    ap.add_argument("--lr", type=float, default=None, help="do professor; padrão: 1e-4 com o substituto offline, 2e-5 com o BERTimbau (a regra do notebook 02)")
     ap.add_argument("--student-lr", type=float, default=None, help="padrão: o dobro da taxa do professor")
     ap.add_argument("--teacher-from", default=None,
                     help="pasta de um professor já ajustado (ex.: build/02_bertimbau/modelo); sem ela, ajusta aqui")
@@ -54,7 +54,7 @@ def parse_args(argv=None):
     ap.add_argument("--latency-threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=42, help="semente do professor")
     ap.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2, 3, 4],
-                    help="sementes dos alunos (destilado e linha de base treinados com cada uma)")
+                    help="sementes dos alunos (destilado e só com rótulos, treinados com cada uma)")
     return ap.parse_args(argv)
 
 
@@ -62,11 +62,11 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     from transformers import AutoModelForSequenceClassification
 
-    from helpers import data, distill, hub, training
+    from helpers import artifacts, data, distill, hub, training
     from helpers.env import is_offline, seed_everything
 
     start = time.perf_counter()
-    lr = args.lr if args.lr is not None else (1e-4 if is_offline() else 5e-5)
+    lr = args.lr if args.lr is not None else (1e-4 if hub.resolve_model(args.teacher_model, verbose=False).substituted else 2e-5)
     train_args = dict(learning_rate=lr, per_device_train_batch_size=args.batch_size, seed=args.seed,
                       disable_tqdm=True)
     print("treino: precisão automática (float32 na CPU, bf16/fp16 na GPU)", flush=True)
@@ -79,13 +79,13 @@ def main(argv=None) -> dict:
     if args.teacher_from:
         print(f"▶ professor: {args.teacher_from}", flush=True)
         teacher = AutoModelForSequenceClassification.from_pretrained(args.teacher_from)
-        teacher_trainer = training.make_trainer(teacher, tokenizer, tokenized["train"], output_dir="build/bench/professor")
+        teacher_trainer = training.make_trainer(teacher, tokenizer, tokenized["train"], output_dir=str(artifacts.build_dir("bench", "professor")))
     else:
         print(f"▶ professor: {args.teacher_epochs:g} épocas, lr {lr:g}", flush=True)
         seed_everything(args.seed)
         teacher = hub.load_model(args.teacher_model, AutoModelForSequenceClassification, num_labels=dataset.num_labels,
                                  id2label=dataset.id2label, label2id=dataset.label2id, verbose=False)
-        teacher_trainer = training.make_trainer(teacher, tokenizer, tokenized["train"], output_dir="build/bench/professor",
+        teacher_trainer = training.make_trainer(teacher, tokenizer, tokenized["train"], output_dir=str(artifacts.build_dir("bench", "professor")),
                                                 num_train_epochs=args.teacher_epochs, **train_args)
         teacher_trainer.train()
     scores = {"professor": distill.scores_on(teacher_trainer, tokenized["test"], dataset.labels)}
@@ -105,13 +105,13 @@ def main(argv=None) -> dict:
         seed_everything(seed)
         distilled = copy.deepcopy(student_init)
         distil_trainer = distill.make_distillation_trainer(
-            distilled, teacher, tokenizer, train_with_logits, output_dir="build/bench/aluno_destilado",
+            distilled, teacher, tokenizer, train_with_logits, output_dir=str(artifacts.build_dir("bench", "aluno_destilado")),
             temperature=args.temperature, alpha_soft=args.alpha_soft, alpha_hard=args.alpha_hard,
             alpha_hidden=args.alpha_hidden, hidden_loss=args.hidden_loss, layer_map=layer_map, **seed_args)
         distil_trainer.train()
         seed_everything(seed)
         baseline_trainer = training.make_trainer(copy.deepcopy(student_init), tokenizer, tokenized["train"],
-                                                 output_dir="build/bench/aluno_rotulos", **seed_args)
+                                                 output_dir=str(artifacts.build_dir("bench", "aluno_rotulos")), **seed_args)
         baseline_trainer.train()
         row = {"semente": seed,
                "aluno destilado": distill.scores_on(distil_trainer, tokenized["test"], dataset.labels),

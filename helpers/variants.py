@@ -207,7 +207,7 @@ def cost_table(table: pd.DataFrame, timing: pd.DataFrame, seq_len: int, variants
     by_name = {v.name: v for v in variants}
     out = table[["camadas", "dimensão", "parâmetros (M, calculado)"]].copy()
     out["tempo (ms)"] = timing["tempo (ms)"].astype(float).round(1)
-    out["tempo × " + base] = timing["tempo × " + base].astype(float).round(2)
+    out["tempo × " + base] = (out["tempo (ms)"] / out.loc[base, "tempo (ms)"]).round(2)  # da coluna ao lado: confere com ela
     macs = pd.Series({name: forward_macs(by_name[name], seq_len) for name in out.index})
     out["contas (G)"] = (macs / 1e9).round(2)
     out["contas × " + base] = (macs / macs[base]).round(2)

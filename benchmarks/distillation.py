@@ -88,7 +88,7 @@ def main(argv=None) -> dict:
         teacher_trainer = training.make_trainer(teacher, tokenizer, tokenized["train"], output_dir=str(artifacts.build_dir("bench", "professor")),
                                                 num_train_epochs=args.teacher_epochs, **train_args)
         teacher_trainer.train()
-    scores = {"professor": distill.scores_on(teacher_trainer, tokenized["test"], dataset.labels)}
+    scores = {"professor": metrics.scores_on(teacher_trainer, tokenized["test"], dataset.labels)}
 
     n_layers = teacher.config.num_hidden_layers
     layers = tuple(args.student_layers) if args.student_layers else tuple(range(0, n_layers, 2))
@@ -114,8 +114,8 @@ def main(argv=None) -> dict:
                                                  output_dir=str(artifacts.build_dir("bench", "aluno_rotulos")), **seed_args)
         baseline_trainer.train()
         row = {"semente": seed,
-               "aluno destilado": distill.scores_on(distil_trainer, tokenized["test"], dataset.labels),
-               "aluno só com rótulos": distill.scores_on(baseline_trainer, tokenized["test"], dataset.labels)}
+               "aluno destilado": metrics.scores_on(distil_trainer, tokenized["test"], dataset.labels),
+               "aluno só com rótulos": metrics.scores_on(baseline_trainer, tokenized["test"], dataset.labels)}
         per_seed.append(row)
         student = student if student is not None else distilled  # para medir tamanho e tempo (mesma arquitetura)
         print(f"  semente {seed}: F1 macro destilado {row['aluno destilado']['F1 macro']:.3f} | só com rótulos "
@@ -128,7 +128,7 @@ def main(argv=None) -> dict:
     seeds_table["diferença"] = seeds_table["destilado"] - seeds_table["só com rótulos"]
 
     print("▶ tamanho e tempo na CPU", flush=True)
-    efficiency = distill.efficiency_table({"professor": teacher, "aluno": student}, tokenizer,
+    efficiency = measure.efficiency_table({"professor": teacher, "aluno": student}, tokenizer,
                                           dataset["test"]["text"][:32], batch_sizes=(1, 32),
                                           repeats=args.latency_repeats, threads=args.latency_threads,
                                           max_length=args.max_length)

@@ -85,7 +85,7 @@ def main():
         start = time.perf_counter()
         trainer.train()
         terms = distill.loss_terms_frame(trainer.state.log_history)
-        score = distill.scores_on(trainer, tokenized["test"], dataset.labels)
+        score = metrics.scores_on(trainer, tokenized["test"], dataset.labels)
         finite = bool(np.isfinite(terms.to_numpy()).all())
         teacher_frozen = not bert.training and not any(p.requires_grad for p in bert.parameters())
         print(f"  α_hidden={alpha_hidden:g} {extra or 'automática'}: {time.perf_counter() - start:.1f} s, termos finitos {finite}, "

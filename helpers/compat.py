@@ -107,6 +107,8 @@ def translate_training_kwargs(kwargs: dict, accepted: set[str] | None = None) ->
                 notes.append("'adafactor=False' não muda nada e foi ignorado.")
         elif name in REMOVED:
             notes.append(f"'{name}' foi ignorado: {REMOVED[name]}.")
+        elif name in RENAMES and RENAMES[name] in REMOVED:  # renomeado na 4.x e depois removido
+            notes.append(f"'{name}' (depois '{RENAMES[name]}') foi ignorado: {REMOVED[RENAMES[name]]}.")
         else:
             raise _unknown(name, accepted)
 
@@ -156,11 +158,3 @@ def trainer_kwargs(trainer_cls=None, verbose: bool = True, **kwargs) -> dict:
         if verbose:
             print("[compat] Trainer(tokenizer=...) agora se chama Trainer(processing_class=...).")
     return kwargs
-
-
-def dtype_kwarg(dtype) -> dict:
-    """``{"dtype": ...}`` no transformers 5, ``{"torch_dtype": ...}`` no 4.x."""
-    import transformers
-
-    major = int(transformers.__version__.split(".")[0])
-    return {"dtype": dtype} if major >= 5 else {"torch_dtype": dtype}

@@ -13,20 +13,17 @@ Conteúdo: :func:`softmax_with_temperature`, :func:`soft_target_loss`,
 :func:`hidden_state_loss`, :func:`distillation_loss`, :class:`DistillationTrainer`
 (um ``Trainer`` com argumentos próprios), :func:`add_teacher_logits` (o professor roda uma
 vez só, antes do treino), :func:`init_student_from_teacher` (uma
-camada a cada duas do professor), medidas de tamanho e de tempo na CPU, a avaliação
-(:func:`predictions_on`, :func:`scores_on`, :func:`macro_f1`) e o corretor :func:`check_soft_loss`.
+camada a cada duas do professor), :func:`temperature_table` e :func:`loss_terms_frame`.
 
-Na CPU tudo roda em float32; numa GPU, o treino usa a precisão mista automática de
-:func:`helpers.training.make_trainer` (:func:`autocast_for` leva a mesma precisão ao
-professor e à avaliação).
+O que não é destilação mora com o seu conceito: medir os modelos em :mod:`helpers.measure`,
+avaliá-los em :mod:`helpers.metrics`, o gráfico da temperatura em :mod:`helpers.plots`,
+o corretor do exercício em :mod:`helpers.checks`. Na CPU tudo roda em float32; numa GPU,
+o treino usa a precisão mista de :func:`helpers.training.make_trainer`
+(:func:`helpers.training.autocast_for` leva a mesma precisão ao professor).
 """
 from __future__ import annotations
 
 import copy
-import statistics
-import tempfile
-import time
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -35,6 +32,9 @@ import torch
 import torch.nn.functional as F
 from transformers import Trainer
 from transformers.modeling_outputs import SequenceClassifierOutput
+
+from .batching import length_batches, token_lengths
+from .training import autocast_for
 
 HIDDEN_LOSSES = ("cosine", "mse")
 TEACHER_LOGITS = "teacher_logits"  # coluna opcional com os logits do professor já calculados
@@ -63,52 +63,6 @@ def temperature_table(logits, temperatures, class_names=None) -> pd.DataFrame:
         entropy = float(-(p * torch.log2(p.clamp_min(1e-30))).sum())
         rows[f"T = {T:g}"] = {**{n: float(v) for n, v in zip(names, p)}, "entropia (bits)": entropy}
     return pd.DataFrame(rows).T.rename_axis("temperatura")
-
-
-def _t_label(T: float) -> str:
-    """``2.5`` → ``"2,5"``: a temperatura com vírgula decimal, sem zeros à toa."""
-    return f"{T:g}".replace(".", ",")
-
-
-def plot_softmax_temperature(logits, T: float, class_names=None, ax=None):
-    """Barras: ``softmax(logits / T)`` e, em contorno, ``softmax(logits)`` (``T = 1``) para comparar."""
-    import matplotlib.pyplot as plt
-
-    from .plots import bar_labels, decimal_comma
-
-    logits = torch.as_tensor(logits, dtype=torch.float32).reshape(-1)
-    names = list(class_names) if class_names is not None else [f"classe {i}" for i in range(len(logits))]
-    p_T, p_1 = softmax_with_temperature(logits, T), softmax_with_temperature(logits, 1.0)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.2))
-    x = np.arange(len(names))
-    bars = ax.bar(x, p_T.numpy(), color="#2a9d8f", label=f"T = {_t_label(T)}")
-    ax.bar(x, p_1.numpy(), fill=False, edgecolor="#264653", linestyle="--", linewidth=1.5, label="T = 1")
-    bar_labels(ax, bars, digits=2, padding=2)
-    ax.set_xticks(x, names)
-    ax.set_ylim(0, 1.1)
-    ax.set_ylabel("probabilidade")
-    ax.set_title(f"softmax(z / T) com T = {_t_label(T)}")
-    ax.legend(loc="upper right")
-    ax.figure.tight_layout()
-    return decimal_comma(ax.figure)
-
-
-def temperature_slider(logits, class_names=None, T: float = 2.0):
-    """Controle deslizante (ipywidgets) para a temperatura; redesenha :func:`plot_softmax_temperature`."""
-    import ipywidgets as w
-    from matplotlib.figure import Figure
-
-    from .widgets import live
-
-    slider = w.FloatLogSlider(value=T, base=10, min=-0.7, max=1.3, step=0.05, description="T",
-                              readout_format=".2f", continuous_update=False)
-
-    def render(T):
-        ax = Figure(figsize=(6, 3.2)).subplots()
-        return plot_softmax_temperature(logits, T, class_names, ax=ax)
-
-    return live({"T": slider}, render)
 
 
 # --------------------------------------------------------------------------- as três perdas
@@ -206,14 +160,6 @@ def distillation_loss(student_logits, teacher_logits, labels, T: float = 2.0, al
 
 
 # --------------------------------------------------------------------------- o Trainer
-
-def autocast_for(args, device):
-    """``torch.autocast`` na precisão mista de ``args`` (``bf16``/``fp16``, numa GPU); sem ela (CPU), nada."""
-    from contextlib import nullcontext
-
-    dtype = torch.bfloat16 if args.bf16 else torch.float16 if args.fp16 else None
-    return torch.autocast(torch.device(device).type, dtype=dtype) if dtype is not None else nullcontext()
-
 
 class DistillationTrainer(Trainer):
     """``Trainer`` que treina o aluno (``model``) com a perda de :func:`distillation_loss`.
@@ -329,17 +275,16 @@ def add_teacher_logits(teacher, dataset, tokenizer, batch_size: int = 64):
     inputs = [c for c in ("input_ids", "attention_mask", "token_type_ids") if c in dataset.column_names]
     if "input_ids" not in inputs:
         raise ValueError("add_teacher_logits espera um dataset já tokenizado (coluna input_ids).")
-    order = np.argsort([len(ids) for ids in dataset["input_ids"]], kind="stable")  # lotes parecidos: menos padding
-    by_length = dataset.select_columns(inputs).select(order)
+    rows = dataset.select_columns(inputs)
     was_training = teacher.training
     teacher.eval()
     device = next(teacher.parameters()).device
     logits = np.zeros((len(dataset), teacher.config.num_labels), dtype=np.float32)
     with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            batch = tokenizer.pad(by_length[start:start + batch_size], return_tensors="pt")
+        for idx in length_batches(token_lengths(dataset), batch_size):  # lotes parecidos: menos padding
+            batch = tokenizer.pad(rows[idx.tolist()], return_tensors="pt")
             out = teacher(**{k: v.to(device) for k, v in batch.items()})
-            logits[order[start:start + batch_size]] = out.logits.float().cpu().numpy()
+            logits[idx] = out.logits.float().cpu().numpy()
     teacher.train(was_training)
     if TEACHER_LOGITS in dataset.column_names:
         dataset = dataset.remove_columns(TEACHER_LOGITS)
@@ -386,177 +331,3 @@ def init_student_from_teacher(teacher, layers=(0, 2, 4)):
         state[key] = value.detach().clone()
     student.load_state_dict(state, strict=True)
     return student.to(next(teacher.parameters()).device).train(teacher.training)
-
-
-# --------------------------------------------------------------------------- tamanho e tempo
-
-def count_parameters(model) -> int:
-    """Número total de parâmetros."""
-    return sum(p.numel() for p in model.parameters())
-
-
-def size_on_disk_mb(model) -> float:
-    """Tamanho, em MB, dos arquivos de pesos que ``save_pretrained`` grava (safetensors, float32)."""
-    from transformers.utils import logging as hf_logging
-
-    was_enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()  # a barra "Writing model shards" não ensina nada aqui
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            model.save_pretrained(folder)
-            files = [f for f in Path(folder).iterdir() if f.suffix in (".safetensors", ".bin")]
-            return sum(f.stat().st_size for f in files) / 1e6
-    finally:
-        if was_enabled:
-            hf_logging.enable_progress_bar()
-
-
-def _cpu_copy(model):
-    on_cpu = all(p.device.type == "cpu" for p in model.parameters())
-    return (model if on_cpu else copy.deepcopy(model).to("cpu")).eval()
-
-
-def cpu_latency(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: int = 15, warmup: int = 2,
-                threads: int = 1, max_length: int = 128) -> pd.DataFrame:
-    """Tempo de uma passagem na CPU (mediana de ``repeats``, em ms) por modelo e tamanho de lote.
-
-    ``tokenizer``: um só para todos os modelos, ou um dicionário ``{nome: tokenizador}``
-    quando os modelos têm vocabulários diferentes (BERT × DistilBERT, no notebook 05).
-
-    * entradas já tokenizadas (o tokenizador fica fora do tempo), com *padding* até a
-      maior frase do lote: o lote de ``b`` frases são as ``b`` primeiras de ``texts``;
-    * ``torch.inference_mode`` e ``threads`` fixos (o valor anterior volta no fim);
-    * as medidas se alternam entre os modelos, para que uma máquina ocupada pese igual em todos.
-    """
-    texts = list(texts)
-    if max(batch_sizes) > len(texts):
-        raise ValueError(f"Preciso de pelo menos {max(batch_sizes)} textos para o lote de {max(batch_sizes)}.")
-    cpu_models = {name: _cpu_copy(m) for name, m in models.items()}
-    tokenizers = tokenizer if isinstance(tokenizer, dict) else dict.fromkeys(cpu_models, tokenizer)
-    if set(tokenizers) != set(cpu_models):
-        raise ValueError(f"Um tokenizador por modelo: faltam {sorted(set(cpu_models) - set(tokenizers))}.")
-    batches = {(name, b): tokenizers[name](texts[:b], padding=True, truncation=True, max_length=max_length,
-                                           return_tensors="pt")
-               for name in cpu_models for b in batch_sizes}
-    times = {(name, b): [] for name in cpu_models for b in batch_sizes}
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        with torch.inference_mode():
-            for b in batch_sizes:
-                for i in range(warmup + repeats):
-                    for name, model in cpu_models.items():
-                        enc = batches[(name, b)]
-                        start = time.perf_counter()
-                        model(**enc)
-                        if i >= warmup:
-                            times[(name, b)].append(1000 * (time.perf_counter() - start))
-    finally:
-        torch.set_num_threads(previous)
-    table = pd.DataFrame({f"lote {b} (ms)": {name: statistics.median(times[(name, b)]) for name in cpu_models}
-                          for b in batch_sizes})
-    return table.rename_axis("modelo")
-
-
-def efficiency_table(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: int = 15,
-                     threads: int = 1, max_length: int = 128) -> pd.DataFrame:
-    """Parâmetros (milhões), tamanho em disco (MB) e tempo na CPU de cada modelo."""
-    table = pd.DataFrame({
-        "camadas": {n: m.config.num_hidden_layers for n, m in models.items()},
-        "parâmetros (M)": {n: count_parameters(m) / 1e6 for n, m in models.items()},
-        "disco (MB)": {n: size_on_disk_mb(m) for n, m in models.items()},
-    })
-    latency = cpu_latency(models, tokenizer, texts, batch_sizes, repeats=repeats, threads=threads,
-                          max_length=max_length)
-    return table.join(latency).rename_axis("modelo")
-
-
-# --------------------------------------------------------------------------- avaliação
-
-def predictions_on(trainer, dataset) -> tuple[np.ndarray, np.ndarray]:
-    """``(rótulos, previsões)`` de ``trainer.model`` em ``dataset``, na ordem das linhas de ``dataset``.
-
-    Só o modelo do ``trainer`` roda (num ``DistillationTrainer``, o professor fica de fora),
-    em lotes de frases de tamanho parecido (menos *padding*, mesma resposta), na mesma
-    precisão do treino: com ``bf16``/``fp16`` nos argumentos (numa GPU), sob ``torch.autocast``;
-    na CPU, em float32. A ordem original volta no fim, para que as previsões de dois
-    modelos no mesmo split possam ser comparadas frase a frase (:func:`helpers.prose.paired_bootstrap`).
-    """
-    inputs = [c for c in ("input_ids", "attention_mask", "token_type_ids", "label") if c in dataset.column_names]
-    if "input_ids" not in inputs or "label" not in inputs:
-        raise ValueError("predictions_on espera um dataset tokenizado e com rótulos (colunas input_ids e label).")
-    # lotes em ordem de tamanho, montados aqui: o dataloader de avaliação do Trainer pode embaralhar a ordem
-    lengths = dataset["length"] if "length" in dataset.column_names else [len(ids) for ids in dataset["input_ids"]]
-    order = np.argsort(lengths, kind="stable")
-    rows = dataset.select_columns(inputs).select(order)
-    size = trainer.args.per_device_eval_batch_size
-    model = trainer.model
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    y_true, y_pred = np.empty(len(order), dtype=np.int64), np.empty(len(order), dtype=np.int64)
-    with torch.inference_mode(), autocast_for(trainer.args, device):
-        for start in range(0, len(order), size):
-            batch = trainer.data_collator([rows[i] for i in range(start, min(start + size, len(order)))])
-            labels = batch.pop("labels")
-            logits = model(**{k: v.to(device) for k, v in batch.items()}).logits
-            y_true[order[start:start + size]] = labels.numpy()
-            y_pred[order[start:start + size]] = logits.argmax(dim=-1).cpu().numpy()
-    model.train(was_training)
-    return y_true, y_pred
-
-
-def macro_f1(y_true, y_pred, num_labels: int = 3) -> float:
-    """F1 macro com NumPy (o mesmo do scikit-learn com ``zero_division=0``), rápido para o *bootstrap*.
-
-    O intervalo de :func:`helpers.prose.paired_bootstrap` recalcula a métrica milhares de vezes;
-    o ``f1_score`` do scikit-learn leva milissegundos por chamada, esta conta, microssegundos.
-    """
-    y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
-    cm = np.bincount(num_labels * y_true + y_pred, minlength=num_labels**2).reshape(num_labels, num_labels)
-    tp = np.diag(cm).astype(float)
-    denominator = cm.sum(axis=0) + cm.sum(axis=1)           # previstos + verdadeiros de cada classe
-    f1 = np.divide(2 * tp, denominator, out=np.zeros(num_labels), where=denominator > 0)
-    return float(f1.mean())
-
-
-def scores_on(trainer, dataset, labels) -> dict:
-    """Acurácia e F1 macro de ``trainer.model`` em ``dataset`` (normalmente o teste).
-
-    As previsões são as de :func:`predictions_on`; as métricas, as de
-    :func:`helpers.metrics.classification_metrics` (scikit-learn).
-    """
-    from .metrics import classification_metrics
-
-    y_true, y_pred = predictions_on(trainer, dataset)
-    result = classification_metrics(y_pred, y_true, labels)
-    return {"acurácia": result["accuracy"], "F1 macro": result["f1_macro"]}
-
-
-# --------------------------------------------------------------------------- exercício
-
-def check_soft_loss(function) -> bool:
-    """Corrige o exercício "escreva a perda soft".
-
-    ``function(student_logits, teacher_logits, T)`` deve devolver
-    ``T² · KL(softmax(professor/T) ‖ softmax(aluno/T))``, somada nas classes e
-    dividida pelo número de exemplos do lote.
-    """
-    from .checks import run_checks
-
-    s = torch.tensor([[2.0, 0.5, -1.0], [0.0, 1.0, 0.0]])
-    t = torch.tensor([[3.0, 1.0, -2.0], [-1.0, 2.0, 0.5]])
-    s4 = torch.tensor([[1.0, -1.0, 0.0, 2.0], [0.5, 0.5, 0.5, 0.5], [-2.0, 1.0, 3.0, 0.0]])
-    t4 = torch.tensor([[0.0, -2.0, 1.0, 4.0], [1.0, 0.0, 0.0, -1.0], [-1.0, 0.0, 5.0, 1.0]])
-    cases = [
-        ((s, t, 1.0), soft_target_loss(s, t, 1.0), "T = 1: KL(professor ‖ aluno) com média no lote"),
-        ((s, t, 2.0), soft_target_loss(s, t, 2.0), "T = 2: não esqueça o fator T²"),
-        ((s4, t4, 4.0), soft_target_loss(s4, t4, 4.0), "lote de 3 exemplos, 4 classes, T = 4"),
-        ((t, t, 3.0), torch.tensor(0.0), "aluno igual ao professor: perda zero"),
-    ]
-
-    def as_scalar(*args):
-        value = torch.as_tensor(function(*args))
-        return value.reshape(()) if value.numel() == 1 else value
-
-    return run_checks(as_scalar, cases, tol=1e-5, name="soft_loss")

@@ -39,7 +39,6 @@ def seed_everything(seed: int = 42) -> int:
     torch.manual_seed(seed)
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
-    os.environ["PYTHONHASHSEED"] = str(seed)
     try:
         import transformers
 

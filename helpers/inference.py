@@ -1,12 +1,14 @@
 """Previsões em frases novas: em lote, ordenadas por tamanho, como tabela.
 
-Para medir latência na CPU, use :func:`helpers.distill.cpu_latency` (notebooks 04 e 05).
+Para medir latência na CPU, use :func:`helpers.measure.cpu_latency` (notebooks 04 e 05).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import torch
+
+from .batching import length_batches
 
 
 def predict_proba(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128) -> np.ndarray:
@@ -27,11 +29,9 @@ def predict_proba(texts, model, tokenizer, batch_size: int = 32, max_length: int
         raise TypeError("predict espera textos (str); converta os valores com str() antes.")
     device = next(model.parameters()).device
     model.eval()
-    order = np.argsort([len(t) for t in texts], kind="stable")
     probs = np.zeros((len(texts), model.config.num_labels), dtype=np.float32)
     with torch.inference_mode():
-        for i in range(0, len(texts), batch_size):
-            idx = order[i:i + batch_size]
+        for idx in length_batches([len(t) for t in texts], batch_size):
             enc = tokenizer([texts[j] for j in idx], padding=True, truncation=True, max_length=max_length,
                             return_tensors="pt").to(device)
             logits = model(**enc).logits.float()
@@ -80,15 +80,3 @@ def prediction_box(model, tokenizer, max_length: int = 128):
     box = w.Text(value="O atendimento foi ótimo, mas a entrega atrasou.", description="frase:",
                  layout=w.Layout(width="90%"), continuous_update=False)
     return live({"text": box}, lambda text: plot_prediction(text, model, tokenizer, max_length))
-
-
-def check_speedup(speedup, parameter_reduction) -> bool:
-    """Corrige o exercício do notebook 05 com os números de Sanh et al. 2019 (arXiv 1910.01108)."""
-    from .checks import run_checks
-
-    ok1 = run_checks(speedup, [((668, 410), 668 / 410, "inferência na CPU do artigo: 668 s × 410 s (≈1,63×)"),
-                               ((100, 100), 1.0, "mesma latência: 1×")], tol=1e-6, name="speedup")
-    ok2 = run_checks(parameter_reduction, [((110, 66), 0.4, "110M → 66M: 40% menos"),
-                                           ((22.7, 17.2), 1 - 17.2 / 22.7, "substitutos offline")], tol=1e-6,
-                     name="parameter_reduction")
-    return ok1 and ok2

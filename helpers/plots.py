@@ -1,4 +1,4 @@
-"""Gráficos da série: vírgula decimal, curvas por época e matriz de confusão."""
+"""Gráficos da série: vírgula decimal, curvas por época, matriz de confusão e a temperatura do softmax."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -70,3 +70,53 @@ def plot_confusion_matrix(cm, labels, title: str = "Matriz de confusão (teste)"
     ax.set_title(title)
     fig.tight_layout()
     return decimal_comma(fig)
+
+
+# ------------------------------------------------------------------ temperatura (notebook 04)
+
+def _t_label(T: float) -> str:
+    """``2.5`` → ``"2,5"``: a temperatura com vírgula decimal, sem zeros à toa."""
+    return f"{T:g}".replace(".", ",")
+
+
+def plot_softmax_temperature(logits, T: float, class_names=None, ax=None):
+    """Barras: ``softmax(logits / T)`` e, em contorno, ``softmax(logits)`` (``T = 1``) para comparar."""
+    import matplotlib.pyplot as plt
+
+    import torch
+
+    from .distill import softmax_with_temperature
+
+    logits = torch.as_tensor(logits, dtype=torch.float32).reshape(-1)
+    names = list(class_names) if class_names is not None else [f"classe {i}" for i in range(len(logits))]
+    p_T, p_1 = softmax_with_temperature(logits, T), softmax_with_temperature(logits, 1.0)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.2))
+    x = np.arange(len(names))
+    bars = ax.bar(x, p_T.numpy(), color="#2a9d8f", label=f"T = {_t_label(T)}")
+    ax.bar(x, p_1.numpy(), fill=False, edgecolor="#264653", linestyle="--", linewidth=1.5, label="T = 1")
+    bar_labels(ax, bars, digits=2, padding=2)
+    ax.set_xticks(x, names)
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("probabilidade")
+    ax.set_title(f"softmax(z / T) com T = {_t_label(T)}")
+    ax.legend(loc="upper right")
+    ax.figure.tight_layout()
+    return decimal_comma(ax.figure)
+
+
+def temperature_slider(logits, class_names=None, T: float = 2.0):
+    """Controle deslizante (ipywidgets) para a temperatura; redesenha :func:`plot_softmax_temperature`."""
+    import ipywidgets as w
+    from matplotlib.figure import Figure
+
+    from .widgets import live
+
+    slider = w.FloatLogSlider(value=T, base=10, min=-0.7, max=1.3, step=0.05, description="T",
+                              readout_format=".2f", continuous_update=False)
+
+    def render(T):
+        ax = Figure(figsize=(6, 3.2)).subplots()
+        return plot_softmax_temperature(logits, T, class_names, ax=ax)
+
+    return live({"T": slider}, render)

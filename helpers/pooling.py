@@ -23,6 +23,8 @@ import inspect
 import numpy as np
 import torch
 
+from .batching import length_batches
+
 POOLINGS = ("cls", "pooler", "mean", "max")
 POOLING_LABELS = {
     "cls": "[CLS] cru",
@@ -164,31 +166,22 @@ def encode(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128,
               "(só 'cls', 'mean' e 'max').")
 
     lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]] if texts else []
-    order = np.argsort(lengths, kind="stable")[::-1]               # maiores primeiro
-    batches = [order[i:i + batch_size] for i in range(0, len(texts), batch_size)]
+    batches = length_batches(lengths, batch_size, longest_first=True)
     show = len(batches) >= 8 if progress is None else progress
 
-    parts = {name: [] for name in POOLINGS if name != "pooler" or has_pooler}
+    names = [name for name in POOLINGS if name != "pooler" or has_pooler]
+    result = {name: np.zeros((len(texts), base.config.hidden_size), dtype=np.float32) for name in names}
     with torch.inference_mode():
         for idx in tqdm(batches, desc="codificando", unit="lote", disable=not show):
             enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True,
                             max_length=max_length, return_tensors="pt").to(device)
             out = base(**model_inputs(base, enc))
             h, mask = out.last_hidden_state, enc["attention_mask"]
-            parts["cls"].append(cls_pooling(h))
+            vectors = {"cls": cls_pooling(h), "mean": mean_pooling(h, mask), "max": max_pooling(h, mask)}
             if has_pooler:
-                parts["pooler"].append(out.pooler_output)
-            parts["mean"].append(mean_pooling(h, mask))
-            parts["max"].append(max_pooling(h, mask))
-
-    back = np.empty(len(texts), dtype=int)
-    back[order] = np.arange(len(texts))                            # posição de cada frase em `order`
-    result = {}
-    for name, chunks in parts.items():
-        if chunks:
-            result[name] = torch.cat(chunks).float().cpu().numpy()[back]
-        else:
-            result[name] = np.zeros((0, base.config.hidden_size), dtype=np.float32)
+                vectors["pooler"] = out.pooler_output
+            for name in names:
+                result[name][idx] = vectors[name].float().cpu().numpy()
     return result
 
 
@@ -302,30 +295,3 @@ def similarity_explorer(model, tokenizer, texts=None, max_length: int = 128):
         return figure
 
     return live(controls, render)
-
-
-# --------------------------------------------------------------------------- exercício
-
-def check_mean_pooling(function) -> bool:
-    """Corrige o exercício "escreva o mean pooling com máscara".
-
-    ``function(last_hidden_state, attention_mask)`` deve devolver a média dos
-    tokens com máscara 1, forma ``(lote, dimensão)``; uma linha só de *padding*
-    deve virar zeros.
-    """
-    from .checks import run_checks
-
-    h1 = torch.tensor([[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]])
-    h2 = torch.tensor([[[1.0, -1.0], [3.0, 1.0], [99.0, 99.0], [-50.0, 7.0]]])     # os dois últimos são padding
-    h3 = torch.tensor([[[2.0, 0.0, 1.0], [4.0, 2.0, 1.0], [6.0, 4.0, 1.0]],
-                       [[1.0, 1.0, 1.0], [8.0, 8.0, 8.0], [8.0, 8.0, 8.0]]])
-    h4 = torch.tensor([[[1.0, 2.0], [3.0, 4.0]], [[7.0, 7.0], [9.0, 9.0]]])
-    cases = [
-        ((h1, torch.tensor([[1, 1, 1]])), torch.tensor([[3.0, 4.0]]), "sem padding: média simples dos 3 tokens"),
-        ((h2, torch.tensor([[1, 1, 0, 0]])), torch.tensor([[2.0, 0.0]]), "o padding (máscara 0) não entra na média"),
-        ((h3, torch.tensor([[1, 1, 1], [1, 0, 0]])), torch.tensor([[4.0, 2.0, 1.0], [1.0, 1.0, 1.0]]),
-         "lote com frases de tamanhos diferentes"),
-        ((h4, torch.tensor([[1, 1], [0, 0]])), torch.tensor([[2.0, 3.0], [0.0, 0.0]]),
-         "linha só de padding vira zeros (sem NaN)"),
-    ]
-    return run_checks(function, cases, tol=1e-5, name="mean_pooling")

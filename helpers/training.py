@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from transformers import DataCollatorWithPadding, Trainer, TrainerCallback
 
 from .compat import build_training_arguments, trainer_kwargs
+from .measure import count_parameters
 
 
 # ------------------------------------------------------------------ tokenização
@@ -83,9 +84,7 @@ def _base_and_layers(model):
 
 def trainable_parameters(model) -> tuple[int, int]:
     """``(treináveis, total)`` de parâmetros."""
-    total = sum(p.numel() for p in model.parameters())
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return trainable, total
+    return count_parameters(model, trainable_only=True), count_parameters(model)
 
 
 def freeze_layers(model, n_layers: int, freeze_embeddings: bool = True, verbose: bool = True) -> tuple[int, int]:
@@ -166,6 +165,14 @@ def precision_kwargs(device: str | None = None) -> dict:
     return {}
 
 
+def autocast_for(args, device):
+    """``torch.autocast`` na precisão mista de ``args`` (``bf16``/``fp16``, numa GPU); sem ela (CPU), nada."""
+    from contextlib import nullcontext
+
+    dtype = torch.bfloat16 if args.bf16 else torch.float16 if args.fp16 else None
+    return torch.autocast(torch.device(device).type, dtype=dtype) if dtype is not None else nullcontext()
+
+
 def restore_plain_forward(model):
     """Tira do ``model.forward`` o ``autocast`` que o ``accelerate`` pendura nele no treino em bf16/fp16 (GPU).
 
@@ -197,6 +204,13 @@ def with_series_callbacks(callbacks=None) -> list:
     return callbacks
 
 
+# os padrões de make_trainer, na API 5.x (compat traduz para a 4.46+)
+SERIES_DEFAULTS = dict(save_strategy="no", logging_strategy="epoch", report_to="none",
+                       train_sampling_strategy="group_by_length", learning_rate=5e-5, num_train_epochs=3,
+                       per_device_train_batch_size=16, per_device_eval_batch_size=64, weight_decay=0.01,
+                       warmup_steps=0.1, seed=42, dataloader_num_workers=0)
+
+
 def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir: str = "build/treino",
                  class_weights=None, compute_metrics=None, callbacks=None, **training_kwargs):
     """Monta um ``Trainer`` com os padrões da série; ``training_kwargs`` vão para ``TrainingArguments``.
@@ -208,11 +222,7 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
     (:class:`PlainForwardAfterTraining`).
     """
     defaults = dict(output_dir=output_dir, eval_strategy="epoch" if eval_dataset is not None else "no",
-                    save_strategy="no", logging_strategy="epoch", report_to="none",
-                    train_sampling_strategy="group_by_length", learning_rate=5e-5, num_train_epochs=3,
-                    per_device_train_batch_size=16, per_device_eval_batch_size=64, weight_decay=0.01,
-                    warmup_steps=0.1, seed=42, dataloader_num_workers=0,
-                    dataloader_pin_memory=torch.cuda.is_available())
+                    **SERIES_DEFAULTS, dataloader_pin_memory=torch.cuda.is_available())
     aliases = {"evaluation_strategy": "eval_strategy", "group_by_length": "train_sampling_strategy"}
     for old, new in aliases.items():
         if old in training_kwargs:
@@ -260,13 +270,3 @@ def history_frame(log_history) -> pd.DataFrame:
              for k, v in evals.get(e, {}).items() if k not in ("runtime", "samples_per_second", "steps_per_second")}}
             for e in epochs]
     return pd.DataFrame(rows).set_index("época")
-
-
-def check_class_weights(function) -> bool:
-    """Corrige o exercício "escreva os pesos balanceados das classes"."""
-    from .checks import run_checks
-
-    cases = [(([0, 0, 0, 1], 2), class_weights([0, 0, 0, 1], 2), "duas classes, 3 contra 1"),
-             (([0, 1, 2, 2, 2, 2], 3), class_weights([0, 1, 2, 2, 2, 2], 3), "três classes desbalanceadas"),
-             (([1, 0, 1, 0], 2), class_weights([1, 0, 1, 0], 2), "classes equilibradas: pesos iguais a 1")]
-    return run_checks(function, cases, tol=1e-5, name="class_weights")

@@ -7,10 +7,11 @@ dispositivo ``meta`` (sem memória), e o tempo de CPU é medido com pesos aleat�
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import pandas as pd
+
+from . import measure
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,6 @@ def make_config(variant: Variant):
     return AutoConfig.for_model(cfg.pop("model_type"), **cfg)
 
 
-def count_parameters(model) -> int:
-    """Número de parâmetros de um modelo (funciona no dispositivo ``meta``)."""
-    return sum(p.numel() for p in model.parameters())
-
-
 def build_model(variant: Variant, device: str = "meta"):
     """Cria o modelo-base (sem cabeça) da variante; ``meta`` não aloca memória."""
     import torch
@@ -106,7 +102,7 @@ def variants_table(variants=VARIANTS) -> pd.DataFrame:
     for v in variants:
         cfg = make_config(v)
         layers, hidden, vocab = _shape(cfg)
-        n = count_parameters(build_model(v)) / 1e6
+        n = measure.count_parameters(build_model(v)) / 1e6
         rows.append({"modelo": v.name, "camadas": layers, "dimensão": hidden, "vocabulário": vocab,
                      "parâmetros (M, calculado)": round(n, 1), "publicado (M)": v.published_params_m,
                      "diferença (%)": round(100 * (n - v.published_params_m) / v.published_params_m, 1),
@@ -114,35 +110,13 @@ def variants_table(variants=VARIANTS) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("modelo")
 
 
-def _inputs(seq_len: int, batch_size: int, seed: int):
-    import torch
-
-    torch.manual_seed(seed)
-    ids = torch.randint(1000, 2000, (batch_size, seq_len))
-    return {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
-
-
-def _one_pass_ms(model, inputs) -> float:
-    t0 = time.perf_counter()
-    model(**inputs)
-    return 1000 * (time.perf_counter() - t0)
-
-
 def time_forward(variant: Variant, seq_len: int = 128, batch_size: int = 1, repeats: int = 5, seed: int = 0) -> float:
-    """Menor tempo, em milissegundos, de ``repeats`` passagens na CPU (pesos aleatórios).
-
-    O menor tempo é o menos atrapalhado por outros programas da máquina (o ruído só soma tempo).
-    """
+    """Menor tempo, em ms, de ``repeats`` passagens na CPU (pesos aleatórios): :func:`helpers.measure.forward_ms`."""
     import torch
 
-    inputs = _inputs(seq_len, batch_size, seed)
     torch.manual_seed(seed)
     model = build_model(variant, device="cpu").eval()
-    with torch.inference_mode():
-        model(**inputs)  # aquecimento
-        times = [_one_pass_ms(model, inputs) for _ in range(repeats)]
-    del model
-    return float(min(times))
+    return measure.forward_ms(model, measure.random_inputs(seq_len, batch_size, seed), repeats)
 
 
 def time_forwards(variants=VARIANTS, base: str = "BERT-base", seq_len: int = 128, batch_size: int = 1,
@@ -151,35 +125,26 @@ def time_forwards(variants=VARIANTS, base: str = "BERT-base", seq_len: int = 128
 
     O ``base`` fica carregado o tempo todo; para cada variante, as passagens alternam
     (variante, base, variante, base, ...) e cada tempo é o menor de ``repeats``
-    passagens. Assim a proporção compara tempos medidos lado a lado, na mesma janela:
-    se outro programa ocupa a CPU por um tempo, atrapalha os dois lados.
-    ``progress``: um embrulho de iteráveis, como ``tqdm``.
+    passagens (:func:`helpers.measure.alternating_forward_ms`). Assim a proporção compara
+    tempos medidos lado a lado, na mesma janela: se outro programa ocupa a CPU por um
+    tempo, atrapalha os dois lados. ``progress``: um embrulho de iteráveis, como ``tqdm``.
     """
     import torch
 
     by_name = {v.name: v for v in variants}
     if base not in by_name:
         raise ValueError(f"O modelo de referência '{base}' não está na lista de variantes.")
-    inputs = _inputs(seq_len, batch_size, seed)
+    inputs = measure.random_inputs(seq_len, batch_size, seed)
     torch.manual_seed(seed)
     reference = build_model(by_name[base], device="cpu").eval()
-    rows, base_all = {}, []
+    rows, base_times = {}, []
     todo = [v for v in variants if v.name != base]
-    with torch.inference_mode():
-        reference(**inputs)  # aquecimento
-        for v in (progress(todo) if progress else todo):
-            torch.manual_seed(seed)
-            model = build_model(v, device="cpu").eval()
-            model(**inputs)  # aquecimento
-            own, ref = [], []
-            for _ in range(repeats):
-                own.append(_one_pass_ms(model, inputs))
-                ref.append(_one_pass_ms(reference, inputs))
-            del model
-            base_all += ref
-            rows[v.name] = {"tempo (ms)": min(own), "tempo × " + base: min(own) / min(ref)}
-    rows[base] = {"tempo (ms)": min(base_all) if base_all else time_forward(by_name[base], seq_len, batch_size,
-                                                                          repeats, seed),
+    for v in (progress(todo) if progress else todo):
+        torch.manual_seed(seed)
+        own, ref = measure.alternating_forward_ms(build_model(v, device="cpu").eval(), reference, inputs, repeats)
+        base_times.append(ref)
+        rows[v.name] = {"tempo (ms)": own, "tempo × " + base: own / ref}
+    rows[base] = {"tempo (ms)": min(base_times) if base_times else measure.forward_ms(reference, inputs, repeats),
                   "tempo × " + base: 1.0}
     return pd.DataFrame(rows).T.loc[[v.name for v in variants]]
 
@@ -417,14 +382,3 @@ def chooser_widget():
 def embedding_parameters(vocab_size: int, hidden_size: int, max_positions: int = 512, type_vocab_size: int = 2) -> int:
     """Parâmetros da camada de embeddings de um BERT (gabarito do exercício do notebook 01)."""
     return (vocab_size + max_positions + type_vocab_size) * hidden_size + 2 * hidden_size
-
-
-def check_embedding_parameters(function) -> bool:
-    """Corrige o exercício "conte os parâmetros das embeddings"."""
-    from .checks import run_checks
-
-    cases = [((30522, 768, 512, 2), embedding_parameters(30522, 768, 512, 2), "BERT-base (30522 × 768)"),
-             ((29794, 1024, 512, 2), embedding_parameters(29794, 1024, 512, 2), "BERTimbau-large (29794 × 1024)"),
-             ((30522, 384, 512, 2), embedding_parameters(30522, 384, 512, 2), "MiniLM-L6-H384 (o substituto offline)"),
-             ((50265, 768, 514, 1), embedding_parameters(50265, 768, 514, 1), "RoBERTa-base (1 tipo de segmento)")]
-    return run_checks(function, cases, tol=0, name="embedding_parameters")

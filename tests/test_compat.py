@@ -77,10 +77,53 @@ def test_trainer_tokenizer_becomes_processing_class(capsys):
         compat.trainer_kwargs(Trainer, tokenizer="a", processing_class="b")
 
 
-def test_dtype_kwarg():
-    import torch
+def test_every_rename_and_removal_matches_the_recorded_signatures():
+    """As tabelas dizem a verdade sobre as duas versões gravadas: o nome antigo existia e o novo existe (ou sumiu)."""
+    for old, new in compat.RENAMES.items():
+        assert old not in V5, f"{old} ainda existe no 5.x: não é um nome antigo"
+        assert new in V5 or new in compat.REMOVED, f"{old} → {new}: {new} não existe no 5.x nem está em REMOVED"
+    for name in compat.REMOVED:
+        assert name not in V5, f"{name} está em REMOVED mas existe no 5.x"
+        assert name in V4 or name in compat.RENAMES.values() or name in {"tpu_metrics_debug", "include_tokens_per_second"}, name
 
-    assert list(compat.dtype_kwarg(torch.float32).values()) == [torch.float32]
+
+@pytest.mark.parametrize("old", sorted(compat.RENAMES))
+def test_every_old_name_gives_a_note_on_5x_never_an_unknown_argument_error(old):
+    out, notes = compat.translate_training_kwargs({old: 1}, V5)
+    assert len(notes) == 1 and old in notes[0]
+    assert set(out) <= V5
+    new = compat.RENAMES[old]
+    assert out == ({new: 1} if new in V5 else {})
+
+
+def test_fp16_backend_is_announced_as_gone_on_5x_and_translated_on_446():
+    out, notes = compat.translate_training_kwargs({"fp16_backend": "amp"}, V5)
+    assert out == {} and "ignorado" in notes[0] and "half_precision_backend" in notes[0]
+    out, notes = compat.translate_training_kwargs({"fp16_backend": "amp"}, V4)
+    assert out == {"half_precision_backend": "amp"} and "agora se chama" in notes[0]
+
+
+def test_recorded_5x_signature_is_the_installed_one_when_5x_is_installed():
+    """Uma versão nova do transformers que renomeia ou remove um argumento falha aqui, não num notebook."""
+    import transformers
+
+    if int(transformers.__version__.split(".")[0]) < 5:
+        pytest.skip("transformers 4.x instalado: a assinatura gravada é a do 5.x")
+    installed = compat.accepted_training_args()
+    missing = sorted(V5 - installed)
+    assert not missing, (f"transformers {transformers.__version__} não aceita mais {missing}: atualize "
+                         "helpers/compat.py (RENAMES/REMOVED) e tests/fixtures/training_args_5.x.txt")
+
+
+@pytest.mark.parametrize("accepted", [V4, V5], ids=["4.46", "5.x"])
+def test_series_defaults_exist_in_both_versions(accepted):
+    from helpers import training
+
+    wanted = {**training.SERIES_DEFAULTS, "output_dir": "x", "eval_strategy": "epoch", "dataloader_pin_memory": False}
+    assert set(wanted) <= V5                              # escritos na API atual
+    out, notes = compat.translate_training_kwargs(wanted, accepted)
+    assert set(out) <= accepted and out["save_strategy"] == "no" and out["eval_strategy"] == "epoch"
+    assert len(notes) == (0 if accepted is V5 else 2)     # na 4.46: train_sampling_strategy e warmup fracionário
 
 
 def test_for_installed_version_is_the_identity_on_5x_and_announces_each_translation_on_4x(capsys):

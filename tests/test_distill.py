@@ -7,7 +7,7 @@ import torch
 from sklearn.metrics import accuracy_score, f1_score
 from transformers import BertConfig, BertForSequenceClassification
 
-from helpers import distill, training
+from helpers import checks, distill, measure, metrics, plots, training
 
 # --------------------------------------------------------------------------- referências em NumPy
 
@@ -335,7 +335,7 @@ def test_distillation_trains_with_cached_and_live_teacher(tmp_path, bert_standin
     assert out.hidden_states[-1].dtype == torch.float32
     # a avaliação devolve as métricas de sempre
     labelled = train.remove_columns(distill.TEACHER_LOGITS)
-    scores = distill.scores_on(trainer, labelled, ["a", "b", "c"])
+    scores = metrics.scores_on(trainer, labelled, ["a", "b", "c"])
     assert set(scores) == {"acurácia", "F1 macro"} and 0 <= scores["F1 macro"] <= 1
 
 
@@ -427,7 +427,7 @@ def test_scores_on_is_sklearn_on_the_float32_predictions(tmp_path, bert_standin)
                                 "length": 3 + (7 * i) % 4}, with_indices=True)
     trainer = training.make_trainer(teacher, tokenizer, ds, output_dir=str(tmp_path), per_device_eval_batch_size=5)
     assert not trainer.args.bf16 and not trainer.args.fp16 or torch.cuda.is_available()
-    y_true, y_pred = distill.predictions_on(trainer, ds)
+    y_true, y_pred = metrics.predictions_on(trainer, ds)
     assert list(y_true) == ds["label"]
     expected = []
     with torch.no_grad():
@@ -436,7 +436,7 @@ def test_scores_on_is_sklearn_on_the_float32_predictions(tmp_path, bert_standin)
             assert logits.dtype == torch.float32
             expected.append(int(logits.argmax()))
     assert list(y_pred) == expected
-    scores = distill.scores_on(trainer, ds, ["a", "b", "c"])
+    scores = metrics.scores_on(trainer, ds, ["a", "b", "c"])
     assert scores["acurácia"] == pytest.approx(accuracy_score(ds["label"], expected))
     assert scores["F1 macro"] == pytest.approx(f1_score(ds["label"], expected, average="macro", labels=[0, 1, 2],
                                                         zero_division=0))
@@ -447,19 +447,19 @@ def test_scores_on_is_sklearn_on_the_float32_predictions(tmp_path, bert_standin)
 def test_macro_f1_is_sklearn(seed):
     rng = np.random.default_rng(seed)
     y, p = rng.integers(0, 3, 50), rng.integers(0, 3, 50)
-    assert distill.macro_f1(y, p, 3) == pytest.approx(f1_score(y, p, average="macro", labels=[0, 1, 2],
+    assert metrics.macro_f1(y, p, 3) == pytest.approx(f1_score(y, p, average="macro", labels=[0, 1, 2],
                                                               zero_division=0), abs=1e-12)
     # uma classe que nunca aparece nem é prevista conta como F1 zero (zero_division=0)
     y, p = np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1])
-    assert distill.macro_f1(y, p, 3) == pytest.approx((2 / 3 + 0.8 + 0) / 3)
-    assert distill.macro_f1([2, 2, 2], [2, 2, 2], 3) == pytest.approx(1 / 3)
+    assert metrics.macro_f1(y, p, 3) == pytest.approx((2 / 3 + 0.8 + 0) / 3)
+    assert metrics.macro_f1([2, 2, 2], [2, 2, 2], 3) == pytest.approx(1 / 3)
 
 
 def test_softmax_plot_writes_decimal_commas():
     import matplotlib
 
     matplotlib.use("Agg")
-    fig = distill.plot_softmax_temperature([-1.0, 2.0, 4.0], 2.5, ["neg", "neu", "pos"])
+    fig = plots.plot_softmax_temperature([-1.0, 2.0, 4.0], 2.5, ["neg", "neu", "pos"])
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.texts]
     p = np_softmax([[-1.0, 2.0, 4.0]], 2.5)[0]
@@ -476,10 +476,10 @@ def test_softmax_plot_writes_decimal_commas():
 def test_size_and_latency_helpers():
     teacher = tiny_teacher(4)
     student = distill.init_student_from_teacher(teacher, (0, 2))
-    assert distill.count_parameters(student) < distill.count_parameters(teacher)
-    assert 0 < distill.size_on_disk_mb(student) < distill.size_on_disk_mb(teacher)
+    assert measure.count_parameters(student) < measure.count_parameters(teacher)
+    assert 0 < measure.size_on_disk_mb(student) < measure.size_on_disk_mb(teacher)
     # float32: 4 bytes por parâmetro, mais um cabeçalho pequeno
-    assert distill.size_on_disk_mb(teacher) == pytest.approx(4 * distill.count_parameters(teacher) / 1e6, rel=0.01)
+    assert measure.size_on_disk_mb(teacher) == pytest.approx(4 * measure.count_parameters(teacher) / 1e6, rel=0.01)
 
     class Tok:  # tokenizador mínimo: 3 tokens por frase
         def __call__(self, texts, **kwargs):
@@ -487,13 +487,13 @@ def test_size_and_latency_helpers():
             return {"input_ids": torch.full((n, 3), 1000), "attention_mask": torch.ones(n, 3, dtype=torch.long)}
 
     threads = torch.get_num_threads()
-    table = distill.cpu_latency({"professor": teacher, "aluno": student}, Tok(), ["a"] * 4, batch_sizes=(1, 4),
+    table = measure.cpu_latency({"professor": teacher, "aluno": student}, Tok(), ["a"] * 4, batch_sizes=(1, 4),
                                 repeats=3, warmup=1, threads=1)
     assert torch.get_num_threads() == threads
     assert list(table.columns) == ["lote 1 (ms)", "lote 4 (ms)"] and list(table.index) == ["professor", "aluno"]
     assert (table.to_numpy() > 0).all()
     with pytest.raises(ValueError, match="textos"):
-        distill.cpu_latency({"aluno": student}, Tok(), ["a"] * 2, batch_sizes=(1, 4))
+        measure.cpu_latency({"aluno": student}, Tok(), ["a"] * 2, batch_sizes=(1, 4))
     # modelos com vocabulários diferentes: um tokenizador para cada
     calls = []
 
@@ -505,19 +505,19 @@ def test_size_and_latency_helpers():
             calls.append(self.name)
             return super().__call__(texts, **kwargs)
 
-    table = distill.cpu_latency({"professor": teacher, "aluno": student},
+    table = measure.cpu_latency({"professor": teacher, "aluno": student},
                                 {"professor": Counting("p"), "aluno": Counting("a")}, ["a"] * 4,
                                 batch_sizes=(1, 4), repeats=2, warmup=0)
     assert sorted(calls) == ["a", "a", "p", "p"] and (table.to_numpy() > 0).all()
     with pytest.raises(ValueError, match="faltam"):
-        distill.cpu_latency({"professor": teacher, "aluno": student}, {"aluno": Tok()}, ["a"] * 4, batch_sizes=(1,))
+        measure.cpu_latency({"professor": teacher, "aluno": student}, {"aluno": Tok()}, ["a"] * 4, batch_sizes=(1,))
 
 
 # --------------------------------------------------------------------------- corretor do exercício
 
 
 def test_checker_accepts_the_right_answer(capsys):
-    assert distill.check_soft_loss(distill.soft_target_loss) is True
+    assert checks.check_soft_loss(distill.soft_target_loss) is True
     assert "Tudo certo" in capsys.readouterr().out
 
 
@@ -525,7 +525,7 @@ def test_checker_accepts_a_numpy_answer_returning_float():
     def numpy_version(student, teacher, T):
         return float(np_soft_loss(student.numpy(), teacher.numpy(), T))
 
-    assert distill.check_soft_loss(numpy_version) is True
+    assert checks.check_soft_loss(numpy_version) is True
 
 
 @pytest.mark.filterwarnings("ignore:reduction")
@@ -538,7 +538,7 @@ def test_checker_accepts_a_numpy_answer_returning_float():
                                                reduction="none").sum(-1) * T**2,    # sem reduzir o lote
 ])
 def test_checker_rejects_wrong_answers(wrong, capsys):
-    assert distill.check_soft_loss(wrong) is False
+    assert checks.check_soft_loss(wrong) is False
     assert "Ainda não" in capsys.readouterr().out
 
 
@@ -546,5 +546,5 @@ def test_checker_handles_the_unfinished_stub(capsys):
     def soft_loss(student_logits, teacher_logits, T):
         raise NotImplementedError
 
-    assert distill.check_soft_loss(soft_loss) is False
+    assert checks.check_soft_loss(soft_loss) is False
     assert "ainda não implementada" in capsys.readouterr().out

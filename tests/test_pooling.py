@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import pooling
+from helpers import checks, pooling
 
 # --------------------------------------------------------------------------- mean e max
 
@@ -146,7 +146,7 @@ def test_get_pooler_and_no_pooler_message(capsys):
 
 
 def test_checker_accepts_reference(capsys):
-    assert pooling.check_mean_pooling(pooling.mean_pooling) is True
+    assert checks.check_mean_pooling(pooling.mean_pooling) is True
     assert "Tudo certo" in capsys.readouterr().out
 
 
@@ -154,7 +154,7 @@ def test_checker_rejects_mean_that_counts_padding(capsys):
     def wrong(last_hidden_state, attention_mask):
         return last_hidden_state.mean(dim=1)
 
-    assert pooling.check_mean_pooling(wrong) is False
+    assert checks.check_mean_pooling(wrong) is False
     out = capsys.readouterr().out
     assert "❌" in out and "Tudo certo" not in out
 
@@ -164,7 +164,7 @@ def test_checker_rejects_nan_on_all_padding(capsys):
         m = mask.unsqueeze(-1).float()
         return (h * m).sum(1) / m.sum(1)
 
-    assert pooling.check_mean_pooling(nan_prone) is False
+    assert checks.check_mean_pooling(nan_prone) is False
     assert "linha só de padding" in capsys.readouterr().out
 
 
@@ -172,7 +172,7 @@ def test_checker_handles_not_implemented(capsys):
     def stub(last_hidden_state, attention_mask):
         raise NotImplementedError
 
-    assert pooling.check_mean_pooling(stub) is False
+    assert checks.check_mean_pooling(stub) is False
     assert "ainda não implementada" in capsys.readouterr().out
 
 

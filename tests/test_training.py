@@ -4,7 +4,7 @@ import torch
 from datasets import Dataset, DatasetDict
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from helpers import inference, metrics, training
+from helpers import checks, inference, metrics, training
 
 
 # ------------------------------------------------------------------ perda ponderada
@@ -194,8 +194,8 @@ def test_history_frame():
 
 
 def test_check_class_weights(capsys):
-    assert training.check_class_weights(lambda labels, k: training.class_weights(labels, k).tolist())
-    assert not training.check_class_weights(lambda labels, k: [1.0] * k)
+    assert checks.check_class_weights(lambda labels, k: training.class_weights(labels, k).tolist())
+    assert not checks.check_class_weights(lambda labels, k: [1.0] * k)
 
 
 # ------------------------------------------------------------------ a receita explícita do notebook 02 = make_trainer

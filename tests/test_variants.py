@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from helpers import variants
+from helpers import checks, measure, variants
 
 PUBLISHED_COUNTS_M = {  # contagem calculada esperada (milhões, 1 casa), da configuração de cada variante
     "BERT-base": 109.5, "BERT-large": 335.1, "DistilBERT": 66.4, "RoBERTa-base": 124.6, "RoBERTa-large": 355.4,
@@ -34,7 +34,7 @@ def test_albert_shares_layers_and_distilbert_has_half(table):
 
 def test_embedding_parameters_matches_real_module():
     m = variants.build_model(variants.VARIANTS[0])
-    assert variants.count_parameters(m.embeddings) == variants.embedding_parameters(30522, 768, 512, 2)
+    assert measure.count_parameters(m.embeddings) == variants.embedding_parameters(30522, 768, 512, 2)
 
 
 def test_deberta_row_describes_v3_and_albert_row_has_sop():
@@ -184,8 +184,8 @@ def test_chooser_widget_builds_and_shows_the_choice():
 
 
 def test_checker_accepts_right_and_rejects_wrong(capsys):
-    assert variants.check_embedding_parameters(variants.embedding_parameters)
-    assert not variants.check_embedding_parameters(lambda v, h, p=512, t=2: v * h)
+    assert checks.check_embedding_parameters(variants.embedding_parameters)
+    assert not checks.check_embedding_parameters(lambda v, h, p=512, t=2: v * h)
     out = capsys.readouterr().out
     assert "✅" in out and "❌" in out
 
@@ -194,7 +194,7 @@ def test_checker_handles_unimplemented_and_crashing(capsys):
     def stub(*a):
         raise NotImplementedError
 
-    assert not variants.check_embedding_parameters(stub)
-    assert not variants.check_embedding_parameters(lambda *a: 1 / 0)
+    assert not checks.check_embedding_parameters(stub)
+    assert not checks.check_embedding_parameters(lambda *a: 1 / 0)
     out = capsys.readouterr().out
     assert "ainda não implementada" in out and "ZeroDivisionError" in out

@@ -1,0 +1,142 @@
+"""Medir um modelo: parâmetros, tamanho em disco e tempo de uma passagem na CPU.
+
+Usado pelos notebooks 01 (custo das arquiteturas), 02 (parâmetros treináveis),
+04 e 05 (professor × aluno, BERT × DistilBERT) e pelos ``benchmarks/``.
+
+* :func:`count_parameters`: todos os parâmetros, ou só os treináveis;
+* :func:`size_on_disk_mb`: o que ``save_pretrained`` grava;
+* :func:`forward_ms` e :func:`alternating_forward_ms`: o menor tempo de passagens repetidas,
+  com entradas aleatórias (o custo de uma arquitetura não depende dos valores dos pesos);
+* :func:`cpu_latency` e :func:`efficiency_table`: a mediana de passagens com frases de verdade.
+"""
+from __future__ import annotations
+
+import copy
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+
+def count_parameters(model, trainable_only: bool = False) -> int:
+    """Número de parâmetros (funciona no dispositivo ``meta``); ``trainable_only``: só os com ``requires_grad``."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+def size_on_disk_mb(model) -> float:
+    """Tamanho, em MB, dos arquivos de pesos que ``save_pretrained`` grava (safetensors, float32)."""
+    from .hub import quiet_loading
+
+    with quiet_loading(), tempfile.TemporaryDirectory() as folder:  # sem a barra "Writing model shards"
+        model.save_pretrained(folder)
+        files = [f for f in Path(folder).iterdir() if f.suffix in (".safetensors", ".bin")]
+        return sum(f.stat().st_size for f in files) / 1e6
+
+
+def random_inputs(seq_len: int, batch_size: int, seed: int = 0) -> dict:
+    """Entradas de mentira (ids aleatórios, sem *padding*) para medir tempo de uma arquitetura."""
+    generator = torch.Generator().manual_seed(seed)
+    ids = torch.randint(1000, 2000, (batch_size, seq_len), generator=generator)
+    return {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+
+
+def _one_pass_ms(model, inputs) -> float:
+    start = time.perf_counter()
+    model(**inputs)
+    return 1000 * (time.perf_counter() - start)
+
+
+def forward_ms(model, inputs, repeats: int = 5) -> float:
+    """Menor tempo, em ms, de ``repeats`` passagens (depois de uma de aquecimento), sem gradientes.
+
+    O menor tempo é o menos atrapalhado por outros programas da máquina (o ruído só soma tempo).
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats precisa ser pelo menos 1 (recebi {repeats}).")
+    with torch.inference_mode():
+        model(**inputs)  # aquecimento
+        return float(min(_one_pass_ms(model, inputs) for _ in range(repeats)))
+
+
+def alternating_forward_ms(model, reference, inputs, repeats: int = 5) -> tuple[float, float]:
+    """``(tempo do model, tempo da referência)``: menores de ``repeats`` passagens **alternadas**.
+
+    As passagens se revezam (modelo, referência, modelo, ...): se outro programa ocupa a
+    CPU por um tempo, atrapalha os dois lados, e a razão entre os dois tempos fica de pé.
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats precisa ser pelo menos 1 (recebi {repeats}).")
+    own, ref = [], []
+    with torch.inference_mode():
+        model(**inputs)
+        reference(**inputs)  # aquecimento dos dois
+        for _ in range(repeats):
+            own.append(_one_pass_ms(model, inputs))
+            ref.append(_one_pass_ms(reference, inputs))
+    return float(min(own)), float(min(ref))
+
+
+def cpu_copy(model):
+    """O próprio ``model`` se já estiver na CPU; senão, uma cópia na CPU. Em modo de avaliação."""
+    on_cpu = all(p.device.type == "cpu" for p in model.parameters())
+    return (model if on_cpu else copy.deepcopy(model).to("cpu")).eval()
+
+
+def cpu_latency(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: int = 15, warmup: int = 2,
+                threads: int = 1, max_length: int = 128) -> pd.DataFrame:
+    """Tempo de uma passagem na CPU (mediana de ``repeats``, em ms) por modelo e tamanho de lote.
+
+    ``tokenizer``: um só para todos os modelos, ou um dicionário ``{nome: tokenizador}``
+    quando os modelos têm vocabulários diferentes (BERT × DistilBERT, no notebook 05).
+
+    * entradas já tokenizadas (o tokenizador fica fora do tempo), com *padding* até a
+      maior frase do lote: o lote de ``b`` frases são as ``b`` primeiras de ``texts``;
+    * ``torch.inference_mode`` e ``threads`` fixos (o valor anterior volta no fim);
+    * as medidas se alternam entre os modelos, para que uma máquina ocupada pese igual em todos.
+    """
+    texts = list(texts)
+    if max(batch_sizes) > len(texts):
+        raise ValueError(f"Preciso de pelo menos {max(batch_sizes)} textos para o lote de {max(batch_sizes)}.")
+    if repeats < 1:
+        raise ValueError(f"repeats precisa ser pelo menos 1 (recebi {repeats}).")
+    cpu_models = {name: cpu_copy(m) for name, m in models.items()}
+    tokenizers = tokenizer if isinstance(tokenizer, dict) else dict.fromkeys(cpu_models, tokenizer)
+    if set(tokenizers) != set(cpu_models):
+        raise ValueError(f"Um tokenizador por modelo: faltam {sorted(set(cpu_models) - set(tokenizers))}.")
+    batches = {(name, b): tokenizers[name](texts[:b], padding=True, truncation=True, max_length=max_length,
+                                           return_tensors="pt")
+               for name in cpu_models for b in batch_sizes}
+    times = {(name, b): [] for name in cpu_models for b in batch_sizes}
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with torch.inference_mode():
+            for b in batch_sizes:
+                for i in range(warmup + repeats):
+                    for name, model in cpu_models.items():
+                        enc = batches[(name, b)]
+                        start = time.perf_counter()
+                        model(**enc)
+                        if i >= warmup:
+                            times[(name, b)].append(1000 * (time.perf_counter() - start))
+    finally:
+        torch.set_num_threads(previous)
+    table = pd.DataFrame({f"lote {b} (ms)": {name: statistics.median(times[(name, b)]) for name in cpu_models}
+                          for b in batch_sizes})
+    return table.rename_axis("modelo")
+
+
+def efficiency_table(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: int = 15,
+                     threads: int = 1, max_length: int = 128) -> pd.DataFrame:
+    """Camadas, parâmetros (milhões), tamanho em disco (MB) e tempo na CPU de cada modelo."""
+    table = pd.DataFrame({
+        "camadas": {n: m.config.num_hidden_layers for n, m in models.items()},
+        "parâmetros (M)": {n: count_parameters(m) / 1e6 for n, m in models.items()},
+        "disco (MB)": {n: size_on_disk_mb(m) for n, m in models.items()},
+    })
+    latency = cpu_latency(models, tokenizer, texts, batch_sizes, repeats=repeats, threads=threads,
+                          max_length=max_length)
+    return table.join(latency).rename_axis("modelo")

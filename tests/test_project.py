@@ -1,13 +1,17 @@
 """Convenções da série: instalação, dados embutidos e forma dos notebooks."""
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
 import yaml
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -18,14 +22,39 @@ def _name(req: str) -> str:
     return re.split(r"[<>=!~ \[]", req, maxsplit=1)[0].lower()
 
 
-def test_environment_yml_matches_pyproject():
+def test_environment_yml_installs_the_project_itself():
+    """O environment.yml não repete a lista de dependências: instala o projeto com os extras que o make usa."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = set(project["dependencies"]) | {r for extra in project["optional-dependencies"].values() for r in extra}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert {p for p in pip if p != "-e ."} == wanted
+    extras = set(project["optional-dependencies"])
+    assert "-e .[test,offline]" in pip and {"test", "offline"} <= extras
+    assert all(_name(p) == "torch" or p.startswith("-") for p in pip)      # só o torch fixado, como no Makefile
+    makefile = (ROOT / "Makefile").read_text()
+    torch_pin = re.search(r"TORCH_SPEC\s*\?=\s*(\S+)", makefile).group(1)
+    assert torch_pin in pip
     py = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
-    assert "3.10" <= py.split("=")[1] <= "3.13"
+    low, high = re.match(r">=3\.(\d+),<3\.(\d+)", project["requires-python"]).groups()
+    assert int(low) <= int(py.split("=")[1].split(".")[1]) < int(high)
+
+
+def test_licenses_promised_by_the_readme_exist_and_are_packaged():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    readme = (ROOT / "README.md").read_text()
+    assert "MIT" in readme and "CC BY 4.0" in readme
+    assert project["license"] == "MIT" and set(project["license-files"]) == {"LICENSE", "data/LICENSE"}
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert "CC BY 4.0" in (ROOT / "data" / "LICENSE").read_text()
+    build = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    assert any(re.fullmatch(r"setuptools>=(\d+)", r) and int(r.split(">=")[1]) >= 77 for r in build)
+
+
+def test_no_module_python_310_lacks():
+    """requires-python diz 3.10: nada em helpers/ ou tests/ importa tomllib sem alternativa."""
+    for path in [*(ROOT / "helpers").glob("*.py"), *(ROOT / "tests").glob("*.py"), *(ROOT / "scripts").glob("*.py")]:
+        text = path.read_text()
+        if re.search(r"^\s*import tomllib", text, re.M):
+            assert "import tomli as tomllib" in text, f"{path.name} importa tomllib sem a alternativa do 3.10"
 
 
 def test_helpers_import_from_anywhere(tmp_path, monkeypatch):

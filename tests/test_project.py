@@ -186,3 +186,16 @@ def test_student_text_has_no_infrastructure_words_and_one_vocabulary(path):
     for where, content in (("markdown", text), ("saídas", printed)):
         found = sorted(set(m.group(0) for m in STUDENT_FORBIDDEN.finditer(content)))
         assert not found, f"{where} com palavras de infraestrutura ou do vocabulário antigo: {found}"
+
+
+WARNING_LINE = re.compile(r"\b\w*(Deprecation|Future|PendingDeprecation)Warning\b")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_saved_outputs_show_no_deprecation_warning(path):
+    """Um aviso de descontinuação na saída de um notebook é uma quebra anunciada: conserte a chamada."""
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            text = out.get("text", "") if out.get("output_type") == "stream" else str(out.get("data", {}).get("text/plain", ""))
+            assert not WARNING_LINE.search(text), f"{path.name}, célula {i}: {WARNING_LINE.search(text).group(0)}"

@@ -4,10 +4,9 @@ import copy
 import numpy as np
 import pytest
 import torch
-from sklearn.metrics import accuracy_score, f1_score
-from transformers import BertConfig, BertForSequenceClassification
 
-from helpers import checks, distill, measure, metrics, plots, training
+from helpers import distill, metrics
+from tiny import tiny_dataset, tiny_teacher
 
 # --------------------------------------------------------------------------- referências em NumPy
 
@@ -199,13 +198,6 @@ def test_distillation_loss_without_hidden_states():
 # --------------------------------------------------------------------------- aluno a partir do professor
 
 
-def tiny_teacher(layers=4, seed=0):
-    torch.manual_seed(seed)
-    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=layers, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=64, num_labels=3)
-    return BertForSequenceClassification(config).eval()
-
-
 def test_student_copies_exactly_the_chosen_layers():
     teacher = tiny_teacher(4)
     student = distill.init_student_from_teacher(teacher, layers=(1, 3))
@@ -271,16 +263,6 @@ def test_student_needs_a_bert_classifier():
 # --------------------------------------------------------------------------- o Trainer
 
 
-def _tiny_dataset(n=8, length=6):
-    from datasets import Dataset
-
-    g = torch.Generator().manual_seed(0)
-    ids = torch.randint(1000, 2000, (n, length), generator=g)
-    ids[:, 0], ids[:, -1] = 101, 102
-    return Dataset.from_dict({"input_ids": ids.tolist(), "attention_mask": [[1] * length] * n,
-                              "label": [i % 3 for i in range(n)]})
-
-
 @pytest.mark.parametrize("alpha_hidden", [0.0, 1.0])
 def test_teacher_is_frozen_and_stays_in_eval_mode(tmp_path, bert_standin, alpha_hidden):
     tokenizer, _ = bert_standin
@@ -289,7 +271,7 @@ def test_teacher_is_frozen_and_stays_in_eval_mode(tmp_path, bert_standin, alpha_
     student = distill.init_student_from_teacher(teacher, (0, 2))
     student_before = {k: v.clone() for k, v in student.state_dict().items()}
     trainer = distill.make_distillation_trainer(
-        student, teacher, tokenizer, _tiny_dataset(), temperature=2.0, alpha_soft=0.5, alpha_hard=0.5,
+        student, teacher, tokenizer, tiny_dataset(), temperature=2.0, alpha_soft=0.5, alpha_hard=0.5,
         alpha_hidden=alpha_hidden, layer_map=distill.uniform_layer_map(2, 4), output_dir=str(tmp_path),
         max_steps=2, per_device_train_batch_size=4, learning_rate=1e-2, warmup_steps=0,
         logging_strategy="steps", logging_steps=1, disable_tqdm=True)
@@ -310,7 +292,7 @@ def _teacher_student_and_cached_logits(tokenizer):
     """Professor de 4 camadas, aluno com as camadas 0 e 2 e o dataset com os logits do professor."""
     teacher = tiny_teacher(4)
     student = distill.init_student_from_teacher(teacher, (0, 2))
-    return teacher, student, distill.add_teacher_logits(teacher, _tiny_dataset(), tokenizer)
+    return teacher, student, distill.add_teacher_logits(teacher, tiny_dataset(), tokenizer)
 
 
 @pytest.mark.parametrize("alpha_hidden", [0.0, 1.0])
@@ -342,7 +324,7 @@ def test_distillation_trains_with_cached_and_live_teacher(tmp_path, bert_standin
 def test_add_teacher_logits_stores_what_the_teacher_says(bert_standin):
     tokenizer, _ = bert_standin
     teacher = tiny_teacher(2)
-    ds = _tiny_dataset(n=10)
+    ds = tiny_dataset(n=10)
     # frases de tamanhos diferentes, para que os lotes precisem de padding
     ds = ds.map(lambda row, i: {"input_ids": row["input_ids"][: 3 + i % 4],
                                 "attention_mask": row["attention_mask"][: 3 + i % 4]}, with_indices=True)
@@ -411,140 +393,3 @@ def test_trainer_validates_its_arguments():
         distill.DistillationTrainer(model=student, args=_args(), teacher=teacher, hidden_loss="l1")
     with pytest.raises(ValueError, match="positiva"):
         distill.DistillationTrainer(model=student, args=_args(), teacher=teacher, temperature=0)
-
-
-# --------------------------------------------------------------------------- avaliação
-
-
-def test_scores_on_is_sklearn_on_the_float32_predictions(tmp_path, bert_standin):
-    # a avaliação por trás de todo F1 do notebook 04: na CPU, float32, as mesmas contas do scikit-learn
-    tokenizer, _ = bert_standin
-    teacher = tiny_teacher(2, seed=1)
-    ds = _tiny_dataset(n=12)
-    # frases de tamanhos diferentes e a coluna length: a avaliação ordena por tamanho e desfaz a ordem no fim
-    ds = ds.map(lambda row, i: {"input_ids": row["input_ids"][: 3 + (7 * i) % 4],
-                                "attention_mask": row["attention_mask"][: 3 + (7 * i) % 4],
-                                "length": 3 + (7 * i) % 4}, with_indices=True)
-    trainer = training.make_trainer(teacher, tokenizer, ds, output_dir=str(tmp_path), per_device_eval_batch_size=5)
-    assert not trainer.args.bf16 and not trainer.args.fp16 or torch.cuda.is_available()
-    y_true, y_pred = metrics.predictions_on(trainer, ds)
-    assert list(y_true) == ds["label"]
-    expected = []
-    with torch.no_grad():
-        for row in ds:
-            logits = teacher.eval()(input_ids=torch.tensor([row["input_ids"]]).to(teacher.device)).logits
-            assert logits.dtype == torch.float32
-            expected.append(int(logits.argmax()))
-    assert list(y_pred) == expected
-    scores = metrics.scores_on(trainer, ds, ["a", "b", "c"])
-    assert scores["acurácia"] == pytest.approx(accuracy_score(ds["label"], expected))
-    assert scores["F1 macro"] == pytest.approx(f1_score(ds["label"], expected, average="macro", labels=[0, 1, 2],
-                                                        zero_division=0))
-    assert teacher.training is False
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_macro_f1_is_sklearn(seed):
-    rng = np.random.default_rng(seed)
-    y, p = rng.integers(0, 3, 50), rng.integers(0, 3, 50)
-    assert metrics.macro_f1(y, p, 3) == pytest.approx(f1_score(y, p, average="macro", labels=[0, 1, 2],
-                                                              zero_division=0), abs=1e-12)
-    # uma classe que nunca aparece nem é prevista conta como F1 zero (zero_division=0)
-    y, p = np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1])
-    assert metrics.macro_f1(y, p, 3) == pytest.approx((2 / 3 + 0.8 + 0) / 3)
-    assert metrics.macro_f1([2, 2, 2], [2, 2, 2], 3) == pytest.approx(1 / 3)
-
-
-def test_softmax_plot_writes_decimal_commas():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    fig = plots.plot_softmax_temperature([-1.0, 2.0, 4.0], 2.5, ["neg", "neu", "pos"])
-    ax = fig.axes[0]
-    labels = [t.get_text() for t in ax.texts]
-    p = np_softmax([[-1.0, 2.0, 4.0]], 2.5)[0]
-    assert labels == [f"{v:.2f}".replace(".", ",") for v in p]
-    assert ax.get_title() == "softmax(z / T) com T = 2,5"
-    fig.canvas.draw()
-    assert any("," in t.get_text() for t in ax.get_yticklabels())
-    assert not any("." in t.get_text() for t in ax.get_yticklabels())
-
-
-# --------------------------------------------------------------------------- tamanho e tempo
-
-
-def test_size_and_latency_helpers():
-    teacher = tiny_teacher(4)
-    student = distill.init_student_from_teacher(teacher, (0, 2))
-    assert measure.count_parameters(student) < measure.count_parameters(teacher)
-    assert 0 < measure.size_on_disk_mb(student) < measure.size_on_disk_mb(teacher)
-    # float32: 4 bytes por parâmetro, mais um cabeçalho pequeno
-    assert measure.size_on_disk_mb(teacher) == pytest.approx(4 * measure.count_parameters(teacher) / 1e6, rel=0.01)
-
-    class Tok:  # tokenizador mínimo: 3 tokens por frase
-        def __call__(self, texts, **kwargs):
-            n = len(texts)
-            return {"input_ids": torch.full((n, 3), 1000), "attention_mask": torch.ones(n, 3, dtype=torch.long)}
-
-    threads = torch.get_num_threads()
-    table = measure.cpu_latency({"professor": teacher, "aluno": student}, Tok(), ["a"] * 4, batch_sizes=(1, 4),
-                                repeats=3, warmup=1, threads=1)
-    assert torch.get_num_threads() == threads
-    assert list(table.columns) == ["lote 1 (ms)", "lote 4 (ms)"] and list(table.index) == ["professor", "aluno"]
-    assert (table.to_numpy() > 0).all()
-    with pytest.raises(ValueError, match="textos"):
-        measure.cpu_latency({"aluno": student}, Tok(), ["a"] * 2, batch_sizes=(1, 4))
-    # modelos com vocabulários diferentes: um tokenizador para cada
-    calls = []
-
-    class Counting(Tok):
-        def __init__(self, name):
-            self.name = name
-
-        def __call__(self, texts, **kwargs):
-            calls.append(self.name)
-            return super().__call__(texts, **kwargs)
-
-    table = measure.cpu_latency({"professor": teacher, "aluno": student},
-                                {"professor": Counting("p"), "aluno": Counting("a")}, ["a"] * 4,
-                                batch_sizes=(1, 4), repeats=2, warmup=0)
-    assert sorted(calls) == ["a", "a", "p", "p"] and (table.to_numpy() > 0).all()
-    with pytest.raises(ValueError, match="faltam"):
-        measure.cpu_latency({"professor": teacher, "aluno": student}, {"aluno": Tok()}, ["a"] * 4, batch_sizes=(1,))
-
-
-# --------------------------------------------------------------------------- corretor do exercício
-
-
-def test_checker_accepts_the_right_answer(capsys):
-    assert checks.check_soft_loss(distill.soft_target_loss) is True
-    assert "Tudo certo" in capsys.readouterr().out
-
-
-def test_checker_accepts_a_numpy_answer_returning_float():
-    def numpy_version(student, teacher, T):
-        return float(np_soft_loss(student.numpy(), teacher.numpy(), T))
-
-    assert checks.check_soft_loss(numpy_version) is True
-
-
-@pytest.mark.filterwarnings("ignore:reduction")
-@pytest.mark.parametrize("wrong", [
-    lambda s, t, T: distill.soft_target_loss(s, t, T) / T**2,                       # esqueceu T²
-    lambda s, t, T: distill.soft_target_loss(t, s, T),                              # KL na direção errada
-    lambda s, t, T: torch.nn.functional.kl_div(torch.log_softmax(s / T, -1), torch.softmax(t / T, -1),
-                                               reduction="mean") * T**2,            # média em tudo
-    lambda s, t, T: torch.nn.functional.kl_div(torch.log_softmax(s / T, -1), torch.softmax(t / T, -1),
-                                               reduction="none").sum(-1) * T**2,    # sem reduzir o lote
-])
-def test_checker_rejects_wrong_answers(wrong, capsys):
-    assert checks.check_soft_loss(wrong) is False
-    assert "Ainda não" in capsys.readouterr().out
-
-
-def test_checker_handles_the_unfinished_stub(capsys):
-    def soft_loss(student_logits, teacher_logits, T):
-        raise NotImplementedError
-
-    assert checks.check_soft_loss(soft_loss) is False
-    assert "ainda não implementada" in capsys.readouterr().out

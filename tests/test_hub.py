@@ -95,3 +95,20 @@ def test_distilbert_ids_get_the_distilbert_standin(capsys):
     r = hub.resolve_model("distilbert-base-uncased")
     assert r.standin == hub.DISTIL_NAME and r.path == str(hub.build_distilbert_standin())
     assert hub.DISTIL_NAME in capsys.readouterr().out
+
+
+def test_loading_keeps_the_progress_bar_setting_of_the_caller():
+    """load_model esconde a barra enquanto carrega e devolve a configuração de quem chamou (ligada ou não)."""
+    from transformers.utils import logging as hf_logging
+
+    was = hf_logging.is_progress_bar_enabled()
+    try:
+        for wanted in (False, True):
+            (hf_logging.enable_progress_bar if wanted else hf_logging.disable_progress_bar)()
+            seen = []
+            with hub.quiet_loading():
+                seen.append(hf_logging.is_progress_bar_enabled())
+            hub.load_model("bert-base-uncased", verbose=False)
+            assert seen == [False] and hf_logging.is_progress_bar_enabled() is wanted
+    finally:
+        (hf_logging.enable_progress_bar if was else hf_logging.disable_progress_bar)()

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import checks, pooling
+from helpers import pooling
 
 # --------------------------------------------------------------------------- mean e max
 
@@ -143,37 +143,6 @@ def test_get_pooler_and_no_pooler_message(capsys):
 
 
 # --------------------------------------------------------------------------- corretor
-
-
-def test_checker_accepts_reference(capsys):
-    assert checks.check_mean_pooling(pooling.mean_pooling) is True
-    assert "Tudo certo" in capsys.readouterr().out
-
-
-def test_checker_rejects_mean_that_counts_padding(capsys):
-    def wrong(last_hidden_state, attention_mask):
-        return last_hidden_state.mean(dim=1)
-
-    assert checks.check_mean_pooling(wrong) is False
-    out = capsys.readouterr().out
-    assert "❌" in out and "Tudo certo" not in out
-
-
-def test_checker_rejects_nan_on_all_padding(capsys):
-    def nan_prone(h, mask):
-        m = mask.unsqueeze(-1).float()
-        return (h * m).sum(1) / m.sum(1)
-
-    assert checks.check_mean_pooling(nan_prone) is False
-    assert "linha só de padding" in capsys.readouterr().out
-
-
-def test_checker_handles_not_implemented(capsys):
-    def stub(last_hidden_state, attention_mask):
-        raise NotImplementedError
-
-    assert checks.check_mean_pooling(stub) is False
-    assert "ainda não implementada" in capsys.readouterr().out
 
 
 def test_manual_pooler_outside_inference_mode(bert):

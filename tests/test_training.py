@@ -2,9 +2,8 @@ import numpy as np
 import pytest
 import torch
 from datasets import Dataset, DatasetDict
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from helpers import checks, inference, metrics, training
+from helpers import inference, training
 
 
 # ------------------------------------------------------------------ perda ponderada
@@ -135,27 +134,6 @@ def test_manual_precision_replaces_the_automatic_one(monkeypatch, tmp_path, bert
 
 # ------------------------------------------------------------------ métricas
 
-def test_metrics_equal_sklearn():
-    rng = np.random.default_rng(0)
-    y, p = rng.integers(0, 3, 200), rng.integers(0, 3, 200)
-    m = metrics.classification_metrics(p, y, ["neg", "neu", "pos"])
-    assert m["accuracy"] == pytest.approx(accuracy_score(y, p))
-    assert m["f1_macro"] == pytest.approx(f1_score(y, p, average="macro"))
-    assert m["f1_weighted"] == pytest.approx(f1_score(y, p, average="weighted"))
-    pr, rc, f1, _ = precision_recall_fscore_support(y, p)
-    assert [m["precision_neg"], m["recall_neu"], m["f1_pos"]] == pytest.approx([pr[0], rc[1], f1[2]])
-    assert m["confusion_matrix"] == confusion_matrix(y, p).tolist()
-
-
-def test_compute_metrics_for_trainer_and_baseline():
-    fn = metrics.make_compute_metrics(["a", "b"])
-    out = fn((np.array([[2.0, 1.0], [0.0, 3.0], [1.0, 0.0]]), np.array([0, 1, 1])))
-    assert out["accuracy"] == pytest.approx(2 / 3) and "confusion_matrix" not in out
-    base = metrics.majority_baseline([1, 1, 0], [0, 1, 1, 1], ["a", "b"])
-    assert base["accuracy"] == 0.75
-    assert list(metrics.per_class_table(metrics.classification_metrics([0, 1], [0, 1], ["a", "b"]), ["a", "b"]).columns) == ["precisão", "revocação", "F1"]
-
-
 # ------------------------------------------------------------------ inferência
 
 def test_predict_save_reload_identical(tmp_path, bert_standin):
@@ -191,11 +169,6 @@ def test_history_frame():
            {"loss": 0.5, "epoch": 2.0}, {"eval_loss": 0.7, "eval_f1_macro": 0.6, "epoch": 2.0}]
     h = training.history_frame(log)
     assert list(h.index) == [1.0, 2.0] and list(h["f1_macro"]) == [0.5, 0.6] and "runtime" not in h
-
-
-def test_check_class_weights(capsys):
-    assert checks.check_class_weights(lambda labels, k: training.class_weights(labels, k).tolist())
-    assert not checks.check_class_weights(lambda labels, k: [1.0] * k)
 
 
 # ------------------------------------------------------------------ a receita explícita do notebook 02 = make_trainer
@@ -273,60 +246,6 @@ def test_arguments_diff_on_dicts():
 
 
 # ------------------------------------------------------------------ lendo os erros
-
-def test_most_confident_errors_sorted_by_loss():
-    texts = ["a", "b", "c", "d", "e"]
-    probs = np.array([[0.9, 0.05, 0.05],   # certo
-                      [0.1, 0.1, 0.8],     # verdadeiro 0, previsto 2: perda −log 0,1
-                      [0.02, 0.03, 0.95],  # verdadeiro 1, previsto 2: perda −log 0,03 (o pior)
-                      [0.3, 0.5, 0.2],     # verdadeiro 2, previsto 1: perda −log 0,2
-                      [0.2, 0.7, 0.1]])    # certo
-    labels = [0, 0, 1, 2, 1]
-    names = {0: "negativo", 1: "neutro", 2: "positivo"}
-    table = metrics.most_confident_errors(texts, probs, labels, names, n=8)
-    assert list(table.index) == [2, 1, 3]
-    assert list(table["texto"]) == ["c", "b", "d"]
-    assert list(table["verdadeiro"]) == ["neutro", "negativo", "positivo"]
-    assert list(table["previsto"]) == ["positivo", "positivo", "neutro"]
-    assert list(table["p(previsto)"]) == [0.95, 0.8, 0.5]
-    assert list(table["perda"]) == pytest.approx([round(-np.log(0.03), 3), round(-np.log(0.1), 3), round(-np.log(0.2), 3)])
-    assert list(metrics.most_confident_errors(texts, probs, labels, names, n=1).index) == [2]
-    assert metrics.per_example_loss(probs, labels)[0] == pytest.approx(-np.log(0.9))
-    with pytest.raises(ValueError, match="softmax"):
-        metrics.most_confident_errors(texts, probs * 3, labels, names)
-
-
-def test_error_patterns_counts_and_sentence():
-    import pandas as pd
-
-    table = pd.DataFrame({
-        "texto": ["Não gostei, mas serve.", "Ótimo, mais uma semana esperando...", "É ok.",
-                  "nada a reclamar", "mais ou menos " * 20],
-        "verdadeiro": ["neutro", "negativo", "neutro", "positivo", "positivo"],
-        "previsto": ["negativo", "positivo", "positivo", "negativo", "neutro"],
-    })
-
-    def tokenizer(text):  # uma palavra por token, mais [CLS] e [SEP]
-        return {"input_ids": [0] * (len(text.split()) + 2)}
-
-    flags = metrics.error_patterns(table, tokenizer=tokenizer, max_length=16)
-    assert list(flags.columns) == ["negação", "contraste", "ironia", "neutro", "cortado"]
-    assert list(flags["negação"]) == [True, False, False, True, False]
-    assert list(flags["contraste"]) == [True, False, False, False, False]   # "mais" não é "mas"
-    assert list(flags["ironia"]) == [False, True, False, False, False]
-    assert list(flags["neutro"]) == [True, False, True, False, False]
-    assert list(flags["cortado"]) == [False, False, False, False, True]
-    assert not metrics.error_patterns(table)["cortado"].any()              # sem tokenizador, nada conta como cortado
-    text = metrics.describe_error_patterns(flags)
-    assert text.startswith("Entre as 5 frases mostradas: 2 com negação")
-    assert "1 com contraste" in text and "1 com marca de ironia" in text and "2 com rótulo verdadeiro neutro" in text
-    assert "1 com texto cortado" in text and "nenhum desses sinais" not in text
-    assert "O padrão mais frequente aqui: **negação e neutro** (2 de 5)." in text
-    quiet = metrics.error_patterns(table.iloc[[2]].assign(verdadeiro="positivo"))
-    assert "nenhuma com negação" in metrics.describe_error_patterns(quiet)
-    assert "Nenhum dos padrões" in metrics.describe_error_patterns(quiet)
-    assert "não há erros" in metrics.describe_error_patterns(quiet.iloc[:0]).lower()
-
 
 def test_trainer_predict_order_with_group_by_length_is_not_the_dataset_order(tmp_path, bert_standin):
     """Por que o notebook 02 alinha textos e previsões com inference.predict_proba, e não com Trainer.predict."""

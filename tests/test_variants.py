@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from helpers import checks, measure, variants
+from helpers import measure, variants
 
 PUBLISHED_COUNTS_M = {  # contagem calculada esperada (milhões, 1 casa), da configuração de cada variante
     "BERT-base": 109.5, "BERT-large": 335.1, "DistilBERT": 66.4, "RoBERTa-base": 124.6, "RoBERTa-large": 355.4,
@@ -64,9 +64,16 @@ def _tiny(name, layers):
     return variants.Variant(name, "-", "BERT", variants._bert(3000, 32, layers, 2, 64), 0.1, "-", "-")
 
 
-def test_time_forward_returns_the_fastest_of_positive_times():
-    ms = variants.time_forward(_tiny("mini", 2), seq_len=16, repeats=3)
-    assert isinstance(ms, float) and 0 < ms < 5000
+def test_time_forward_builds_the_variant_and_times_it(monkeypatch):
+    seen = {}
+
+    def fake_forward_ms(model, inputs, repeats):
+        seen.update(layers=model.config.num_hidden_layers, shape=tuple(inputs["input_ids"].shape), repeats=repeats)
+        return 12.5
+
+    monkeypatch.setattr(variants.measure, "forward_ms", fake_forward_ms)
+    assert variants.time_forward(_tiny("mini", 2), seq_len=16, batch_size=3, repeats=4) == 12.5
+    assert seen == {"layers": 2, "shape": (3, 16), "repeats": 4}
 
 
 def test_time_forwards_measures_each_variant_against_the_base():
@@ -183,18 +190,3 @@ def test_chooser_widget_builds_and_shows_the_choice():
     assert "Um BERT menor em português" in box.children[-1].value
 
 
-def test_checker_accepts_right_and_rejects_wrong(capsys):
-    assert checks.check_embedding_parameters(variants.embedding_parameters)
-    assert not checks.check_embedding_parameters(lambda v, h, p=512, t=2: v * h)
-    out = capsys.readouterr().out
-    assert "✅" in out and "❌" in out
-
-
-def test_checker_handles_unimplemented_and_crashing(capsys):
-    def stub(*a):
-        raise NotImplementedError
-
-    assert not checks.check_embedding_parameters(stub)
-    assert not checks.check_embedding_parameters(lambda *a: 1 / 0)
-    out = capsys.readouterr().out
-    assert "ainda não implementada" in out and "ZeroDivisionError" in out

@@ -199,3 +199,42 @@ def test_saved_outputs_show_no_deprecation_warning(path):
         for out in cell.get("outputs", []):
             text = out.get("text", "") if out.get("output_type") == "stream" else str(out.get("data", {}).get("text/plain", ""))
             assert not WARNING_LINE.search(text), f"{path.name}, célula {i}: {WARNING_LINE.search(text).group(0)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_header_setup_parameters_come_first_in_that_order(path):
+    """Cabeçalho, preparação e parâmetros abrem o notebook: quem muda um parâmetro vê o efeito em tudo depois."""
+    nb = nbformat.read(path, as_version=4)
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    tags = {i: nb.cells[i].metadata.get("tags", []) for i in code}
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    assert "setup" in tags[code[0]], "a primeira célula de código é a preparação"
+    params = next(i for i in code if "parameters" in tags[i])
+    before = [nb.cells[i].source for i in code if i < params and "setup" not in tags[i]]
+    # antes dos parâmetros, só importações (nada que leia um parâmetro)
+    for source in before:
+        lines = [l for l in source.splitlines() if l.strip() and not l.lstrip().startswith("#")]
+        assert all(re.match(r"(from \S+ import |import )", l) for l in lines), f"antes dos parâmetros: {lines}"
+
+
+def _top_level_names(path: Path) -> set[str]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+
+
+def test_no_helpers_function_is_defined_in_two_modules():
+    seen: dict[str, str] = {}
+    for path in sorted((ROOT / "helpers").glob("*.py")):
+        for name in _top_level_names(path):
+            assert name not in seen, f"{name} está em {seen[name]} e em {path.name}: uma ideia, um lugar"
+            seen[name] = path.name
+
+
+def test_package_docstring_lists_every_module_once():
+    import helpers
+
+    modules = sorted(p.stem for p in (ROOT / "helpers").glob("*.py") if p.stem != "__init__")
+    listed = re.findall(r"^\* ``(\w+)``: ", helpers.__doc__, re.M)
+    assert sorted(listed) == modules

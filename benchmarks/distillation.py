@@ -62,7 +62,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     from transformers import AutoModelForSequenceClassification
 
-    from helpers import artifacts, data, distill, hub, training
+    from helpers import artifacts, data, distill, hub, measure, metrics, training
     from helpers.env import is_offline, seed_everything
 
     start = time.perf_counter()

@@ -238,3 +238,12 @@ def test_package_docstring_lists_every_module_once():
     modules = sorted(p.stem for p in (ROOT / "helpers").glob("*.py") if p.stem != "__init__")
     listed = re.findall(r"^\* ``(\w+)``: ", helpers.__doc__, re.M)
     assert sorted(listed) == modules
+
+
+def test_python_files_have_no_undefined_or_unused_names():
+    """pyflakes em helpers/, scripts/, benchmarks/ e tests/: um nome que sumiu numa mudança falha aqui, não no uso."""
+    import subprocess
+
+    folders = [str(ROOT / f) for f in ("helpers", "scripts", "benchmarks", "tests")]
+    out = subprocess.run([sys.executable, "-m", "pyflakes", *folders], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr

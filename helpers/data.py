@@ -358,3 +358,29 @@ def load_data(source: str = "embutido", hf_dataset=None, hf_config=None, csv_tra
             raise DataError("DATA_SOURCE='csv' precisa de CSV_TRAIN (e, se quiser, CSV_VALIDATION e CSV_TEST).")
         return load_csv(csv_train, csv_validation, csv_test, **kwargs)
     raise DataError(f"Fonte de dados desconhecida: '{source}'. Use 'embutido', 'hub' ou 'csv'.")
+
+
+def limit_train(dataset: TextData, n: int | None, seed: int = 42, verbose: bool = True) -> TextData:
+    """Só ``n`` textos do treino (sorteio estratificado pela classe, semente ``seed``), para execuções curtas.
+
+    ``n=None`` devolve ``dataset`` como está, sem imprimir nada. Validação e teste não mudam:
+    os números continuam comparáveis entre si, mas um treino com menos textos aprende menos,
+    e isso é dito na tela. O mesmo ``n`` e a mesma ``seed`` dão sempre os mesmos textos (o
+    registro de um modelo salvo reconhece os dados, e os notebooks 04 e 05 o reaproveitam).
+    """
+    if n is None:
+        return dataset
+    train = dataset.splits["train"]
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2 * dataset.num_labels:
+        raise DataError(f"TRAIN_LIMIT precisa ser None ou um inteiro de pelo menos {2 * dataset.num_labels} "
+                        f"(duas frases por classe); veio {n!r}.")
+    if n >= len(train):
+        if verbose:
+            print(f"TRAIN_LIMIT = {n}: o treino tem {len(train)} textos, todos ficam.")
+        return dataset
+    part = train.train_test_split(train_size=n, stratify_by_column="label", seed=seed)["train"]
+    splits = type(dataset.splits)({**dataset.splits, "train": part})
+    if verbose:
+        print(f"TRAIN_LIMIT = {n}: treino cortado para {n} de {len(train)} textos (sorteio estratificado, "
+              f"semente {seed}). Execução curta: os números abaixo não valem para as conclusões do texto.")
+    return TextData(splits, dataset.label2id, dataset.id2label, dataset.report, dataset.source)

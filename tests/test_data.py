@@ -133,3 +133,21 @@ def test_label_maps_are_stable():
 def test_rating_to_sentiment():
     assert [data.rating_to_sentiment(r) for r in [1, "2", 3, "4,0", 5, None, "x"]] == \
         ["negativo", "negativo", "neutro", "positivo", "positivo", None, None]
+
+
+def test_limit_train_keeps_classes_and_is_reproducible(capsys):
+    full = data.load_embedded(verbose=False)
+    assert data.limit_train(full, None) is full and capsys.readouterr().out == ""
+    short = data.limit_train(full, 60, seed=1)
+    again = data.limit_train(full, 60, seed=1)
+    other = data.limit_train(full, 60, seed=2)
+    assert len(short["train"]) == 60 and short["train"]["text"] == again["train"]["text"]
+    assert short["train"]["text"] != other["train"]["text"]
+    assert set(short["train"]["text"]) <= set(full["train"]["text"])
+    assert set(short["train"]["label"]) == set(range(full.num_labels))
+    assert short["test"]["text"] == full["test"]["text"] and short["validation"]["text"] == full["validation"]["text"]
+    assert "60 de" in capsys.readouterr().out
+    assert data.limit_train(full, 10**6, verbose=False)["train"]["text"] == full["train"]["text"]
+    for bad in (0, 3, 2.5, True):
+        with pytest.raises(DataError, match="TRAIN_LIMIT"):
+            data.limit_train(full, bad)

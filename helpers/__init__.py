@@ -4,7 +4,8 @@ Um módulo por conceito; o notebook que mais usa cada um está entre parênteses
 
 * ``env``: ambiente do notebook: versões, dispositivo, sementes, perfil online/offline.
 * ``project``: endereço do repositório, pastas de dados e de cache.
-* ``hub``: modelos do Hub e os substitutos do perfil offline, sempre anunciados.
+* ``hub``: modelos do Hub: o real do cache local ou o substituto do perfil offline, sempre anunciado.
+* ``net``: a rede até o Hub: sem conexão, o perfil offline em segundos, com aviso.
 * ``data``: dados de texto de três fontes (embutidos, Hub, CSV) num formato só.
 * ``compat``: o que muda entre o transformers 4.46+ e o 5.x, num lugar só.
 * ``training``: tokenização, congelamento, perda ponderada, precisão e o ``Trainer`` (02).

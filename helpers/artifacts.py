@@ -23,7 +23,10 @@ def repo_root() -> Path | None:
 
     here = Path(__file__).resolve().parents[1]
     cwd = Path.cwd().resolve()
-    for candidate in (here, cwd, *cwd.parents, Path(COLAB_DIR)):
+    # instalado sem -e (como no Colab), o pacote não mora no repositório: a pasta mãe de VARIANTES_DATA
+    # (a data/ de um clone) também vale
+    data = [Path(os.environ["VARIANTES_DATA"]).resolve().parent] if os.environ.get("VARIANTES_DATA") else []
+    for candidate in (here, *data, cwd, *cwd.parents, Path(COLAB_DIR)):
         toml = candidate / "pyproject.toml"
         if toml.is_file() and 'name = "variantes-bert"' in toml.read_text(encoding="utf-8"):
             return candidate

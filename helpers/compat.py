@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import warnings
+from contextlib import contextmanager
 
 # nome antigo → nome atual, mesmo significado
 RENAMES = {
@@ -136,11 +138,29 @@ def for_installed_version(kwargs: dict, verbose: bool = True, accepted: set[str]
 def build_training_arguments(verbose: bool = True, **kwargs):
     """Cria ``TrainingArguments`` a partir de argumentos de qualquer versão 4.46+/5.x.
 
-    Cada tradução é impressa; um argumento desconhecido levanta ``ValueError``.
+    Cada tradução é impressa; um argumento desconhecido levanta ``ValueError``. Para ler a receita
+    com os nomes do 5.x em qualquer versão: :func:`as_current_names`.
     """
     from transformers import TrainingArguments
 
     return TrainingArguments(**for_installed_version(kwargs, verbose=verbose))
+
+
+def as_current_names(args) -> dict:
+    """Os valores de um ``TrainingArguments`` (ou de ``to_dict()``) com os nomes do 5.x, em qualquer versão.
+
+    No 4.x, ``group_by_length`` aparece também como ``train_sampling_strategy``, ``evaluation_strategy``
+    como ``eval_strategy`` e um ``warmup_ratio`` (com ``warmup_steps == 0``) como ``warmup_steps``
+    fracionário: o mesmo código confere a receita nas duas versões. O objeto não muda.
+    """
+    values = dict(args if isinstance(args, dict) else args.to_dict())
+    if "train_sampling_strategy" not in values and "group_by_length" in values:
+        values["train_sampling_strategy"] = "group_by_length" if values["group_by_length"] else "random"
+    if "eval_strategy" not in values and "evaluation_strategy" in values:
+        values["eval_strategy"] = values["evaluation_strategy"]
+    if values.get("warmup_ratio") and not values.get("warmup_steps"):
+        values["warmup_steps"] = float(values["warmup_ratio"])
+    return values
 
 
 def trainer_kwargs(trainer_cls=None, verbose: bool = True, **kwargs) -> dict:
@@ -158,3 +178,43 @@ def trainer_kwargs(trainer_cls=None, verbose: bool = True, **kwargs) -> dict:
         if verbose:
             print("[compat] Trainer(tokenizer=...) agora se chama Trainer(processing_class=...).")
     return kwargs
+
+
+def forward_inputs(model, batch) -> dict:
+    """``batch`` sem as chaves que o ``forward`` de ``model`` não aceita e que o tokenizador põe sozinho.
+
+    O tokenizador do BERT devolve ``token_type_ids``, mas o DistilBERT não tem *token-type
+    embeddings*: no transformers 4.x, ``DistilBertModel.forward(token_type_ids=...)`` dá
+    ``TypeError: forward() got an unexpected keyword argument 'token_type_ids'`` (o 5.x aceita e
+    ignora, pelo ``**kwargs``). Só ``token_type_ids`` sai, e só quando o ``forward`` não tem um
+    parâmetro com esse nome; as demais chaves passam como estão (um erro de digitação continua
+    sendo erro). Serve para qualquer modelo, ``base_model`` ou com cabeça de classificação.
+    """
+    if "token_type_ids" not in batch:
+        return batch
+    parameters = inspect.signature(model.forward).parameters
+    if "token_type_ids" in parameters:
+        return batch
+    return {key: value for key, value in batch.items() if key != "token_type_ids"}
+
+
+# avisos que uma biblioteca levanta sobre o próprio código (não sobre uma chamada nossa) ao importar um modelo
+_THIRD_PARTY_NOISE = (
+    # transformers 4.x (DeBERTa-v2 e outros) usa torch.jit.script ao importar o módulo do modelo; o torch 2.13
+    # marca torch.jit.script como descontinuado. No transformers 5.x não aparece.
+    r"`torch\.jit\.script` is deprecated",
+)
+
+
+@contextmanager
+def quiet_model_import():
+    """Silencia só os avisos de descontinuação que o transformers 4.x causa ao importar um modelo.
+
+    Quem lê o notebook não tem o que fazer com eles (o código é da biblioteca); com os testes
+    transformando descontinuações em erro, eles derrubariam a construção de um DeBERTa no 4.x.
+    Qualquer outro aviso passa como antes.
+    """
+    with warnings.catch_warnings():
+        for message in _THIRD_PARTY_NOISE:
+            warnings.filterwarnings("ignore", message=message, category=DeprecationWarning)
+        yield

@@ -27,6 +27,12 @@ TEXT_CANDIDATES = ("text", "texto", "sentence", "frase", "review", "review_text"
 LABEL_CANDIDATES = ("label", "labels", "rotulo", "rótulo", "classe", "class", "sentiment",
                     "sentimento", "polarity", "polaridade", "target")
 RATING_CANDIDATES = ("rating", "overall_rating", "stars", "nota", "estrelas", "score", "review_score")
+# Datasets do Hub que os notebooks nomeiam (exemplos de HF_DATASET): o kit de aula sem internet
+# (scripts/kit.py) baixa estes para o cache do Hugging Face.
+NOTEBOOK_DATASETS = (
+    "AiresPucrs/google-play-apps-review-pt",
+    "fancyzhx/yelp_polarity",
+)
 VALIDATION_NAMES = ("validation", "valid", "val", "dev", "validacao", "validação")
 
 
@@ -79,19 +85,55 @@ class TextData:
 
 # --------------------------------------------------------------------------- leitura de CSV
 
+SPREADSHEET_READERS = {".xlsx": ("openpyxl", "openpyxl", "Excel"), ".xlsm": ("openpyxl", "openpyxl", "Excel"),
+                       ".xls": ("xlrd", "xlrd", "Excel antigo"), ".ods": ("odf", "odfpy", "LibreOffice/OpenDocument")}
+SEPARATOR_NAMES = {",": "vírgula", ";": "ponto e vírgula", "\t": "tabulação"}
+
+
+def _read_spreadsheet(path: Path, raw: bytes) -> tuple[pd.DataFrame, str]:
+    """Planilha (.xlsx, .xls, .ods): lida pelo pandas se o leitor estiver instalado; senão, erro que diz o que fazer."""
+    ext = path.suffix.lower()
+    if ext not in SPREADSHEET_READERS:  # extensão .csv (ou outra) com conteúdo de planilha
+        ext = ".xls" if raw[:4] == b"\xd0\xcf\x11\xe0" else ".xlsx"
+    module, package, kind = SPREADSHEET_READERS[ext]
+    try:
+        __import__(module)
+    except ImportError:
+        raise DataError(
+            f"{path} é uma planilha {kind} ({ext}), não um CSV, e o leitor de planilhas {ext} não está instalado. "
+            "Salve como CSV (Excel: Arquivo → Salvar como → CSV UTF-8; Google Sheets: Arquivo → Fazer download → "
+            f"CSV; LibreOffice: Salvar como → Texto CSV) e aponte para o .csv, ou instale o leitor: pip install {package}."
+        ) from None
+    try:
+        with pd.ExcelFile(path, engine=module) as book:
+            sheets = book.sheet_names
+            df = book.parse(sheets[0], dtype=str, keep_default_na=False, na_values=[""])
+    except Exception as exc:
+        raise DataError(f"Não consegui ler a planilha {path} ({type(exc).__name__}: {exc}). "
+                        "Salve como CSV UTF-8 e aponte para o .csv.") from exc
+    more = f" (a planilha tem {len(sheets)} abas; usei a primeira)" if len(sheets) > 1 else ""
+    return df, f"{path.name}: planilha {kind}, aba '{sheets[0]}'{more}, {len(df)} linhas"
+
+
 def read_table(path) -> tuple[pd.DataFrame, str]:
     """Lê um CSV exportado por planilha ou por código; devolve ``(tabela, descrição)``.
 
     Aceita UTF-8 (com ou sem BOM), UTF-16 e Windows-1252, e separador ``,``,
-    ``;`` ou tabulação. Um arquivo ilegível vira :class:`DataError` explicando o que fazer.
+    ``;`` ou tabulação. Uma planilha (``.xlsx``, ``.xls``, ``.ods``) é lida pelo pandas
+    quando o leitor dela está instalado (``openpyxl`` para ``.xlsx``). Um arquivo ilegível,
+    vazio ou com uma coluna só vira :class:`DataError` explicando o que fazer.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"Arquivo não encontrado: {path}. Confira o caminho (a pasta atual é {Path.cwd()}).")
     raw = path.read_bytes()
-    if raw[:2] == b"PK":
-        raise DataError(f"{path} parece uma planilha Excel (.xlsx), não um CSV. "
-                        "No Excel/Sheets use Arquivo → Salvar como/Fazer download → CSV.")
+    if path.suffix.lower() in SPREADSHEET_READERS or raw[:2] == b"PK" or raw[:4] == b"\xd0\xcf\x11\xe0":
+        df, desc = _read_spreadsheet(path, raw)
+        df.columns = [str(c).strip() for c in df.columns]
+        if len(df.columns) < 2:
+            raise DataError(f"{path}: a primeira aba da planilha tem uma coluna só ({list(df.columns)}). "
+                            "A série precisa de duas: o texto e o rótulo (ou uma nota de 1 a 5).")
+        return df, desc
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         attempts = ["utf-16"]
     else:
@@ -106,7 +148,10 @@ def read_table(path) -> tuple[pd.DataFrame, str]:
     if text is None or "\x00" in text:
         raise DataError(f"Não consegui ler {path}: a codificação não é UTF-8, UTF-16 nem Windows-1252 "
                         "(ou o arquivo não é texto). Salve de novo como 'CSV UTF-8'.")
-    first = text.splitlines()[0] if text.strip() else ""
+    if not text.strip():
+        raise DataError(f"{path} está vazio. Exporte de novo a planilha como CSV, com a linha de cabeçalho "
+                        "(ex.: text,label) e uma linha por exemplo.")
+    first = text.splitlines()[0]
     sep = max([",", ";", "\t"], key=first.count)
     try:
         df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""])
@@ -114,7 +159,17 @@ def read_table(path) -> tuple[pd.DataFrame, str]:
         raise DataError(f"Não consegui separar as colunas de {path} (separador '{sep}'): {exc}. "
                         "Textos com o separador dentro precisam estar entre aspas.") from exc
     df.columns = [str(c).strip() for c in df.columns]
-    nome_sep = {",": "vírgula", ";": "ponto e vírgula", "\t": "tabulação"}[sep]
+    nome_sep = SEPARATOR_NAMES[sep]
+    if len(df.columns) < 2:
+        found = "nenhum dos três aparece na primeira linha" if first.count(sep) == 0 else f"detectado: {nome_sep}"
+        others = [c for c in "|:#" if c in first]
+        hint = (f" A primeira linha tem {' e '.join(repr(c) for c in others)}: se é isso que separa as colunas, "
+                "troque por vírgula ou ponto e vírgula (ou exporte de novo como CSV)." if others else "")
+        raise DataError(
+            f"{path}: encontrei uma coluna só, {list(df.columns)} (separadores aceitos: vírgula, ponto e vírgula ou "
+            f"tabulação; {found}). A série precisa de duas colunas: o texto e o rótulo (ou uma nota de 1 a 5)."
+            f"{hint} Primeira linha do arquivo: {first[:80]!r}."
+        )
     return df, f"{path.name}: {used}, separador {nome_sep}, {len(df)} linhas"
 
 
@@ -122,7 +177,9 @@ def _pick(columns, wanted, candidates, kind, where, required=True):
     cols = list(columns)
     if wanted is not None:
         if wanted not in cols:
-            raise DataError(f"{where}: a coluna de {kind} '{wanted}' não existe. Colunas encontradas: {cols}.")
+            near = [c for c in cols if str(c).strip().lower() == str(wanted).strip().lower()]
+            raise DataError(f"{where}: a coluna de {kind} '{wanted}' não existe. Colunas encontradas: {cols}."
+                            + (f" Quis dizer '{near[0]}'? (maiúsculas e minúsculas contam)" if near else ""))
         return wanted
     lower = {str(c).lower(): c for c in cols}
     for c in candidates:
@@ -132,7 +189,8 @@ def _pick(columns, wanted, candidates, kind, where, required=True):
         return None
     raise DataError(
         f"{where}: não encontrei a coluna de {kind}. Colunas encontradas: {cols}. "
-        f"Renomeie a coluna para '{candidates[0]}' ou informe {'text' if kind == 'texto' else 'label'}_column='...'."
+        f"Renomeie a coluna para '{candidates[0]}' ou informe "
+        f"{ {'texto': 'text', 'nota': 'rating'}.get(kind, 'label')}_column='...'."
     )
 
 
@@ -155,28 +213,60 @@ def _normalise_label(value):
     return s.lower()
 
 
-def clean_frame(df: pd.DataFrame, split: str, where: str = "") -> tuple[pd.DataFrame, list[dict]]:
+def _examples(values, n: int = 3) -> str:
+    seen = list(dict.fromkeys(values))
+    return ", ".join(repr(v) for v in seen[:n]) + (f"... ({len(seen)} valores diferentes)" if len(seen) > n else "")
+
+
+def clean_frame(df: pd.DataFrame, split: str, where: str = "", columns: dict | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Limpa uma tabela com colunas ``text`` e ``label``; devolve ``(tabela, removidos)``.
 
     Remove textos vazios, rótulos vazios e textos repetidos (mantém a primeira
-    ocorrência), e anota cada remoção com o motivo.
+    ocorrência), e anota cada remoção com o motivo. ``columns``: os nomes originais das
+    colunas (``{"text": ..., "label": ..., "all": [...]}``), para as mensagens de erro.
+    Uma coluna de texto (ou de rótulo) toda vazia e rótulos que misturam números e
+    palavras viram :class:`DataError`, com o arquivo e a coluna.
     """
+    columns = columns or {}
+    where = where or split
+    found = f" Colunas do arquivo: {columns['all']}." if columns.get("all") else ""
     dropped = []
-    df = df[["text", "label"]].copy()
+    df = df[["text", "label"]].reset_index(drop=True)
+    if df.empty:
+        raise DataError(f"{where}: o arquivo não tem nenhuma linha de dados, só o cabeçalho.{found} "
+                        "Confira se exportou a aba certa da planilha.")
+    original_labels = df["label"]
     df["text"] = df["text"].map(lambda t: None if t is None or (isinstance(t, float) and np.isnan(t)) else " ".join(str(t).split()))
     df["label"] = df["label"].map(_normalise_label)
-    for reason, rule in [("texto vazio", lambda d: d["text"].isna() | (d["text"] == "")),
-                         ("rótulo vazio", lambda d: d["label"].isna())]:
+    for reason, rule, kind, param in [("texto vazio", lambda d: d["text"].isna() | (d["text"] == ""), "texto", "text"),
+                                      ("rótulo vazio", lambda d: d["label"].isna(), "rótulo", "label")]:
         mask = rule(df)
+        if mask.all():
+            name = columns.get(param, param)
+            raise DataError(
+                f"{where}: a coluna de {kind} '{name}' está vazia em todas as {len(df)} linhas"
+                f"{' com texto' if param == 'label' else ''}: não sobrou nenhum "
+                f"exemplo depois da limpeza.{found} Confira se é a coluna certa (escolha outra com "
+                f"{param}_column='...') e se a planilha foi exportada com o conteúdo."
+            )
         if mask.any():
             dropped.append({"split": split, "motivo": reason, "linhas": int(mask.sum()), "arquivo": where})
             df = df[~mask]
+    numbers = [original_labels[i] for i, v in df["label"].items() if not isinstance(v, str)]
+    words = [original_labels[i] for i, v in df["label"].items() if isinstance(v, str)]
+    if numbers and words:
+        raise DataError(
+            f"{where}: a coluna de rótulo '{columns.get('label', 'label')}' mistura números "
+            f"({len(numbers)} linhas, ex.: {_examples(numbers)}) e palavras ({len(words)} linhas, ex.: "
+            f"{_examples(words)}). Use um tipo só: todas as classes como palavras (ex.: negativo, positivo) ou "
+            "todas como números (ex.: 0, 1), e salve o arquivo de novo."
+        )
     dup = df["text"].duplicated()
     if dup.any():
         dropped.append({"split": split, "motivo": "texto repetido", "linhas": int(dup.sum()), "arquivo": where})
         df = df[~dup]
     if df.empty:
-        raise DataError(f"{where or split}: não sobrou nenhum exemplo depois da limpeza "
+        raise DataError(f"{where}: não sobrou nenhum exemplo depois da limpeza "
                         "(textos ou rótulos vazios). Confira as colunas e o conteúdo do arquivo.")
     return df.reset_index(drop=True), dropped
 
@@ -190,27 +280,76 @@ def label_maps(labels) -> tuple[dict, dict]:
 
 
 def _stratified_split(df, fraction, seed, what):
+    """Treino e validação sorteados de ``df`` mantendo a proporção das classes; ``what``: de onde vêm (mensagens).
+
+    Quando a conta não fecha (uma classe com uma linha só, validação ou treino menor que o
+    número de classes), :class:`DataError` diz quantas linhas há por classe, quantas faltam e o que fazer.
+    """
+    import math
+    import warnings
+
     from sklearn.model_selection import train_test_split
 
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+        raise DataError(f"validation_fraction precisa ser um número entre 0 e 1 (ex.: 0.15, 15% para a validação); "
+                        f"veio {fraction!r}.")
     counts = df["label"].value_counts()
-    stratify = df["label"] if counts.min() >= 2 else None
+    n, k = len(df), len(counts)
+    n_val = math.ceil(fraction * n)
+    per_class = ", ".join(f"{lab}: {c}" for lab, c in counts.items())
+    problems = []
+    if k >= 2 and counts.min() < 2:
+        few = [str(lab) for lab, c in counts.items() if c < 2]
+        problems.append(f"as classes {few} têm uma linha só, e cada classe precisa de pelo menos 2 (uma para o "
+                        "treino, outra para a validação)")
+    if k >= 2 and n_val < k:
+        problems.append(f"{fraction:.0%} de {n} linhas dá {n_val} para a validação, menos que as {k} classes "
+                        f"(precisa de pelo menos {k})")
+    if k >= 2 and n - n_val < k:
+        problems.append(f"sobram {n - n_val} linhas para o treino, menos que as {k} classes")
+    if problems:
+        def fits(rows, f):  # a mesma conta do scikit-learn: validação = ceil(f·n)
+            return k <= math.ceil(f * rows) <= rows - k
+
+        need = next(m for m in range(2 * k, int(k / fraction) + 2 * k + 1000) if fits(m, fraction))
+        ok = [f / 100 for f in range(1, 100) if fits(n, f / 100)] if counts.min() >= 2 else []
+        fix = (f", ou mude a fração da validação: data.load_data(..., validation_fraction=...) entre {ok[0]:.2f} e "
+               f"{ok[-1]:.2f} (hoje {fraction})" if ok else "")
+        raise DataError(
+            f"{what}: não dá para sortear uma validação com todas as classes: " + "; ".join(problems) + ". "
+            f"Linhas por classe: {per_class} (total {n}). O que fazer: acrescente linhas (com validation_fraction="
+            f"{fraction}, pelo menos {need} no total e 2 por classe), ou dê um arquivo de validação separado "
+            f"(CSV_VALIDATION no notebook, validation=... em load_csv){fix}."
+        )
+    stratify = df["label"] if k >= 2 else None
     a, b = train_test_split(df, test_size=fraction, random_state=seed, stratify=stratify)
+    missing = sorted(map(str, set(df["label"]) - set(b["label"])))
+    if missing:
+        warnings.warn(f"{what}: a validação sorteada ficou sem exemplos das classes {missing} (poucas linhas: "
+                      f"{per_class}). As métricas dessas classes não serão medidas; acrescente linhas ou dê um "
+                      "arquivo de validação separado (CSV_VALIDATION).", UserWarning, stacklevel=3)
     return a.reset_index(drop=True), b.reset_index(drop=True)
 
 
 def build_text_data(frames: dict[str, pd.DataFrame], source: str, where: dict | None = None,
-                    validation_fraction: float = 0.15, seed: int = 42, dropped=None) -> TextData:
-    """Junta tabelas já com colunas ``text``/``label`` num :class:`TextData` validado."""
+                    validation_fraction: float = 0.15, seed: int = 42, dropped=None,
+                    columns: dict | None = None) -> TextData:
+    """Junta tabelas já com colunas ``text``/``label`` num :class:`TextData` validado.
+
+    ``columns``: por split, os nomes originais das colunas (veja :func:`clean_frame`), para as mensagens.
+    """
     from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
     where = where or {}
+    columns = columns or {}
     report = list(dropped or [])
     cleaned = {}
     for split, df in frames.items():
-        cleaned[split], rep = clean_frame(df, split, where.get(split, split))
+        cleaned[split], rep = clean_frame(df, split, where.get(split, split), columns.get(split))
         report += rep
     if "validation" not in cleaned:
-        cleaned["train"], cleaned["validation"] = _stratified_split(cleaned["train"], validation_fraction, seed, "validação")
+        cleaned["train"], cleaned["validation"] = _stratified_split(cleaned["train"], validation_fraction, seed,
+                                                                    where.get("train", "treino"))
     train_texts = set(cleaned["train"]["text"])
     for split in [s for s in cleaned if s != "train"]:
         leak = cleaned[split]["text"].isin(train_texts)
@@ -257,7 +396,7 @@ def _print_report(data: TextData, verbose: bool):
 def load_csv(train, validation=None, test=None, text_column=None, label_column=None,
              validation_fraction: float = 0.15, seed: int = 42, verbose: bool = True) -> TextData:
     """(B) CSV: um arquivo (a validação sai dele, estratificada) ou arquivos separados."""
-    frames, where, notes = {}, {}, []
+    frames, where, notes, columns = {}, {}, [], {}
     for split, path in [("train", train), ("validation", validation), ("test", test)]:
         if path is None:
             continue
@@ -265,14 +404,22 @@ def load_csv(train, validation=None, test=None, text_column=None, label_column=N
         notes.append(desc)
         t = _pick(df.columns, text_column, TEXT_CANDIDATES, "texto", str(path))
         lab = _pick(df.columns, label_column, LABEL_CANDIDATES, "rótulo", str(path), required=False)
+        columns[split] = {"text": t, "label": lab, "all": list(df.columns)}
         if lab is None:
-            r = _pick(df.columns, None, RATING_CANDIDATES, "rótulo", str(path))
+            r = _pick(df.columns, None, RATING_CANDIDATES, "nota", str(path), required=False)
+            if r is None:
+                raise DataError(
+                    f"{path}: não encontrei a coluna de rótulo nem uma coluna de nota. Colunas encontradas: "
+                    f"{list(df.columns)}. Renomeie a coluna do rótulo para 'label' (ou a da nota de 1 a 5 para "
+                    "'nota') ou informe label_column='...'."
+                )
             df["__label"] = df[r].map(rating_to_sentiment)
             lab = "__label"
+            columns[split]["label"] = r
             notes.append(f"{Path(path).name}: rótulo derivado da coluna de nota '{r}' (1–2 negativo, 3 neutro, 4–5 positivo)")
         frames[split] = df.rename(columns={t: "text", lab: "label"})[["text", "label"]]
         where[split] = str(path)
-    data = build_text_data(frames, "CSV: " + "; ".join(notes), where, validation_fraction, seed)
+    data = build_text_data(frames, "CSV: " + "; ".join(notes), where, validation_fraction, seed, columns=columns)
     _print_report(data, verbose)
     return data
 
@@ -300,15 +447,7 @@ def load_hub_dataset(name, config=None, text_column=None, label_column=None, rat
     split (amostra aleatória) para experimentos rápidos.
     """
     if isinstance(name, str):
-        if is_offline():
-            raise DataError(
-                f"Perfil offline (HF_HUB_OFFLINE=1): o dataset '{name}' do Hub não pode ser baixado. "
-                "Use DATA_SOURCE='embutido' (data/avaliacoes_ptbr) ou DATA_SOURCE='csv' com seus arquivos."
-            )
-        from datasets import load_dataset
-
-        ds = load_dataset(name, config) if config else load_dataset(name)
-        label = f"Hub: {name}" + (f" ({config})" if config else "")
+        ds, label = _hub_dataset(name, config, verbose)
     else:
         ds, label = name, "DatasetDict em memória"
     frames, where, notes = {}, {}, []
@@ -341,6 +480,41 @@ def load_hub_dataset(name, config=None, text_column=None, label_column=None, rat
     data = build_text_data(frames, label + (" — " + "; ".join(notes) if notes else ""), where, validation_fraction, seed)
     _print_report(data, verbose)
     return data
+
+
+def _hub_dataset(name: str, config, verbose: bool):
+    """O ``DatasetDict`` de ``name``: do Hub (online) ou, offline, dos arquivos reais no cache local."""
+    from datasets import load_dataset
+
+    from . import hub, net
+
+    args = (config,) if config else ()
+    label = f"Hub: {name}" + (f" ({config})" if config else "")
+    if not is_offline() and net.ensure_hub(verbose=verbose):
+        try:
+            return load_dataset(name, *args), label
+        except Exception as exc:
+            # datasets 4+/5: DatasetNotFoundError; datasets 3.x: ConnectionError mesmo com o Hub no ar
+            if type(exc).__name__ not in ("DatasetNotFoundError", "FileNotFoundError", "RepositoryNotFoundError",
+                                          "HfHubHTTPError", "EntryNotFoundError", "ConnectionError"):
+                raise
+            raise DataError(
+                f"O dataset '{name}' não existe no Hugging Face Hub, é privado, ou a conexão caiu no meio "
+                f"({type(exc).__name__}). "
+                f"Confira o nome, com o dono ('dono/nome'), em https://huggingface.co/datasets/{name}; "
+                "ou use DATA_SOURCE='embutido' (data/avaliacoes_ptbr) ou DATA_SOURCE='csv' com seus arquivos."
+            ) from exc
+    local = hub.find_local_dataset(name)
+    if local is not None:
+        if verbose:
+            print(f"[dataset real do cache] '{name}' → {local}")
+        return load_dataset(str(local), *args), label + " (arquivos do cache local)"
+    why = hub._why_offline()
+    raise DataError(
+        f"{why}: o dataset '{name}' do Hub não está no cache local e não pode ser baixado. "
+        "Use DATA_SOURCE='embutido' (data/avaliacoes_ptbr) ou DATA_SOURCE='csv' com seus arquivos; ou traga o "
+        "dataset pelo kit da seção \"Aula sem internet\" do README; ou rode com internet."
+    )
 
 
 def load_data(source: str = "embutido", hf_dataset=None, hf_config=None, csv_train=None,

@@ -34,6 +34,7 @@ from transformers import Trainer
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 from .batching import length_batches, token_lengths
+from .compat import forward_inputs
 from .training import autocast_for
 
 HIDDEN_LOSSES = ("cosine", "mse")
@@ -252,16 +253,17 @@ def make_distillation_trainer(student, teacher, tokenizer, train_dataset, eval_d
     compatibilidade, como em ``make_trainer``.
     """
     from .compat import trainer_kwargs
-    from .training import make_trainer, with_series_callbacks
+    from .training import explain_out_of_memory, make_trainer, with_series_callbacks
 
     base = make_trainer(student, tokenizer, train_dataset, eval_dataset, output_dir=output_dir,
                         compute_metrics=compute_metrics, callbacks=callbacks, **training_kwargs)
     kwargs = dict(model=student, args=base.args, train_dataset=train_dataset, eval_dataset=eval_dataset,
                   data_collator=base.data_collator, processing_class=tokenizer,
                   compute_metrics=compute_metrics, callbacks=with_series_callbacks(callbacks))
-    return DistillationTrainer(teacher=teacher, temperature=temperature, alpha_soft=alpha_soft,
-                               alpha_hard=alpha_hard, alpha_hidden=alpha_hidden, hidden_loss=hidden_loss,
-                               layer_map=layer_map, **trainer_kwargs(DistillationTrainer, **kwargs))
+    trainer = DistillationTrainer(teacher=teacher, temperature=temperature, alpha_soft=alpha_soft,
+                                  alpha_hard=alpha_hard, alpha_hidden=alpha_hidden, hidden_loss=hidden_loss,
+                                  layer_map=layer_map, **trainer_kwargs(DistillationTrainer, **kwargs))
+    return explain_out_of_memory(trainer)  # sem memória na GPU: mensagem em português (BATCH_SIZE pela metade)
 
 
 def add_teacher_logits(teacher, dataset, tokenizer, batch_size: int = 64):
@@ -283,7 +285,7 @@ def add_teacher_logits(teacher, dataset, tokenizer, batch_size: int = 64):
     with torch.inference_mode():
         for idx in length_batches(token_lengths(dataset), batch_size):  # lotes parecidos: menos padding
             batch = tokenizer.pad(rows[idx.tolist()], return_tensors="pt")
-            out = teacher(**{k: v.to(device) for k, v in batch.items()})
+            out = teacher(**forward_inputs(teacher, {k: v.to(device) for k, v in batch.items()}))
             logits[idx] = out.logits.float().cpu().numpy()
     teacher.train(was_training)
     if TEACHER_LOGITS in dataset.column_names:

@@ -87,7 +87,8 @@ def setup_notebook(seed: int = 42, quiet_libraries: bool = True) -> str:
     versions = library_versions()
     print("Versões: " + " | ".join(f"{k} {v}" for k, v in versions.items()))
     if is_offline():
-        print("Perfil: OFFLINE (HF_HUB_OFFLINE=1): modelos do Hub viram substitutos locais e os dados vêm de data/.")
+        print("Perfil: OFFLINE (HF_HUB_OFFLINE=1): cada modelo do Hub vem do cache local, se estiver lá, ou vira um "
+              "substituto local (o notebook avisa qual); os dados vêm de data/.")
     else:
         print("Perfil: ONLINE: modelos e datasets vêm do Hugging Face Hub.")
     device = get_device()

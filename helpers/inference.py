@@ -9,6 +9,7 @@ import pandas as pd
 import torch
 
 from .batching import length_batches
+from .compat import forward_inputs
 
 
 def predict_proba(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128) -> np.ndarray:
@@ -27,6 +28,9 @@ def predict_proba(texts, model, tokenizer, batch_size: int = 32, max_length: int
         raise ValueError("predict recebeu uma lista vazia de textos.")
     if not all(isinstance(t, str) for t in texts):
         raise TypeError("predict espera textos (str); converta os valores com str() antes.")
+    from .training import check_max_length
+
+    check_max_length(max_length, tokenizer, model)
     device = next(model.parameters()).device
     model.eval()
     probs = np.zeros((len(texts), model.config.num_labels), dtype=np.float32)
@@ -34,7 +38,7 @@ def predict_proba(texts, model, tokenizer, batch_size: int = 32, max_length: int
         for idx in length_batches([len(t) for t in texts], batch_size):
             enc = tokenizer([texts[j] for j in idx], padding=True, truncation=True, max_length=max_length,
                             return_tensors="pt").to(device)
-            logits = model(**enc).logits.float()
+            logits = model(**forward_inputs(model, enc)).logits.float()
             probs[idx] = torch.softmax(logits, dim=-1).cpu().numpy()
     return probs
 

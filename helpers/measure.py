@@ -20,6 +20,8 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from .compat import forward_inputs
+
 
 def count_parameters(model, trainable_only: bool = False) -> int:
     """Número de parâmetros (funciona no dispositivo ``meta``); ``trainable_only``: só os com ``requires_grad``."""
@@ -106,8 +108,8 @@ def cpu_latency(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: in
     tokenizers = tokenizer if isinstance(tokenizer, dict) else dict.fromkeys(cpu_models, tokenizer)
     if set(tokenizers) != set(cpu_models):
         raise ValueError(f"Um tokenizador por modelo: faltam {sorted(set(cpu_models) - set(tokenizers))}.")
-    batches = {(name, b): tokenizers[name](texts[:b], padding=True, truncation=True, max_length=max_length,
-                                           return_tensors="pt")
+    batches = {(name, b): forward_inputs(cpu_models[name], tokenizers[name](texts[:b], padding=True, truncation=True,
+                                                                         max_length=max_length, return_tensors="pt"))
                for name in cpu_models for b in batch_sizes}
     times = {(name, b): [] for name in cpu_models for b in batch_sizes}
     previous = torch.get_num_threads()

@@ -16,6 +16,7 @@ import torch
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from .batching import length_batches, token_lengths
+from .compat import forward_inputs
 from .training import autocast_for
 
 
@@ -221,7 +222,7 @@ def predictions_on(trainer, dataset) -> tuple[np.ndarray, np.ndarray]:
         for idx in length_batches(token_lengths(dataset), trainer.args.per_device_eval_batch_size):
             batch = trainer.data_collator([rows[int(i)] for i in idx])
             labels = batch.pop("labels")
-            logits = model(**{k: v.to(device) for k, v in batch.items()}).logits
+            logits = model(**forward_inputs(model, {k: v.to(device) for k, v in batch.items()})).logits
             y_true[idx] = labels.numpy()
             y_pred[idx] = logits.argmax(dim=-1).cpu().numpy()
     model.train(was_training)

@@ -157,6 +157,9 @@ def encode(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128,
     """
     from tqdm.auto import tqdm
 
+    from .training import check_max_length
+
+    check_max_length(max_length, tokenizer, model)  # acima do limite do modelo: erro em português, antes de rodar
     texts = [str(t) for t in texts]
     base = getattr(model, "base_model", model).eval()
     device = next(base.parameters()).device

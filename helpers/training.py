@@ -4,6 +4,9 @@ O caminho é o mesmo no BERTimbau, no DistilBERT e nos substitutos offline.
 """
 from __future__ import annotations
 
+import functools
+import types
+
 import numpy as np
 import pandas as pd
 import torch
@@ -16,12 +19,58 @@ from .measure import count_parameters
 
 # ------------------------------------------------------------------ tokenização
 
-def tokenize_splits(splits, tokenizer, max_length: int = 128, verbose: bool = True):
+def position_limit(tokenizer=None, model=None) -> tuple[int | None, str]:
+    """Quantos tokens por texto o modelo aceita e de onde veio o número: ``(limite, fonte)``.
+
+    O menor entre ``tokenizer.model_max_length`` (quando o tokenizador o define) e as posições do
+    modelo (``max_position_embeddings`` do ``config.json``; o do ``model`` ou, sem ele, o da pasta ou
+    id do Hub do tokenizador). ``(None, "")`` quando nenhum dos dois diz.
+    """
+    limits = []
+    tok_limit = getattr(tokenizer, "model_max_length", None)
+    if isinstance(tok_limit, int) and 0 < tok_limit < 1_000_000:  # sem limite definido: 1e30
+        limits.append((tok_limit, "model_max_length do tokenizador"))
+    config = getattr(model, "config", None)
+    if config is None and getattr(tokenizer, "name_or_path", None):
+        try:
+            from transformers import AutoConfig
+
+            config = AutoConfig.from_pretrained(tokenizer.name_or_path)
+        except Exception:  # sem config.json por perto (tokenizador avulso, offline sem cache): fica o do tokenizador
+            config = None
+    positions = getattr(config, "max_position_embeddings", None)
+    if isinstance(positions, int) and positions > 0 and getattr(config, "position_biased_input", True):
+        if getattr(config, "model_type", "") in ("roberta", "xlm-roberta", "camembert"):
+            positions -= (getattr(config, "pad_token_id", 1) or 1) + 1  # posições começam depois do padding
+        limits.append((positions, "max_position_embeddings do config.json"))
+    return min(limits) if limits else (None, "")
+
+
+def check_max_length(max_length, tokenizer=None, model=None) -> None:
+    """Erro em português, antes de tokenizar, quando ``max_length`` passa do que o modelo aceita."""
+    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 2:
+        raise ValueError(f"MAX_LENGTH precisa ser um inteiro de pelo menos 2 (tokens por texto, ex.: 128); "
+                         f"veio {max_length!r}.")
+    limit, source = position_limit(tokenizer, model)
+    if limit is not None and max_length > limit:
+        from .hub import display_name
+
+        name = getattr(getattr(model, "config", None), "_name_or_path", "") or getattr(tokenizer, "name_or_path", "")
+        raise ValueError(
+            f"MAX_LENGTH = {max_length} passa do limite do modelo {display_name(name) if name else '(sem nome)'}: ele aceita no máximo "
+            f"{limit} tokens por texto ({source}). Use MAX_LENGTH = {limit} ou menos (a série usa 128); "
+            "textos mais longos são cortados, e a tabela de tokenização diz quantos."
+        )
+
+
+def tokenize_splits(splits, tokenizer, max_length: int = 128, verbose: bool = True, model=None):
     """Tokeniza todos os splits com ``datasets.map``, **sem** padding (ele fica para o lote).
 
     Acrescenta a coluna ``length`` (usada para agrupar frases de tamanho parecido)
-    e informa quantos textos passaram de ``max_length`` e foram cortados.
+    e informa quantos textos passaram de ``max_length`` e foram cortados. Um ``max_length``
+    acima do limite do modelo (:func:`check_max_length`; ``model`` opcional) é erro, antes de tokenizar.
     """
+    check_max_length(max_length, tokenizer, model)
     def tok(batch):
         enc = tokenizer(batch["text"], truncation=False)
         lengths = [len(ids) for ids in enc["input_ids"]]
@@ -204,6 +253,78 @@ def with_series_callbacks(callbacks=None) -> list:
     return callbacks
 
 
+# ------------------------------------------------------------------ falta de memória
+
+class OutOfMemory(RuntimeError):
+    """A memória (da GPU, quase sempre) acabou no treino ou na avaliação; a mensagem diz o que reduzir.
+
+    O erro original do PyTorch fica em ``__cause__``.
+    """
+
+
+_OOM_MARKERS = ("out of memory", "can't allocate memory", "cannot allocate memory")
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """``torch.OutOfMemoryError`` ou um ``RuntimeError`` de falta de memória (CUDA, MPS, CPU)."""
+    oom = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
+    return isinstance(exc, oom) or (isinstance(exc, RuntimeError) and not isinstance(exc, OutOfMemory)
+                                    and any(m in str(exc).lower() for m in _OOM_MARKERS))
+
+
+def out_of_memory_message(exc: BaseException, args=None, during: str = "o treino", longest: int | None = None) -> str:
+    """O que dizer quando ``exc`` é falta de memória: onde acabou e qual parâmetro reduzir pela metade."""
+    text = str(exc).lower()
+    where = ("a memória da GPU do Mac (MPS)" if "mps" in text else
+             "a memória da GPU" if "cuda" in text or "gpu" in text else
+             "a memória RAM" if "cpu" in text or "allocate memory" in text else "a memória da GPU")
+    length = (f"; o texto mais longo do treino tem {longest} tokens" if longest else "")
+    if during == "o treino":
+        batch = getattr(args, "per_device_train_batch_size", None)
+        half = f", {batch} → {max(1, batch // 2)}," if isinstance(batch, int) else ""
+        first = (f"reduza BATCH_SIZE (per_device_train_batch_size) pela metade{half} e rode de novo; para manter "
+                 "o lote efetivo, use também gradient_accumulation_steps=2")
+    else:
+        batch = getattr(args, "per_device_eval_batch_size", None)
+        half = f", {batch} → {max(1, batch // 2)}" if isinstance(batch, int) else ""
+        first = (f"reduza o lote da avaliação pela metade{half}: make_trainer(..., per_device_eval_batch_size="
+                 f"{max(1, batch // 2) if isinstance(batch, int) else 32})")
+    return (f"Acabou {where} durante {during}. O que fazer: 1) {first}; 2) se ainda faltar memória, reduza "
+            f"MAX_LENGTH pela metade (ex.: 128 → 64{length}): textos mais curtos ocupam menos memória. Antes de "
+            "tentar de novo, reinicie o ambiente (no Colab: Ambiente de execução → Reiniciar sessão), porque o "
+            "modelo da tentativa anterior continua ocupando a memória.")
+
+
+def explain_out_of_memory(trainer):
+    """Faz ``trainer.train()``, ``evaluate()`` e ``predict()`` trocarem falta de memória por :class:`OutOfMemory`.
+
+    A mensagem, em português, diz qual parâmetro reduzir pela metade (``BATCH_SIZE`` primeiro,
+    ``MAX_LENGTH`` depois); o erro original fica em ``__cause__``. Devolve o próprio ``trainer``.
+    """
+    if getattr(trainer, "_explains_out_of_memory", False):
+        return trainer
+    for name, during in (("train", "o treino"), ("evaluate", "a avaliação"), ("predict", "a previsão")):
+        method = getattr(type(trainer), name)
+
+        @functools.wraps(method)
+        def guarded(self, *args, _method=method, _during=during, **kwargs):
+            try:
+                return _method(self, *args, **kwargs)
+            except RuntimeError as exc:
+                if not is_out_of_memory(exc):
+                    raise
+                data = self.train_dataset
+                longest = (max(data["length"]) if _during == "o treino" and data is not None
+                           and "length" in getattr(data, "column_names", ()) and len(data) else None)
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
+                raise OutOfMemory(out_of_memory_message(exc, self.args, _during, longest)) from exc
+
+        setattr(trainer, name, types.MethodType(guarded, trainer))
+    trainer._explains_out_of_memory = True
+    return trainer
+
+
 # os padrões de make_trainer, na API 5.x (compat traduz para a 4.46+)
 SERIES_DEFAULTS = dict(save_strategy="no", logging_strategy="epoch", report_to="none",
                        train_sampling_strategy="group_by_length", learning_rate=5e-5, num_train_epochs=3,
@@ -219,8 +340,17 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
     tamanho, padding dinâmico, precisão mista em GPU. Nomes antigos (``evaluation_strategy``,
     ``group_by_length``...) são traduzidos e anunciados; nomes desconhecidos viram erro.
     Depois de um treino com precisão mista, o modelo volta a rodar em float32
-    (:class:`PlainForwardAfterTraining`).
+    (:class:`PlainForwardAfterTraining`). Textos tokenizados mais longos que o modelo aceita são
+    erro aqui, antes do treino; falta de memória no treino vira :class:`OutOfMemory`, que diz o que
+    reduzir (:func:`explain_out_of_memory`).
     """
+    limit, source = position_limit(model=model)
+    for part in (train_dataset, eval_dataset):
+        if limit and part is not None and "length" in getattr(part, "column_names", ()) and len(part):
+            if max(part["length"]) > limit:
+                raise ValueError(f"Há textos tokenizados com {max(part['length'])} tokens, mas o modelo "
+                                 f"{model.config._name_or_path or type(model).__name__} aceita no máximo {limit} "
+                                 f"({source}). Tokenize de novo com MAX_LENGTH = {limit} ou menos.")
     defaults = dict(output_dir=output_dir, eval_strategy="epoch" if eval_dataset is not None else "no",
                     **SERIES_DEFAULTS, dataloader_pin_memory=torch.cuda.is_available())
     aliases = {"evaluation_strategy": "eval_strategy", "group_by_length": "train_sampling_strategy"}
@@ -236,15 +366,17 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
                   data_collator=collator, processing_class=tokenizer, compute_metrics=compute_metrics,
                   callbacks=with_series_callbacks(callbacks))
     if class_weights is not None:
-        return WeightedLossTrainer(class_weights=class_weights, **trainer_kwargs(WeightedLossTrainer, **kwargs))
-    return Trainer(**trainer_kwargs(Trainer, **kwargs))
+        return explain_out_of_memory(WeightedLossTrainer(class_weights=class_weights,
+                                                         **trainer_kwargs(WeightedLossTrainer, **kwargs)))
+    return explain_out_of_memory(Trainer(**trainer_kwargs(Trainer, **kwargs)))
 
 
-def arguments_diff(a, b, ignore=("output_dir",)) -> dict:
+def arguments_diff(a, b, ignore=("output_dir", "logging_dir")) -> dict:
     """O que difere entre dois ``TrainingArguments`` (ou os dicionários de ``to_dict()``).
 
     Devolve ``{nome: (valor em a, valor em b)}``; vazio quando as duas receitas são iguais.
-    ``ignore``: nomes que podem diferir (por padrão, só a pasta de saída).
+    ``ignore``: nomes que podem diferir (por padrão, a pasta de saída e a de logs, que no
+    transformers 4.x é ``<output_dir>/runs/<data e hora>`` e muda a cada execução).
     """
     da = a if isinstance(a, dict) else a.to_dict()
     db = b if isinstance(b, dict) else b.to_dict()

@@ -86,7 +86,9 @@ def build_model(variant: Variant, device: str = "meta"):
     import torch
     from transformers import AutoModel
 
-    with torch.device(device):
+    from .compat import quiet_model_import
+
+    with torch.device(device), quiet_model_import():
         return AutoModel.from_config(make_config(variant))
 
 

@@ -1,10 +1,16 @@
 """Configuração comum dos testes: perfil offline sempre."""
 import os
+import tempfile
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Cache do Hugging Face vazio: os testes (e os notebooks que o nbval executa) usam os substitutos,
+# mesmo numa máquina que já baixou o BERTimbau; quem testa o cache aponta HF_HUB_CACHE para outra pasta.
+_EMPTY_HF_CACHE = tempfile.mkdtemp(prefix="variantes-hf-vazio-")
+os.environ["HF_HUB_CACHE"] = _EMPTY_HF_CACHE
+os.environ.pop("VARIANTES_MODELOS", None)
 
 import pytest  # noqa: E402
 

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -111,8 +112,19 @@ def test_recorded_5x_signature_is_the_installed_one_when_5x_is_installed():
     """Uma versão nova do transformers que renomeia ou remove um argumento falha aqui, não num notebook."""
     import transformers
 
+    from packaging.version import Version
+
     if int(transformers.__version__.split(".")[0]) < 5:
         pytest.skip("transformers 4.x instalado: a assinatura gravada é a do 5.x")
+    recorded = re.search(r"transformers (\S+)", (FIX / "training_args_5.x.txt").read_text().splitlines()[0]).group(1)
+    if Version(transformers.__version__) < Version(recorded):
+        # um 5.x mais antigo que o gravado (o do Colab) não tem os argumentos criados depois; os da série, sim
+        from helpers import training
+
+        wanted = {*training.SERIES_DEFAULTS, "output_dir", "eval_strategy", "dataloader_pin_memory"}
+        missing = sorted(wanted - compat.accepted_training_args())
+        assert not missing, f"transformers {transformers.__version__} não tem {missing}, que a série usa"
+        return
     installed = compat.accepted_training_args()
     missing = sorted(V5 - installed)
     assert not missing, (f"transformers {transformers.__version__} não aceita mais {missing}: atualize "
@@ -144,3 +156,100 @@ def test_for_installed_version_is_the_identity_on_5x_and_announces_each_translat
     assert len(printed) == 2 and all(line.startswith("[compat] ") for line in printed)
     with pytest.raises(ValueError, match="desconhecido"):
         compat.for_installed_version({"learning_rat": 1e-5}, accepted=V5)
+
+
+# ------------------------------------------------------------------ token_type_ids e o DistilBERT
+
+class _StrictDistilBert:
+    """Um DistilBERT como o do transformers 4.x: ``forward`` sem ``token_type_ids`` nem ``**kwargs``."""
+
+    def __new__(cls, num_labels=2):
+        import torch
+        from transformers import DistilBertConfig, DistilBertForSequenceClassification
+
+        torch.manual_seed(0)
+        inner = DistilBertForSequenceClassification(DistilBertConfig(
+            vocab_size=30522, dim=32, n_layers=1, n_heads=2, hidden_dim=64, max_position_embeddings=64,
+            num_labels=num_labels)).eval()
+
+        class Strict(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inner, self.config = inner, inner.config
+
+            def forward(self, input_ids=None, attention_mask=None, labels=None):
+                return self.inner(input_ids=input_ids, attention_mask=attention_mask, labels=labels)
+
+        return Strict().eval()
+
+
+def test_forward_inputs_drops_token_type_ids_only_where_the_forward_has_no_such_parameter(bert_standin):
+    import torch
+
+    tok, bert = bert_standin
+    enc = tok(["uma frase", "outra frase mais longa"], padding=True, return_tensors="pt")
+    assert "token_type_ids" in enc
+    strict = _StrictDistilBert()
+    out = compat.forward_inputs(strict, enc)
+    assert set(out) == {"input_ids", "attention_mask"}
+    assert torch.equal(out["input_ids"], enc["input_ids"])
+    assert set(compat.forward_inputs(bert, enc)) == set(enc)              # o BERT usa token_type_ids: ficam
+    no_types = {"input_ids": enc["input_ids"]}
+    assert compat.forward_inputs(strict, no_types) is no_types
+    with pytest.raises(TypeError):                                        # sem a troca, o erro do issue
+        strict(**enc)
+
+
+def test_helpers_run_a_strict_distilbert_with_the_bert_tokenizer(bert_standin):
+    """predict_proba e a medição de latência passam só o que o forward aceita (o erro do issue 12 no 4.57)."""
+    import torch
+
+    from helpers import inference, measure
+
+    tok, _ = bert_standin
+    strict = _StrictDistilBert()
+    texts = ["gostei muito", "não gostei nada do produto", "ok"]
+    probs = inference.predict_proba(texts, strict, tok, max_length=32)
+    with torch.inference_mode():
+        for i, text in enumerate(texts):
+            enc = tok([text], return_tensors="pt")
+            expected = torch.softmax(strict(enc["input_ids"], enc["attention_mask"]).logits, -1)[0].numpy()
+            assert probs[i] == pytest.approx(expected, abs=1e-5)
+    assert probs.shape == (3, 2)
+    table = measure.cpu_latency({"distil": strict}, tok, texts, batch_sizes=(1, 2), repeats=1, warmup=0)
+    assert list(table.index) == ["distil"] and (table.to_numpy() > 0).all()
+
+
+def test_quiet_model_import_silences_only_the_torch_jit_noise():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with compat.quiet_model_import():
+            warnings.warn("`torch.jit.script` is deprecated. Please switch to `torch.compile`.", DeprecationWarning)
+            with pytest.raises(DeprecationWarning, match="outra coisa"):
+                warnings.warn("outra coisa", DeprecationWarning)
+        with pytest.raises(DeprecationWarning):                           # fora do bloco, vale a regra de antes
+            warnings.warn("`torch.jit.script` is deprecated.", DeprecationWarning)
+
+
+@pytest.mark.parametrize("accepted", [V4, V5], ids=["4.46", "5.x"])
+def test_as_current_names_reads_the_recipe_with_5x_names_on_both(accepted):
+    from helpers import training
+
+    wanted = {**training.SERIES_DEFAULTS, "output_dir": "x", "eval_strategy": "epoch"}
+    installed, _ = compat.translate_training_kwargs(wanted, accepted)
+    if "warmup_ratio" in installed:                       # como o TrainingArguments 4.x completa os padrões
+        installed.setdefault("warmup_steps", 0)
+    current = compat.as_current_names(installed)
+    assert current["train_sampling_strategy"] == wanted["train_sampling_strategy"]
+    assert current["warmup_steps"] == wanted["warmup_steps"] and current["eval_strategy"] == "epoch"
+    assert compat.as_current_names({"group_by_length": False, "warmup_ratio": 0.0, "warmup_steps": 5}) == {
+        "group_by_length": False, "warmup_ratio": 0.0, "warmup_steps": 5, "train_sampling_strategy": "random"}
+
+
+def test_as_current_names_on_the_installed_training_arguments(tmp_path):
+    args = compat.build_training_arguments(verbose=False, output_dir=str(tmp_path), report_to="none",
+                                           train_sampling_strategy="group_by_length", warmup_steps=0.1)
+    current = compat.as_current_names(args)
+    assert current["train_sampling_strategy"] == "group_by_length" and current["warmup_steps"] == 0.1

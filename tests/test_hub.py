@@ -31,10 +31,7 @@ def test_local_folder_passes_through(tmp_path):
     assert r.path == str(tmp_path) and not r.substituted
 
 
-def test_online_profile_keeps_hub_id(monkeypatch):
-    monkeypatch.delenv("HF_HUB_OFFLINE")
-    r = hub.resolve_model("roberta-base")
-    assert r.path == "roberta-base" and not r.substituted
+# o perfil online (o id segue como está, com o Hub no ar) é testado em tests/test_net.py, contra um Hub local
 
 
 def test_distilbert_standin_follows_the_recipe(bert_standin):
@@ -112,3 +109,101 @@ def test_loading_keeps_the_progress_bar_setting_of_the_caller():
             assert seen == [False] and hf_logging.is_progress_bar_enabled() is wanted
     finally:
         (hf_logging.enable_progress_bar if was else hf_logging.disable_progress_bar)()
+
+
+# --------------------------------------------------------------------------- modelos reais primeiro
+
+REAL_ID = "neuralmind/bert-base-portuguese-cased"
+
+
+@pytest.fixture
+def hf_cache(tmp_path, monkeypatch):
+    """Um HF_HOME novo e vazio (o cache do Hub fica em HF_HOME/hub)."""
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    hub._ANNOUNCED.clear()
+    return tmp_path / "hf" / "hub"
+
+
+@pytest.fixture(scope="module")
+def saved_standin(tmp_path_factory):
+    """Os pesos do substituto salvos como um modelo qualquer (``save_pretrained``), com tokenizador."""
+    from transformers import AutoModel, AutoTokenizer
+
+    folder = tmp_path_factory.mktemp("salvo")
+    AutoModel.from_pretrained(hub.minilm_path()).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(hub.minilm_path()).save_pretrained(folder)
+    return folder
+
+
+def test_a_real_model_in_the_hf_cache_is_loaded_instead_of_the_standin(hf_cache, saved_standin, capsys):
+    from hfcache import write_cached_model
+
+    snapshot = write_cached_model(hf_cache, REAL_ID, saved_standin)
+    r = hub.resolve_model(REAL_ID)
+    assert r.path == str(snapshot) and r.origin == "cache" and not r.substituted
+    out = capsys.readouterr().out
+    assert "[modelo real do cache]" in out and REAL_ID in out and "[substituto offline]" not in out
+    model = hub.load_model(REAL_ID, verbose=False)
+    assert type(model).__name__ == "BertModel" and model.config.hidden_size == 384
+    assert hub.load_tokenizer(REAL_ID, verbose=False)("olá mundo")["input_ids"][0] == 101
+
+
+def test_without_the_cache_entry_the_standin_runs_as_before(hf_cache, saved_standin, capsys):
+    from hfcache import write_cached_model
+
+    write_cached_model(hf_cache, "outro/modelo", saved_standin)  # outro id no cache não conta
+    r = hub.resolve_model(REAL_ID)
+    assert r.substituted and r.origin == "substituto" and "[substituto offline]" in capsys.readouterr().out
+
+
+def test_an_incomplete_cache_entry_is_not_used(hf_cache, saved_standin):
+    from hfcache import write_cache_entry
+
+    write_cache_entry(hf_cache, REAL_ID, {"config.json": saved_standin / "config.json"})  # sem pesos
+    assert hub.find_local_model(REAL_ID) is None and hub.resolve_model(REAL_ID, verbose=False).substituted
+
+
+def test_old_and_new_ids_find_the_same_cache_entry(hf_cache, saved_standin):
+    from hfcache import write_cached_model
+
+    snapshot = write_cached_model(hf_cache, "distilbert/distilbert-base-uncased", saved_standin)
+    assert hub.find_local_model("distilbert-base-uncased") == snapshot
+    assert hub.resolve_model("distilbert-base-uncased", verbose=False).origin == "cache"
+
+
+def test_a_folder_the_teacher_points_to(hf_cache, saved_standin, tmp_path, monkeypatch, capsys):
+    """VARIANTES_MODELOS: ``PASTA/dono/nome`` salvo com save_pretrained (um pendrive, por exemplo)."""
+    import shutil
+
+    usb = tmp_path / "pendrive"
+    shutil.copytree(saved_standin, usb / REAL_ID)
+    monkeypatch.setenv("VARIANTES_MODELOS", str(usb))
+    r = hub.resolve_model(REAL_ID)
+    assert r.path == str(usb / REAL_ID) and r.origin == "cache"
+    assert "[modelo real do cache]" in capsys.readouterr().out
+    # um id desconhecido que está na pasta também carrega (não precisa de substituto)
+    shutil.copytree(saved_standin, usb / "alguem" / "um-bert")
+    assert hub.resolve_model("alguem/um-bert", verbose=False).path == str(usb / "alguem" / "um-bert")
+
+
+def test_hub_dataset_from_the_cache_offline(hf_cache, capsys):
+    import io
+
+    import pandas as pd
+
+    from helpers import data
+    from hfcache import write_cache_entry
+
+    rows = [("Ótimo app, recomendo", "positive"), ("Trava toda hora", "negative"), ("Bom demais", "positive"),
+            ("Péssimo, desinstalei", "negative"), ("Adorei as funções", "positive"), ("Não abre mais", "negative"),
+            ("Muito útil", "positive"), ("Cheio de anúncios", "negative")] * 3
+    frame = pd.DataFrame([(f"{t} {i}", s) for i, (t, s) in enumerate(rows)], columns=["review", "sentiment"])
+    buf = io.BytesIO()
+    frame.to_parquet(buf)
+    write_cache_entry(hf_cache, "AiresPucrs/google-play-apps-review-pt", {"data/train.parquet": buf.getvalue()},
+                      repo_type="dataset")
+    d = data.load_hub_dataset("AiresPucrs/google-play-apps-review-pt", verbose=True)
+    assert sorted(d.labels) == ["negative", "positive"]
+    assert len(d["train"]) + len(d["validation"]) == len(frame)
+    assert "[dataset real do cache]" in capsys.readouterr().out

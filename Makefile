@@ -11,6 +11,9 @@ PY         := $(VENV)/bin/python
 #   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_SPEC  ?= torch==2.13.0
 TORCH_INDEX ?=
+# opções a mais para cada pip install, ex. sem rede, das rodas de um kit de aula (README, "Aula sem internet"):
+#   make install PIP_ARGS="--no-index --find-links KIT/rodas"
+PIP_ARGS    ?=
 STAMP      := $(VENV)/.instalado
 
 export HF_HUB_OFFLINE = 1
@@ -27,10 +30,28 @@ DEPRECATIONS_ARE_ERRORS := error::DeprecationWarning,error::FutureWarning
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
-	$(PY) -m pip install -q -e ".[test,offline]"
+	@# o venv não basta existir: num Debian/Ubuntu sem python3-venv ele fica pela metade, sem pip
+	@if ! test -x $(PY) || ! $(PY) -m pip --version >/dev/null 2>&1; then \
+	  if ! command -v $(PYTHON) >/dev/null 2>&1; then \
+	    echo "ERRO: não encontrei o Python ('$(PYTHON)'). Instale o Python 3 (3.10 a 3.13): no Debian/Ubuntu," >&2; \
+	    echo "      sudo apt install python3 python3-venv; ou diga qual usar: make PYTHON=python3.12" >&2; exit 1; \
+	  fi; \
+	  if ! out=$$($(PYTHON) -m venv $(VENV) 2>&1); then \
+	    echo "$$out" | sed 's/^/    | /' >&2; \
+	    ver=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	    echo "ERRO: '$(PYTHON) -m venv $(VENV)' falhou (mensagem original acima)." >&2; \
+	    if echo "$$out" | grep -qi -e ensurepip -e "no module named"; then \
+	      echo "      Falta o módulo venv/ensurepip do Python: instale o pacote python3-venv" >&2; \
+	      echo "      (sudo apt install python3-venv, ou python$${ver:-3.X}-venv) e rode make de novo." >&2; \
+	    else \
+	      echo "      Confira se a pasta $(VENV) pode ser criada (permissão, disco) ou use outro Python: make PYTHON=..." >&2; \
+	    fi; \
+	    exit 1; \
+	  fi; \
+	fi
+	$(PY) -m pip install -q --upgrade pip $(PIP_ARGS)
+	$(PY) -m pip install -q "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) $(PIP_ARGS)
+	$(PY) -m pip install -q -e ".[test,offline]" $(PIP_ARGS)
 	@touch $(STAMP)
 
 ## make run: executa todos os notebooks (papermill) em build/ e mostra os resultados
@@ -77,5 +98,27 @@ smoke: $(STAMP)
 rerun: $(STAMP)
 	$(PY) -m pytest tests/test_rerun.py -v
 
+## make compat: matriz de versões (como o Colab, transformers 4.46, 4.57 e atual); cada uma num venv próprio em
+## build/compat, com o pacote instalado sem -e: testes de unidade + os cinco notebooks com parâmetros curtos.
+## Não faz parte do make test (instala vários ambientes). Só alguns: make compat COMPAT_ARGS="--only colab"
+COMPAT_ARGS ?=
+.PHONY: compat
+compat: $(STAMP)
+	$(PY) scripts/compat.py $(COMPAT_ARGS)
+
 clean:
 	rm -rf build
+
+.PHONY: kit kit-check
+KIT ?= build/kit
+
+## make kit: COM internet, junta em $(KIT) rodas, modelos, datasets e o repositório para uma aula sem internet
+## (outras opções: make kit KIT_ARGS="--plataforma manylinux_2_28_x86_64 --python-versao 3.12"; veja scripts/kit.py)
+kit: $(STAMP)
+	HF_HUB_OFFLINE=0 HF_DATASETS_OFFLINE=0 TRANSFORMERS_OFFLINE=0 $(PY) scripts/kit.py montar --destino $(KIT) \
+		--torch-spec "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--torch-index $(TORCH_INDEX)) $(KIT_ARGS)
+
+## make kit-check: ensaio com material local: monta um kit em build/kit-check, instala numa pasta nova sem rede
+## e executa o notebook 01 de lá (minutos; fora do make test)
+kit-check: $(STAMP)
+	$(PY) scripts/kit.py ensaio --pasta build/kit-check

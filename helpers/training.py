@@ -371,12 +371,13 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
     return explain_out_of_memory(Trainer(**trainer_kwargs(Trainer, **kwargs)))
 
 
-def arguments_diff(a, b, ignore=("output_dir", "logging_dir")) -> dict:
+def arguments_diff(a, b, ignore=("output_dir", "logging_dir", "run_name")) -> dict:
     """O que difere entre dois ``TrainingArguments`` (ou os dicionários de ``to_dict()``).
 
     Devolve ``{nome: (valor em a, valor em b)}``; vazio quando as duas receitas são iguais.
-    ``ignore``: nomes que podem diferir (por padrão, a pasta de saída e a de logs, que no
-    transformers 4.x é ``<output_dir>/runs/<data e hora>`` e muda a cada execução).
+    ``ignore``: nomes que podem diferir (por padrão, a pasta de saída, a de logs, que no
+    transformers 4.x é ``<output_dir>/runs/<data e hora>`` e muda a cada execução, e o nome da
+    execução, que no 4.46 é a própria pasta de saída quando não é dado).
     """
     da = a if isinstance(a, dict) else a.to_dict()
     db = b if isinstance(b, dict) else b.to_dict()

@@ -41,11 +41,6 @@ import sys
 import tarfile
 from pathlib import Path
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
-
 ROOT = Path(__file__).resolve().parents[1]
 FORMAT = 1
 MANIFEST = "kit.json"
@@ -119,6 +114,11 @@ def dataset_files(files) -> list[str]:
 
 def project_requirements(root: Path = ROOT, extras=EXTRAS) -> list[str]:
     """Dependências do projeto e dos extras ``extras``, lidas do ``pyproject.toml`` (sem o próprio projeto)."""
+    try:  # aqui, e não no topo: a instalação (sem .venv, num Python 3.10 sem tomli) não precisa dele
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
     toml = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     reqs = list(toml["project"]["dependencies"])
     for extra in extras:

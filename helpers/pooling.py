@@ -18,12 +18,12 @@ de frases), :func:`model_inputs` (só as entradas que o ``forward`` do modelo ac
 """
 from __future__ import annotations
 
-import inspect
 
 import numpy as np
 import torch
 
 from .batching import length_batches
+from .compat import forward_inputs
 
 POOLINGS = ("cls", "pooler", "mean", "max")
 POOLING_LABELS = {
@@ -127,20 +127,16 @@ def cosine_similarity_matrix(a, b=None) -> torch.Tensor:
 # --------------------------------------------------------------------------- frases → vetores
 
 def model_inputs(model, batch) -> dict:
-    """Só as entradas de ``batch`` (a saída do tokenizador) que o ``forward`` de ``model`` aceita.
+    """As entradas de ``batch`` (a saída do tokenizador) que o ``forward`` de ``model`` aceita.
 
     O tokenizador do BERT devolve ``token_type_ids``, mas o DistilBERT não tem
     *token-type embeddings*: em várias versões do ``transformers``, passar essa chave
     a ``DistilBertModel`` dá ``TypeError: forward() got an unexpected keyword argument
-    'token_type_ids'``. Conta como aceita uma chave que aparece com o próprio nome na
-    assinatura do ``forward`` (o ``**kwargs`` genérico não conta). Se a assinatura não
-    tiver nenhum nome (só ``*args``/``**kwargs``), ``batch`` passa inteiro.
+    'token_type_ids'``. A chave sai quando a assinatura do ``forward`` não tem um parâmetro
+    com esse nome; o resto passa como está. É :func:`helpers.compat.forward_inputs`, o mesmo
+    que a inferência, as métricas, as medidas de tempo e a destilação usam.
     """
-    parameters = inspect.signature(model.forward).parameters.values()
-    named = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    if not named:
-        return dict(batch)
-    return {key: value for key, value in batch.items() if key in named}
+    return forward_inputs(model, batch)
 
 
 def encode(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128,

@@ -347,8 +347,9 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
     limit, source = position_limit(model=model)
     for part in (train_dataset, eval_dataset):
         if limit and part is not None and "length" in getattr(part, "column_names", ()) and len(part):
-            if max(part["length"]) > limit:
-                raise ValueError(f"Há textos tokenizados com {max(part['length'])} tokens, mas o modelo "
+            longest = max(part["length"])
+            if longest > limit:
+                raise ValueError(f"Há textos tokenizados com {longest} tokens, mas o modelo "
                                  f"{model.config._name_or_path or type(model).__name__} aceita no máximo {limit} "
                                  f"({source}). Tokenize de novo com MAX_LENGTH = {limit} ou menos.")
     defaults = dict(output_dir=output_dir, eval_strategy="epoch" if eval_dataset is not None else "no",

@@ -122,32 +122,45 @@ def time_forward(variant: Variant, seq_len: int = 128, batch_size: int = 1, repe
 
 
 def time_forwards(variants=VARIANTS, base: str = "BERT-base", seq_len: int = 128, batch_size: int = 1,
-                  repeats: int = 5, seed: int = 0, progress=None) -> pd.DataFrame:
+                  repeats: int = 5, seed: int = 0, progress=None, threads: int | None = 1) -> pd.DataFrame:
     """Tempo de cada variante e a proporção ao ``base``, medidos **em alternância**.
 
     O ``base`` fica carregado o tempo todo; para cada variante, as passagens alternam
     (variante, base, variante, base, ...) e cada tempo é o menor de ``repeats``
-    passagens (:func:`helpers.measure.alternating_forward_ms`). Assim a proporção compara
-    tempos medidos lado a lado, na mesma janela: se outro programa ocupa a CPU por um
-    tempo, atrapalha os dois lados. ``progress``: um embrulho de iteráveis, como ``tqdm``.
+    passagens (:func:`helpers.measure.alternating_forward_ms`). A coluna
+    ``"<base> ao lado (ms)"`` guarda o tempo do ``base`` medido junto com aquela variante, e a
+    proporção divide uma coisa pela outra: compara tempos medidos lado a lado, na mesma janela. Se
+    outro programa ocupa a CPU por um tempo, atrapalha os dois lados.
+
+    ``threads``: quantas threads o PyTorch usa durante a medida (o valor anterior volta no fim).
+    Com uma só, um programa rodando no outro núcleo não trava a conta (com duas threads em dois
+    núcleos, cada passo espera a thread mais atrasada). ``None`` deixa como está.
+    ``progress``: um embrulho de iteráveis, como ``tqdm``.
     """
     import torch
 
     by_name = {v.name: v for v in variants}
     if base not in by_name:
         raise ValueError(f"O modelo de referência '{base}' não está na lista de variantes.")
-    inputs = measure.random_inputs(seq_len, batch_size, seed)
-    torch.manual_seed(seed)
-    reference = build_model(by_name[base], device="cpu").eval()
-    rows, base_times = {}, []
-    todo = [v for v in variants if v.name != base]
-    for v in (progress(todo) if progress else todo):
+    beside = f"{base} ao lado (ms)"
+    previous = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        inputs = measure.random_inputs(seq_len, batch_size, seed)
         torch.manual_seed(seed)
-        own, ref = measure.alternating_forward_ms(build_model(v, device="cpu").eval(), reference, inputs, repeats)
-        base_times.append(ref)
-        rows[v.name] = {"tempo (ms)": own, "tempo × " + base: own / ref}
-    rows[base] = {"tempo (ms)": min(base_times) if base_times else measure.forward_ms(reference, inputs, repeats),
-                  "tempo × " + base: 1.0}
+        reference = build_model(by_name[base], device="cpu").eval()
+        rows, base_times = {}, []
+        todo = [v for v in variants if v.name != base]
+        for v in (progress(todo) if progress else todo):
+            torch.manual_seed(seed)
+            own, ref = measure.alternating_forward_ms(build_model(v, device="cpu").eval(), reference, inputs, repeats)
+            base_times.append(ref)
+            rows[v.name] = {"tempo (ms)": own, beside: ref, "tempo × " + base: own / ref}
+        base_ms = min(base_times) if base_times else measure.forward_ms(reference, inputs, repeats)
+        rows[base] = {"tempo (ms)": base_ms, beside: base_ms, "tempo × " + base: 1.0}
+    finally:
+        torch.set_num_threads(previous)
     return pd.DataFrame(rows).T.loc[[v.name for v in variants]]
 
 
@@ -170,11 +183,19 @@ def forward_macs(variant: Variant, seq_len: int = 128) -> float:
 
 def cost_table(table: pd.DataFrame, timing: pd.DataFrame, seq_len: int, variants=VARIANTS,
                base: str = "BERT-base") -> pd.DataFrame:
-    """Tempo medido (de :func:`time_forwards`) e contas da teoria, os dois também em proporção ao ``base``."""
+    """Tempo medido (de :func:`time_forwards`) e contas da teoria, os dois também em proporção ao ``base``.
+
+    A proporção de tempo de cada linha divide o tempo do modelo pelo do ``base`` medido ao lado dele
+    (coluna ``"<base> ao lado (ms)"``), não pelo menor tempo do ``base`` na tabela inteira.
+    """
     by_name = {v.name: v for v in variants}
     out = table[["camadas", "dimensão", "parâmetros (M, calculado)"]].copy()
-    out["tempo (ms)"] = timing["tempo (ms)"].astype(float).round(1)
-    out["tempo × " + base] = (out["tempo (ms)"] / out.loc[base, "tempo (ms)"]).round(2)  # da coluna ao lado: confere com ela
+    beside = f"{base} ao lado (ms)"
+    own = timing["tempo (ms)"].astype(float)
+    ref = timing[beside].astype(float) if beside in timing else pd.Series(own[base], index=own.index)
+    out["tempo (ms)"] = own.round(1)
+    out[beside] = ref.round(1)
+    out["tempo × " + base] = (own / ref).round(2)  # as duas colunas ao lado: medidas na mesma janela
     macs = pd.Series({name: forward_macs(by_name[name], seq_len) for name in out.index})
     out["contas (G)"] = (macs / 1e9).round(2)
     out["contas × " + base] = (macs / macs[base]).round(2)

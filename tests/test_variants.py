@@ -82,12 +82,43 @@ def test_time_forwards_measures_each_variant_against_the_base():
     timing = variants.time_forwards(tiny, base="base", seq_len=16, repeats=3, progress=lambda it: seen.extend(it) or it)
     assert [v.name for v in seen] == ["fundo", "raso"]            # o base não é medido sozinho
     assert list(timing.index) == ["base", "fundo", "raso"]
-    assert list(timing.columns) == ["tempo (ms)", "tempo × base"]
+    assert list(timing.columns) == ["tempo (ms)", "base ao lado (ms)", "tempo × base"]
     assert timing.loc["base", "tempo × base"] == 1.0
+    # a proporção de cada linha é o tempo dela dividido pelo do base medido junto
+    assert (timing["tempo × base"] == timing["tempo (ms)"] / timing["base ao lado (ms)"]).all()
+    assert timing.loc["base", "tempo (ms)"] == min(timing.loc[["fundo", "raso"], "base ao lado (ms)"])
     assert (timing["tempo (ms)"] > 0).all()
     assert timing.loc["fundo", "tempo × base"] > timing.loc["raso", "tempo × base"]   # 8 camadas contra 1
     with pytest.raises(ValueError, match="referência"):
         variants.time_forwards(tiny, base="nenhum")
+
+
+def test_time_forwards_uses_the_threads_asked_and_gives_them_back(monkeypatch):
+    import torch
+
+    seen = []
+
+    def fake(model, reference, inputs, repeats):
+        seen.append(torch.get_num_threads())
+        return 1.0, 2.0
+
+    monkeypatch.setattr(variants.measure, "alternating_forward_ms", fake)
+    before = torch.get_num_threads()
+    tiny = [_tiny("base", 1), _tiny("outro", 1)]
+    variants.time_forwards(tiny, base="base", seq_len=8, repeats=1)
+    assert seen == [1] and torch.get_num_threads() == before
+    variants.time_forwards(tiny, base="base", seq_len=8, repeats=1, threads=None)
+    assert seen[-1] == before
+
+
+def test_cost_table_divides_by_the_base_measured_beside(table):
+    ms = {name: 1000.0 for name in table.index}
+    beside = dict(ms, DistilBERT=1500.0)            # a CPU estava ocupada quando o DistilBERT foi medido
+    ms["DistilBERT"] = 750.0
+    timing = pd.DataFrame({"tempo (ms)": ms, "BERT-base ao lado (ms)": beside})
+    cost = variants.cost_table(table, timing, seq_len=128)
+    assert cost.loc["DistilBERT", "tempo × BERT-base"] == pytest.approx(0.5)   # não 0,75
+    assert cost.loc["DistilBERT", "BERT-base ao lado (ms)"] == 1500.0
 
 
 def _cost(table, **times):

@@ -51,7 +51,7 @@ $(STAMP): pyproject.toml
 	fi
 	$(PY) -m pip install -q --upgrade pip $(PIP_ARGS)
 	$(PY) -m pip install -q "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) $(PIP_ARGS)
-	$(PY) -m pip install -q -e ".[test,offline]" $(PIP_ARGS)
+	$(PY) -m pip install -q -e ".[test,offline,producao]" $(PIP_ARGS)
 	@touch $(STAMP)
 
 ## make run: executa todos os notebooks (papermill) em build/ e mostra os resultados
@@ -73,6 +73,7 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/finetune_speed.py
 	$(PY) benchmarks/distillation.py
+	$(PY) benchmarks/inference_speed.py
 
 ## make sync: regrava badges e célula de instalação a partir de helpers/project.py
 sync: $(STAMP)

@@ -1,6 +1,8 @@
 """Previsões em frases novas: em lote, ordenadas por tamanho, como tabela.
 
-Para medir latência na CPU, use :func:`helpers.measure.cpu_latency` (notebooks 04 e 05).
+Servem para um modelo do transformers e para um modelo exportado para ONNX
+(:class:`helpers.production.OnnxClassifier`). Para medir latência na CPU, use
+:func:`helpers.measure.cpu_latency` (notebooks 04 e 05).
 """
 from __future__ import annotations
 
@@ -31,7 +33,8 @@ def predict_proba(texts, model, tokenizer, batch_size: int = 32, max_length: int
     from .training import check_max_length
 
     check_max_length(max_length, tokenizer, model)
-    device = next(model.parameters()).device
+    # um modelo do transformers (ou o production.OnnxClassifier, sempre na CPU) diz onde está
+    device = getattr(model, "device", None) or next(model.parameters()).device
     model.eval()
     probs = np.zeros((len(texts), model.config.num_labels), dtype=np.float32)
     with torch.inference_mode():

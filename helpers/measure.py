@@ -82,7 +82,13 @@ def alternating_forward_ms(model, reference, inputs, repeats: int = 5) -> tuple[
 
 
 def cpu_copy(model):
-    """O próprio ``model`` se já estiver na CPU; senão, uma cópia na CPU. Em modo de avaliação."""
+    """O próprio ``model`` se já estiver na CPU; senão, uma cópia na CPU. Em modo de avaliação.
+
+    Um modelo que não é do PyTorch (o :class:`helpers.production.OnnxClassifier`, que já roda na CPU)
+    volta como está.
+    """
+    if not isinstance(model, torch.nn.Module):
+        return model.eval()
     on_cpu = all(p.device.type == "cpu" for p in model.parameters())
     return (model if on_cpu else copy.deepcopy(model).to("cpu")).eval()
 
@@ -96,7 +102,8 @@ def cpu_latency(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: in
 
     * entradas já tokenizadas (o tokenizador fica fora do tempo), com *padding* até a
       maior frase do lote: o lote de ``b`` frases são as ``b`` primeiras de ``texts``;
-    * ``torch.inference_mode`` e ``threads`` fixos (o valor anterior volta no fim);
+    * ``torch.inference_mode`` e ``threads`` fixos (o valor anterior volta no fim); um modelo ONNX
+      (:class:`helpers.production.OnnxClassifier`) usa as threads com que foi aberto (1 por padrão);
     * as medidas se alternam entre os modelos, para que uma máquina ocupada pese igual em todos.
     """
     texts = list(texts)

@@ -28,9 +28,10 @@ def test_environment_yml_installs_the_project_itself():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     extras = set(project["optional-dependencies"])
-    assert "-e .[test,offline]" in pip and {"test", "offline"} <= extras
-    assert all(_name(p) == "torch" or p.startswith("-") for p in pip)      # só o torch fixado, como no Makefile
     makefile = (ROOT / "Makefile").read_text()
+    make_extras = re.search(r'pip install -q -e "\.\[([\w,]+)\]"', makefile).group(1)   # os mesmos extras do make install
+    assert f"-e .[{make_extras}]" in pip and {"test", "offline", "producao"} <= set(make_extras.split(",")) <= extras
+    assert all(_name(p) == "torch" or p.startswith("-") for p in pip)      # só o torch fixado, como no Makefile
     torch_pin = re.search(r"TORCH_SPEC\s*\?=\s*(\S+)", makefile).group(1)
     assert torch_pin in pip
     py = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))

@@ -1,0 +1,99 @@
+"""Produção leve pela linha de comando: a tabela da seção 8 do notebook 05.
+
+    HF_HUB_OFFLINE=1 python benchmarks/inference_speed.py      # perfil offline (substitutos)
+
+Ajusta o BERT e o DistilBERT com a mesma receita do notebook 05 (ou reaproveita os que o
+notebook 05 ou o 02 salvaram com o mesmo registro), monta as variantes (DistilBERT em int8 pelo
+torchao, exportado para ONNX, ONNX em int8, e o BERT em ONNX int8) e mede, lado a lado, numa só
+execução: tamanho em disco, latência na CPU (mediana, 1 thread, lotes de 1 e 32 frases, as
+mesmas entradas), F1 macro e acurácia no teste e a concordância de cada versão int8 com o mesmo
+modelo em float. A última linha é:
+
+    speedup=<s1> speedup_b32=<s32> f1_retention=<r> size_ratio=<z> agreement=<a>
+
+para a variante do DistilBERT mais rápida no lote 1, contra o BERT fp32 (agreement: fração de
+classes iguais às do DistilBERT fp32 no teste). As metas são impressas, nunca verificadas com
+``assert``: os números dependem da máquina.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+TARGETS = {"aceleração lote 1 ≥ 6×": lambda r: r["speedup"] >= 6,
+           "aceleração lote 32 ≥ 4×": lambda r: r["speedup_b32"] >= 4,
+           "retenção do F1 ≥ 0,97": lambda r: r["f1_retention"] >= 0.97,
+           "disco ≤ 25% do BERT": lambda r: r["size_ratio"] <= 0.25,
+           "concordância ≥ 98%": lambda r: r["agreement"] >= 0.98}
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bert-model", default="neuralmind/bert-base-portuguese-cased")
+    ap.add_argument("--distil-model", default="distilbert-base-uncased")
+    ap.add_argument("--max-length", type=int, default=128)
+    ap.add_argument("--epochs", type=float, default=4)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=None,
+                    help="padrão: a regra do notebook 02 (1e-4 com os substitutos offline, 2e-5 com os modelos reais)")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--class-weights", choices=["auto", "sim", "nao"], default="auto",
+                    help="auto: a escolha do notebook 02, lida do registro do modelo salvo por ele (sem registro: não)")
+    ap.add_argument("--repeats", type=int, default=15, help="passagens por medida de latência (mediana)")
+    ap.add_argument("--no-bert-onnx", action="store_true", help="não exporta o BERT para ONNX int8")
+    return ap.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    import pandas as pd
+
+    from helpers import artifacts, data, hub, metrics, production, training
+
+    start = time.perf_counter()
+    dataset = data.load_embedded(verbose=False)
+    bert_resolved, distil_resolved = hub.resolve_model(args.bert_model), hub.resolve_model(args.distil_model)
+    lr = args.lr or (1e-4 if bert_resolved.substituted or distil_resolved.substituted else 2e-5)
+    if args.class_weights == "auto":
+        record_02 = artifacts.read_record(artifacts.build_dir("02_bertimbau") / "modelo")
+        weights = bool(record_02 and record_02.get("dados") == artifacts.data_fingerprint(dataset)
+                       and record_02["receita"].get("class_weights", False))
+    else:
+        weights = args.class_weights == "sim"
+    recipe = artifacts.recipe(learning_rate=lr, num_train_epochs=args.epochs, per_device_train_batch_size=args.batch_size,
+                              max_length=args.max_length, seed=args.seed, class_weights=weights)
+    print(f"receita (a mesma nos dois): {recipe}", flush=True)
+    compute = metrics.make_compute_metrics(dataset.labels)
+    out = artifacts.build_dir("05_distilbert")
+    models = {}
+    for name, model_id, reuse in (("BERT", args.bert_model, [artifacts.build_dir("02_bertimbau") / "modelo"]),
+                                  ("DistilBERT", args.distil_model, [])):
+        tokenizer = hub.load_tokenizer(model_id, verbose=False)
+        tokenized, _ = training.tokenize_splits(dataset.splits, tokenizer, max_length=args.max_length, verbose=False)
+        model, info = artifacts.classifier_for(model_id, dataset, tokenizer, tokenized, recipe,
+                                               save_to=out / name.lower(), reuse_from=reuse, compute_metrics=compute,
+                                               verbose=False)
+        how = f"reaproveitado de {info['pasta']}" if info["reaproveitado"] else "ajustado aqui"
+        print(f"▶ {name} ({model_id}): {how}", flush=True)
+        models[name] = (model.eval(), tokenizer)
+
+    variants = production.make_variants(*models["BERT"], *models["DistilBERT"], out / "onnx", max_length=args.max_length,
+                                        bert_onnx=not args.no_bert_onnx, progress=lambda s: print("▶", s, flush=True))
+    print("▶ medindo (previsões no teste e latência)...", flush=True)
+    table, _ = production.production_table(variants, dataset["test"]["text"], dataset["test"]["label"],
+                                           dataset.labels, dataset["test"]["text"], repeats=args.repeats,
+                                           max_length=args.max_length)
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
+        print(table.round(3).to_string())
+    line = production.summary_line(table)
+    result = {k: float(v) for k, v in (part.split("=") for part in line.split())}
+    print(f"\nvariante mais rápida (lote 1): {production.fastest_distilbert(table, 1)}")
+    for target, ok in TARGETS.items():
+        print(f"  {'✓' if ok(result) else '✗'} {target}")
+    print(f"total: {time.perf_counter() - start:.0f} s")
+    print(line)
+    return result
+
+
+if __name__ == "__main__":
+    main()

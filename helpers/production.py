@@ -1,0 +1,339 @@
+"""Produção leve: int8 à mão, int8 no PyTorch (torchao), exportação para ONNX e ONNX Runtime.
+
+Tudo na CPU. As funções devolvem modelos com a mesma cara dos modelos do transformers
+(``model(input_ids=..., attention_mask=...).logits`` e ``model.config``), para que
+:func:`helpers.inference.predict`, o widget de previsão e :func:`helpers.measure.cpu_latency`
+sirvam para todos eles sem mudança.
+
+Dependências opcionais: ``onnx``, ``onnxscript`` (o exportador do ``torch.onnx``) e ``onnxruntime``
+(o extra ``producao`` do ``pyproject.toml``, que ``make install`` inclui) e ``torchao`` (instalado à
+parte, para :func:`torch_int8`). Sem elas, :class:`MissingDependency` diz em português o que instalar.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+import tempfile
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import torch
+
+INSTALL_HINT = ("Instale com: pip install \"onnx>=1.17\" \"onnxscript>=0.3\" \"onnxruntime>=1.20\" \"torchao>=0.14\" "
+                "(no Colab, a célula de instalação do começo já faz isso; aqui, make install).")
+
+
+class MissingDependency(ImportError):
+    """Falta uma biblioteca opcional da seção de produção (mensagem em português)."""
+
+
+def require(module: str):
+    """Importa ``module`` ou levanta :class:`MissingDependency` dizendo o que instalar."""
+    import importlib
+
+    try:
+        with _quiet_logs("torchao", "torch.utils._pytree"):
+            return importlib.import_module(module)
+    except ImportError as error:
+        raise MissingDependency(f"A seção de produção precisa do pacote '{module.split('.')[0]}', que não está "
+                                f"instalado ({error}). {INSTALL_HINT}") from None
+
+
+@contextlib.contextmanager
+def _quiet_logs(*names: str, level: int = logging.ERROR):
+    """Sobe o nível dos loggers ``names`` durante o bloco (avisos de biblioteca que não pedem ação do aluno)."""
+    loggers = [logging.getLogger(n) for n in names]
+    before = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(level)
+    try:
+        yield
+    finally:
+        for lg, old in zip(loggers, before):
+            lg.setLevel(old)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# int8 à mão
+
+def int8_scale(values, axis: int | None = None):
+    """Escala simétrica do int8: ``max(|x|) / 127`` do tensor inteiro (``axis=None``) ou de cada fatia de ``axis``.
+
+    Por canal (``axis=0`` numa matriz de pesos: uma escala por linha, ou seja, por neurônio de
+    saída), uma linha de valores pequenos não fica refém do maior valor da matriz.
+    """
+    x = torch.as_tensor(values, dtype=torch.float32)
+    if axis is None:
+        biggest = x.abs().max()
+    else:
+        other = [d for d in range(x.dim()) if d != axis % x.dim()]
+        biggest = x.abs().amax(dim=other, keepdim=True) if other else x.abs()
+    return torch.clamp(biggest, min=torch.finfo(torch.float32).tiny) / 127
+
+
+def quantize(values, scale) -> torch.Tensor:
+    """``round(x / escala)``, limitado a [-127, 127], em ``torch.int8`` (o que o exercício pede)."""
+    x = torch.as_tensor(values, dtype=torch.float32)
+    return torch.clamp(torch.round(x / torch.as_tensor(scale, dtype=torch.float32)), -127, 127).to(torch.int8)
+
+
+def dequantize(q, scale) -> torch.Tensor:
+    """De volta para float: ``q × escala``."""
+    return torch.as_tensor(q).to(torch.float32) * torch.as_tensor(scale, dtype=torch.float32)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# int8 no PyTorch
+
+def torch_int8(model):
+    """Cópia de ``model`` com as camadas ``nn.Linear`` em int8 dinâmico, pelo torchao.
+
+    ``torchao.quantization.quantize_`` com ``Int8DynamicActivationInt8WeightConfig``: pesos em int8
+    com uma escala por canal de saída, guardados uma vez; as ativações são quantizadas **na hora**, a
+    cada passagem, com a escala do que chegou (por isso "dinâmica": nenhuma calibração antes). Só as
+    ``nn.Linear`` mudam; embeddings, LayerNorm e softmax ficam em float. O ``model`` original não muda.
+    (O ``torch.ao.quantization.quantize_dynamic``, que os materiais antigos usam, está descontinuado
+    desde o PyTorch 2.10 e avisa que vai sair: por isso o torchao.)
+    """
+    quantization = require("torchao.quantization")
+    quantized = copy.deepcopy(model).eval()
+    with _quiet_logs("torchao", "torch.utils._pytree"):
+        quantization.quantize_(quantized, quantization.Int8DynamicActivationInt8WeightConfig())
+    return quantized
+
+
+def torch_size_mb(model) -> float:
+    """Tamanho, em MB, do ``state_dict`` de ``model`` salvo por ``torch.save`` (serve para os tensores do torchao)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "pesos.pt"
+        torch.save(model.state_dict(), path)
+        return path.stat().st_size / 1e6
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# ONNX e ONNX Runtime
+
+# aviso que o exportador do torch 2.13 levanta sobre o próprio código (não sobre uma chamada nossa)
+_EXPORTER_NOISE = r"`isinstance\(treespec, LeafSpec\)` is deprecated"
+
+
+def export_onnx(model, tokenizer, path, max_length: int = 128) -> Path:
+    """Exporta ``model`` (um classificador do transformers) para um arquivo ONNX só, em ``path``.
+
+    Usa o exportador atual do PyTorch, ``torch.onnx.export(..., dynamo=True)``: ele captura o grafo
+    com ``torch.export`` e o traduz com o onnxscript (o antigo ``transformers.convert_graph_to_onnx``
+    não existe mais). Entradas ``input_ids`` e ``attention_mask``, com lote e comprimento livres;
+    saída ``logits``. Os pesos vão dentro do arquivo (sem ``.data`` ao lado), para o tamanho em disco
+    ser o de um arquivo só.
+    """
+    require("onnxscript")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model = copy.deepcopy(model).to("cpu").eval()
+    example = tokenizer(["um exemplo curto", "outro exemplo, um pouco mais comprido que o primeiro"],
+                        padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+    kwargs = {"input_ids": example["input_ids"], "attention_mask": example["attention_mask"]}
+    dims = {0: torch.export.Dim.DYNAMIC, 1: torch.export.Dim.DYNAMIC}
+    with warnings.catch_warnings(), _quiet_logs("torch.onnx", "torch.export", "torch._export", "onnxscript"):
+        warnings.filterwarnings("ignore", message=_EXPORTER_NOISE, category=FutureWarning)
+        torch.onnx.export(model, args=(), kwargs=kwargs, f=str(path), dynamo=True, external_data=False,
+                          input_names=["input_ids", "attention_mask"], output_names=["logits"],
+                          dynamic_shapes={"input_ids": dims, "attention_mask": dims}, verbose=False)
+    return path
+
+
+def quantize_onnx(path, out, per_channel: bool = True) -> Path:
+    """Quantização dinâmica int8 do ONNX Runtime (``onnxruntime.quantization.quantize_dynamic``).
+
+    Pesos das multiplicações de matrizes (``MatMul``) **e** a tabela de embeddings (o ``Gather``) em
+    int8; as ativações são quantizadas na hora, como no PyTorch. ``per_channel`` (padrão): uma escala
+    por coluna de pesos em vez de uma por tensor; no DistilBERT substituto ajustado, a concordância com o
+    fp32 no teste subiu de 93,4% para 97,3% com o mesmo tamanho (medido com ``benchmarks/inference_speed.py``
+    e a variante por tensor, 2026-12-02). Antes, ``quant_pre_process`` faz a inferência de formas e
+    simplifica o grafo, como a documentação do ONNX Runtime recomenda.
+    """
+    quantization = require("onnxruntime.quantization")
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder, _quiet_logs("root", "onnxruntime"):
+        prepared = Path(folder) / "preparado.onnx"
+        quant_pre_process(str(path), str(prepared), skip_symbolic_shape=True)  # as formas vêm do exportador
+        quantization.quantize_dynamic(str(prepared), str(out), weight_type=quantization.QuantType.QInt8,
+                                      per_channel=per_channel)
+    return out
+
+
+class OnnxClassifier:
+    """Um classificador ONNX no ONNX Runtime com a cara de um modelo do transformers.
+
+    ``OnnxClassifier(caminho, config)``: ``config`` é o do modelo exportado (rótulos, limite de
+    posições). ``model(input_ids=..., attention_mask=...)`` devolve um objeto com ``.logits`` (tensor
+    do PyTorch), como o modelo original; ``threads`` fixa as threads do ONNX Runtime (1 por padrão,
+    como nas medidas de latência da série).
+    """
+
+    device = torch.device("cpu")
+
+    def __init__(self, path, config, threads: int = 1):
+        ort = require("onnxruntime")
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(f"Não achei o modelo ONNX em {self.path}: rode antes a célula que o exporta "
+                                    "(production.export_onnx).")
+        self.config = config
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        self.input_names = [i.name for i in self.session.get_inputs()]
+
+    def forward(self, input_ids, attention_mask=None):
+        feed = {"input_ids": np.asarray(input_ids.cpu() if hasattr(input_ids, "cpu") else input_ids, dtype=np.int64)}
+        if "attention_mask" in self.input_names:
+            mask = np.ones_like(feed["input_ids"]) if attention_mask is None else attention_mask
+            feed["attention_mask"] = np.asarray(mask.cpu() if hasattr(mask, "cpu") else mask, dtype=np.int64)
+        (logits,) = self.session.run(["logits"], feed)
+        return SimpleNamespace(logits=torch.from_numpy(logits))
+
+    __call__ = forward
+
+    def eval(self):
+        return self
+
+    def size_mb(self) -> float:
+        """Tamanho do arquivo ``.onnx`` (e de um ``.data`` ao lado, se houver), em MB."""
+        extra = self.path.with_name(self.path.name + ".data")
+        return (self.path.stat().st_size + (extra.stat().st_size if extra.is_file() else 0)) / 1e6
+
+    def __repr__(self) -> str:
+        return f"OnnxClassifier({str(self.path)!r})"
+
+
+def size_mb(model) -> float:
+    """Tamanho em disco, em MB, de qualquer modelo desta seção (PyTorch float, torchao ou ONNX)."""
+    from .measure import size_on_disk_mb
+
+    if isinstance(model, OnnxClassifier):
+        return model.size_mb()
+    try:
+        return size_on_disk_mb(model)
+    except Exception:  # tensores do torchao não vão para safetensors: o tamanho do torch.save
+        return torch_size_mb(model)
+
+
+def max_logit_difference(a, b, tokenizer, texts, max_length: int = 128) -> float:
+    """Maior diferença absoluta entre os logits de ``a`` e ``b`` nas mesmas frases (mesmo tokenizador)."""
+    from .compat import forward_inputs
+
+    enc = tokenizer(list(texts), padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+    with torch.inference_mode():
+        la = a(**forward_inputs(a, dict(enc))).logits.float()
+        lb = b(**forward_inputs(b, dict(enc))).logits.float()
+    return float((la - lb).abs().max())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# as variantes lado a lado
+
+REFERENCE = "BERT fp32"
+FLOAT_OF = {"DistilBERT int8 (PyTorch)": "DistilBERT fp32", "DistilBERT ONNX fp32": "DistilBERT fp32",
+            "DistilBERT ONNX int8": "DistilBERT fp32", "BERT ONNX int8": "BERT fp32"}
+
+
+def make_variants(bert, bert_tokenizer, distil, distil_tokenizer, folder, max_length: int = 128,
+                  bert_onnx: bool = True, progress=print) -> dict:
+    """``{nome: (modelo, tokenizador)}`` das variantes da tabela: os dois modelos em float e as versões menores.
+
+    BERT fp32, DistilBERT fp32, DistilBERT int8 (PyTorch, :func:`torch_int8`), DistilBERT ONNX fp32
+    (:func:`export_onnx`), DistilBERT ONNX int8 (:func:`quantize_onnx`) e, com ``bert_onnx``, BERT ONNX
+    int8. Os arquivos ONNX ficam em ``folder``. ``progress``: recebe uma frase por etapa (``None``: calado).
+    """
+    say = progress or (lambda *_: None)
+    folder = Path(folder)
+    out = {REFERENCE: (bert, bert_tokenizer), "DistilBERT fp32": (distil, distil_tokenizer)}
+    try:
+        require("torchao.quantization")
+    except MissingDependency as missing:
+        say(f"sem a linha 'DistilBERT int8 (PyTorch)': {missing}")
+    else:
+        say("int8 no PyTorch (torchao)...")
+        out["DistilBERT int8 (PyTorch)"] = (torch_int8(distil), distil_tokenizer)
+    say("exportando o DistilBERT para ONNX...")
+    onnx_distil = export_onnx(distil, distil_tokenizer, folder / "distilbert.onnx", max_length=max_length)
+    out["DistilBERT ONNX fp32"] = (OnnxClassifier(onnx_distil, distil.config), distil_tokenizer)
+    say("int8 no ONNX Runtime...")
+    out["DistilBERT ONNX int8"] = (OnnxClassifier(quantize_onnx(onnx_distil, folder / "distilbert.int8.onnx"),
+                                                  distil.config), distil_tokenizer)
+    if bert_onnx:
+        say("o mesmo para o BERT...")
+        onnx_bert = export_onnx(bert, bert_tokenizer, folder / "bert.onnx", max_length=max_length)
+        out["BERT ONNX int8"] = (OnnxClassifier(quantize_onnx(onnx_bert, folder / "bert.int8.onnx"), bert.config),
+                                 bert_tokenizer)
+    return out
+
+
+def production_table(variants: dict, texts, y_true, labels, latency_texts, batch_sizes=(1, 32), repeats: int = 10,
+                     max_length: int = 128):
+    """Tabela da seção de produção e as probabilidades de cada variante no teste: ``(tabela, probs)``.
+
+    Para cada variante (de :func:`make_variants`): tamanho em disco, latência na CPU (mediana de
+    ``repeats``, 1 thread, as mesmas frases, as variantes intercaladas: :func:`helpers.measure.cpu_latency`),
+    F1 macro e acurácia no teste, a fração do F1 do BERT fp32 que ela mantém e, para as versões
+    menores, a concordância com o mesmo modelo em float (fração de classes iguais e maior diferença
+    de probabilidade, frase a frase).
+    """
+    import pandas as pd
+
+    from .inference import predict_proba
+    from .measure import cpu_latency
+    from .metrics import classification_metrics
+
+    if REFERENCE not in variants:
+        raise ValueError(f"A tabela compara tudo com '{REFERENCE}': inclua essa variante.")
+    y_true = np.asarray(y_true)
+    probs = {name: predict_proba(list(texts), m, tok, max_length=max_length) for name, (m, tok) in variants.items()}
+    latency = cpu_latency({n: m for n, (m, _) in variants.items()}, {n: t for n, (_, t) in variants.items()},
+                          list(latency_texts)[:max(batch_sizes)], batch_sizes=batch_sizes, repeats=repeats,
+                          threads=1, max_length=max_length)
+    rows = {}
+    for name, (model, _) in variants.items():
+        scores = classification_metrics(probs[name].argmax(axis=1), y_true, labels)
+        row = {"disco (MB)": size_mb(model)}
+        row.update({col: latency.loc[name, col] for col in latency.columns})
+        row.update({"F1 macro (teste)": scores["f1_macro"], "acurácia (teste)": scores["accuracy"]})
+        rows[name] = row
+    table = pd.DataFrame(rows).T
+    ref = table.loc[REFERENCE]
+    table[f"F1 ÷ {REFERENCE}"] = table["F1 macro (teste)"] / ref["F1 macro (teste)"]
+    table[f"disco ÷ {REFERENCE}"] = table["disco (MB)"] / ref["disco (MB)"]
+    for b in batch_sizes:
+        table[f"aceleração lote {b}"] = ref[f"lote {b} (ms)"] / table[f"lote {b} (ms)"]
+    same, gap = {}, {}
+    for name, base in FLOAT_OF.items():
+        if name in probs and base in probs:
+            same[name] = float((probs[name].argmax(axis=1) == probs[base].argmax(axis=1)).mean())
+            gap[name] = float(np.abs(probs[name] - probs[base]).max())
+    table["mesma classe que o fp32"] = pd.Series(same, dtype=float)
+    table["maior diferença de prob."] = pd.Series(gap, dtype=float)
+    return table.rename_axis("variante"), probs
+
+
+def fastest_distilbert(table, batch: int = 1) -> str:
+    """A variante do DistilBERT com a menor latência no lote ``batch``."""
+    candidates = [n for n in table.index if n.startswith("DistilBERT")]
+    return str(table.loc[candidates, f"lote {batch} (ms)"].astype(float).idxmin())
+
+
+def summary_line(table) -> str:
+    """A última linha do benchmark: ``speedup=... speedup_b32=... f1_retention=... size_ratio=... agreement=...``."""
+    best = fastest_distilbert(table, 1)
+    row = table.loc[best]
+    agreement = 1.0 if best == "DistilBERT fp32" else row["mesma classe que o fp32"]
+    return (f"speedup={row['aceleração lote 1']:.2f} speedup_b32={row['aceleração lote 32']:.2f} "
+            f"f1_retention={row[f'F1 ÷ {REFERENCE}']:.3f} size_ratio={row[f'disco ÷ {REFERENCE}']:.3f} "
+            f"agreement={agreement:.3f}")

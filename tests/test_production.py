@@ -1,0 +1,177 @@
+"""Seção de produção (notebook 05): int8 à mão, torchao, ONNX, ONNX Runtime e a tabela."""
+import builtins
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from tiny import tiny_teacher
+from transformers import DistilBertConfig, DistilBertForSequenceClassification
+
+from helpers import inference, measure, production
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    from helpers import hub
+
+    return hub.load_tokenizer("bert-base-uncased", verbose=False)
+
+
+def tiny_distil(seed=0):
+    torch.manual_seed(seed)
+    config = DistilBertConfig(vocab_size=30522, dim=32, n_layers=2, n_heads=2, hidden_dim=64,
+                              max_position_embeddings=64, num_labels=3)
+    return DistilBertForSequenceClassification(config).eval()
+
+
+SENTENCES = ["o produto chegou rápido", "péssimo atendimento, não volto mais nunca", "ok",
+             "a entrega atrasou mas o vendedor resolveu tudo com educação e paciência"]
+
+
+# --- int8 à mão -------------------------------------------------------------------------------------------------
+
+def test_quantize_by_hand_rounds_clips_and_comes_back_within_half_a_step():
+    x = torch.tensor([0.0, 0.1, -0.26, 1.27, 5.0, -9.0])
+    q = production.quantize(x, 0.01)
+    assert q.dtype == torch.int8
+    assert q.tolist() == [0, 10, -26, 127, 127, -127]           # 5,0 e -9,0 passam do limite: 127 e -127
+    w = torch.randn(4, 50, generator=torch.Generator().manual_seed(0))
+    scale = production.int8_scale(w)
+    assert scale.item() == pytest.approx(w.abs().max().item() / 127)
+    error = (production.dequantize(production.quantize(w, scale), scale) - w).abs().max()
+    assert 0 < error <= scale / 2 + 1e-7                         # arredondar erra no máximo meia escala
+
+
+def test_per_channel_scale_is_one_per_row_and_helps_small_rows():
+    w = torch.tensor([[0.01, -0.02, 0.015], [3.0, -1.0, 2.0]])
+    per_row = production.int8_scale(w, axis=0)
+    assert per_row.shape == (2, 1)
+    assert per_row[:, 0].tolist() == pytest.approx([0.02 / 127, 3.0 / 127])
+    whole = production.int8_scale(w)
+    err_row = (production.dequantize(production.quantize(w, per_row), per_row) - w)[0].abs().max()
+    err_whole = (production.dequantize(production.quantize(w, whole), whole) - w)[0].abs().max()
+    assert err_row < err_whole / 10
+
+
+# --- PyTorch (torchao) ------------------------------------------------------------------------------------------
+
+def test_torch_int8_quantizes_the_linear_layers_and_keeps_the_original(tokenizer):
+    pytest.importorskip("torchao", reason="torchao não faz parte do make install (veja o pyproject.toml)")
+    model = tiny_distil()
+    before = model.distilbert.transformer.layer[0].attention.q_lin.weight.clone()
+    quantized = production.torch_int8(model)
+    assert torch.equal(model.distilbert.transformer.layer[0].attention.q_lin.weight, before)   # o original não muda
+    weight = quantized.distilbert.transformer.layer[0].attention.q_lin.weight
+    assert type(weight) is not torch.nn.Parameter or weight.dtype != torch.float32 or "Int8" in type(weight.data).__name__
+    assert "int8" in repr(weight).lower()
+    assert quantized.distilbert.embeddings.word_embeddings.weight.dtype == torch.float32      # embeddings em float
+    gap = production.max_logit_difference(model, quantized, tokenizer, SENTENCES)
+    assert 0 < gap < 0.05
+    assert production.torch_size_mb(quantized) < production.torch_size_mb(model)
+
+
+# --- ONNX ------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def onnx_pair(tmp_path_factory, tokenizer):
+    model = tiny_teacher(layers=2)
+    folder = tmp_path_factory.mktemp("onnx")
+    path = production.export_onnx(model, tokenizer, folder / "bert.onnx")
+    int8 = production.quantize_onnx(path, folder / "bert.int8.onnx")
+    return model, production.OnnxClassifier(path, model.config), production.OnnxClassifier(int8, model.config)
+
+
+def test_export_is_one_file_with_free_batch_and_length_and_the_same_logits(onnx_pair, tokenizer):
+    model, onnx_fp32, _ = onnx_pair
+    assert not onnx_fp32.path.with_name(onnx_fp32.path.name + ".data").exists()
+    assert onnx_fp32.input_names == ["input_ids", "attention_mask"]
+    for texts in (SENTENCES[:1], SENTENCES, SENTENCES * 5):     # lotes e comprimentos diferentes do exemplo
+        assert production.max_logit_difference(model, onnx_fp32, tokenizer, texts) < 1e-4
+
+
+def test_onnx_int8_is_smaller_and_close(onnx_pair, tokenizer):
+    model, onnx_fp32, onnx_int8 = onnx_pair
+    # quase tudo aqui é a tabela de embeddings (30522 × 32): o Gather também vai para int8
+    assert onnx_int8.size_mb() < 0.35 * onnx_fp32.size_mb()
+    assert onnx_fp32.size_mb() == pytest.approx(measure.size_on_disk_mb(model), rel=0.1)   # mesmos pesos, outro formato
+    gap = production.max_logit_difference(model, onnx_int8, tokenizer, SENTENCES)
+    assert 0 < gap < 0.05
+
+
+def test_predict_and_latency_accept_the_onnx_model(onnx_pair, tokenizer):
+    model, onnx_fp32, onnx_int8 = onnx_pair
+    torch_table = inference.predict(SENTENCES, model, tokenizer, max_length=64)
+    onnx_table = inference.predict(SENTENCES, onnx_fp32, tokenizer, max_length=64)
+    assert list(onnx_table["texto"]) == SENTENCES
+    assert list(onnx_table["classe"]) == list(torch_table["classe"])
+    np.testing.assert_allclose(onnx_table.filter(like="p(").to_numpy(), torch_table.filter(like="p(").to_numpy(),
+                               atol=2e-3)
+    latency = measure.cpu_latency({"torch": model, "onnx": onnx_int8}, tokenizer, SENTENCES, batch_sizes=(1, 4),
+                                  repeats=2, warmup=1, max_length=64)
+    assert list(latency.index) == ["torch", "onnx"] and (latency.to_numpy() > 0).all()
+    with pytest.raises(ValueError, match="MAX_LENGTH"):
+        inference.predict(SENTENCES, onnx_fp32, tokenizer, max_length=4096)
+
+
+def test_prediction_box_works_with_the_onnx_model(onnx_pair, tokenizer):
+    _, _, onnx_int8 = onnx_pair
+    box = inference.prediction_box(onnx_int8, tokenizer, max_length=64)
+    text, message, image = box.children
+    first = bytes(image.value)
+    assert first[:4] == b"\x89PNG"
+    text.value = "não gostei de nada"
+    assert bytes(image.value) != first and message.value == ""
+    text.value = "   "
+    assert "Digite uma frase" in message.value
+
+
+def test_missing_onnx_file_and_missing_package_speak_portuguese(tmp_path, monkeypatch):
+    with pytest.raises(FileNotFoundError, match="Não achei o modelo ONNX"):
+        production.OnnxClassifier(tmp_path / "nada.onnx", None)
+    real_import = builtins.__import__
+
+    def no_onnxruntime(name, *args, **kwargs):
+        if name.startswith("onnxruntime"):
+            raise ImportError(f"No module named '{name}'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_onnxruntime)
+    monkeypatch.delitem(__import__("sys").modules, "onnxruntime", raising=False)
+    with pytest.raises(production.MissingDependency, match="precisa do pacote 'onnxruntime'.*make install"):
+        production.require("onnxruntime")
+
+
+# --- a tabela ---------------------------------------------------------------------------------------------------
+
+def test_production_table_compares_every_variant_with_the_same_inputs(tmp_path, tokenizer):
+    bert, distil = tiny_teacher(layers=4), tiny_distil()
+    variants = production.make_variants(bert, tokenizer, distil, tokenizer, tmp_path, max_length=64, progress=None)
+    expected = ["BERT fp32", "DistilBERT fp32", "DistilBERT int8 (PyTorch)", "DistilBERT ONNX fp32",
+                "DistilBERT ONNX int8", "BERT ONNX int8"]
+    import importlib.util
+
+    if importlib.util.find_spec("torchao") is None:
+        expected.remove("DistilBERT int8 (PyTorch)")
+    assert list(variants) == expected
+    texts = SENTENCES * 8
+    y = [i % 3 for i in range(len(texts))]
+    table, probs = production.production_table(variants, texts, y, ["negativo", "neutro", "positivo"], texts,
+                                               batch_sizes=(1, 32), repeats=2, max_length=64)
+    assert table.loc["BERT fp32", "F1 ÷ BERT fp32"] == 1.0
+    assert table.loc["BERT fp32", "aceleração lote 1"] == 1.0
+    assert pd.isna(table.loc["DistilBERT fp32", "mesma classe que o fp32"])       # ele é o fp32
+    assert table.loc["DistilBERT ONNX fp32", "mesma classe que o fp32"] == 1.0     # mesmas contas
+    assert table.loc["DistilBERT ONNX fp32", "maior diferença de prob."] < 1e-4
+    assert 0 < table.loc["DistilBERT ONNX int8", "maior diferença de prob."] < 0.05
+    for name in variants:
+        expected = (probs[name].argmax(axis=1) == np.array(y)).mean()
+        assert table.loc[name, "acurácia (teste)"] == pytest.approx(expected)
+    assert table.loc["DistilBERT ONNX int8", "disco (MB)"] < table.loc["DistilBERT ONNX fp32", "disco (MB)"] / 2
+    line = production.summary_line(table)
+    assert re.fullmatch(r"speedup=\S+ speedup_b32=\S+ f1_retention=\S+ size_ratio=\S+ agreement=\S+", line)
+    best = production.fastest_distilbert(table)
+    assert f"speedup={table.loc[best, 'aceleração lote 1']:.2f}" in line
+    with pytest.raises(ValueError, match="BERT fp32"):
+        production.production_table({"DistilBERT fp32": variants["DistilBERT fp32"]}, texts, y, ["a", "b", "c"], texts)

@@ -91,7 +91,7 @@ apply: $(STAMP)
 	$(if $(NB),,$(error Diga qual notebook: make apply NB=02))
 	$(PY) scripts/nbtool.py apply $(NB)
 
-## make smoke: executa os cinco notebooks com parâmetros curtos (1 época...) em build/smoke, para conferir enquanto escreve
+## make smoke: executa todos os notebooks com parâmetros curtos (1 época...) em build/smoke, para conferir enquanto escreve
 smoke: $(STAMP)
 	$(PY) scripts/run_notebooks.py --smoke
 
@@ -100,7 +100,7 @@ rerun: $(STAMP)
 	$(PY) -m pytest tests/test_rerun.py -v
 
 ## make compat: matriz de versões (como o Colab, transformers 4.46, 4.57 e atual); cada uma num venv próprio em
-## build/compat, com o pacote instalado sem -e: testes de unidade + os cinco notebooks com parâmetros curtos.
+## build/compat, com o pacote instalado sem -e: testes de unidade + todos os notebooks com parâmetros curtos.
 ## Não faz parte do make test (instala vários ambientes). Só alguns: make compat COMPAT_ARGS="--only colab"
 COMPAT_ARGS ?=
 .PHONY: compat

@@ -1,4 +1,4 @@
-"""Produção leve pela linha de comando: a tabela da seção 8 do notebook 05.
+"""Produção leve pela linha de comando: a tabela do notebook 06.
 
     HF_HUB_OFFLINE=1 python benchmarks/inference_speed.py      # perfil offline (substitutos)
 
@@ -54,12 +54,8 @@ def main(argv=None) -> dict:
     dataset = data.load_embedded(verbose=False)
     bert_resolved, distil_resolved = hub.resolve_model(args.bert_model), hub.resolve_model(args.distil_model)
     lr = args.lr or (1e-4 if bert_resolved.substituted or distil_resolved.substituted else 2e-5)
-    if args.class_weights == "auto":
-        record_02 = artifacts.read_record(artifacts.build_dir("02_bertimbau") / "modelo")
-        weights = bool(record_02 and record_02.get("dados") == artifacts.data_fingerprint(dataset)
-                       and record_02["receita"].get("class_weights", False))
-    else:
-        weights = args.class_weights == "sim"
+    weights, _ = artifacts.class_weights_from_02(
+        dataset, None if args.class_weights == "auto" else args.class_weights == "sim")
     recipe = artifacts.recipe(learning_rate=lr, num_train_epochs=args.epochs, per_device_train_batch_size=args.batch_size,
                               max_length=args.max_length, seed=args.seed, class_weights=weights)
     print(f"receita (a mesma nos dois): {recipe}", flush=True)
@@ -77,8 +73,17 @@ def main(argv=None) -> dict:
         print(f"▶ {name} ({model_id}): {how}", flush=True)
         models[name] = (model.eval(), tokenizer)
 
+    distil, distil_tok = models["DistilBERT"]
+    print("▶ escolha da quantização do ONNX Runtime, na validação (o teste fica de fora):", flush=True)
+    choice = production.compare_quantization(
+        distil, distil_tok, production.export_onnx(distil, distil_tok, out / "onnx" / "distilbert.onnx",
+                                                   max_length=args.max_length),
+        dataset["validation"]["text"], out / "onnx", max_length=args.max_length)
+    print(choice.round(4).to_string(), flush=True)
+    chosen = production.best_quantization(choice)
+    print(f"▶ escolhida (menor diferença média na validação): {chosen}", flush=True)
     variants = production.make_variants(*models["BERT"], *models["DistilBERT"], out / "onnx", max_length=args.max_length,
-                                        bert_onnx=not args.no_bert_onnx, progress=lambda s: print("▶", s, flush=True))
+                                        bert_onnx=not args.no_bert_onnx, quantization=chosen, progress=lambda s: print("▶", s, flush=True))
     print("▶ medindo (previsões no teste e latência)...", flush=True)
     table, _ = production.production_table(variants, dataset["test"]["text"], dataset["test"]["label"],
                                            dataset.labels, dataset["test"]["text"], repeats=args.repeats,

@@ -13,7 +13,7 @@ Um módulo por conceito; o notebook que mais usa cada um está entre parênteses
 * ``metrics``: métricas de classificação, avaliação de um modelo treinado e análise de erros.
 * ``measure``: parâmetros, tamanho em disco e tempo na CPU de um modelo (01, 04, 05).
 * ``inference``: previsões em frases novas (02, 05).
-* ``production``: int8 à mão e no PyTorch (torchao), ONNX e ONNX Runtime, a tabela de produção (05).
+* ``production``: int8 à mão e no PyTorch (torchao), ONNX e ONNX Runtime, a tabela de produção (06).
 * ``variants``: as variantes do BERT lado a lado, sem baixar pesos (01).
 * ``pooling``: de um vetor por token a um vetor por frase (03).
 * ``distill``: destilação de conhecimento: a perda, o ``Trainer`` e o aluno (04).
@@ -24,7 +24,9 @@ Um módulo por conceito; o notebook que mais usa cada um está entre parênteses
 * ``checks``: os corretores dos exercícios de todos os notebooks.
 * ``results``: o resultado de destaque de cada notebook.
 """
-from .env import get_device, is_offline, seed_everything, setup_notebook
+from .env import get_device, is_offline, quiet_known_noise, seed_everything, setup_notebook
+
+quiet_known_noise()
 
 __version__ = "0.1.0"
 __all__ = ["get_device", "is_offline", "seed_everything", "setup_notebook", "__version__"]

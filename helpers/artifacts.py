@@ -116,6 +116,23 @@ def load_classifier(folder, record: dict, verbose: bool = True):
         return AutoModelForSequenceClassification.from_pretrained(folder), saved
 
 
+def class_weights_from_02(dataset, override=None) -> tuple[bool, str]:
+    """Pesos de classe da receita e o porquê: ``override`` se não for ``None``; senão a escolha do notebook 02.
+
+    O notebook 02 compara as duas opções na validação e grava a escolha no registro do modelo que
+    salva em ``build/02_bertimbau/modelo``. Só vale com os mesmos dados; sem registro, sem pesos.
+    """
+    if override is not None:
+        return bool(override), "escolhidos no parâmetro USE_CLASS_WEIGHTS"
+    saved = read_record(build_dir("02_bertimbau") / "modelo")
+    if saved is None:
+        return False, "o notebook 02 ainda não salvou um modelo com registro: sem pesos"
+    if saved.get("dados") != data_fingerprint(dataset):
+        return False, "o notebook 02 salvou um modelo, mas com outros dados: sem pesos"
+    return (bool(saved["receita"].get("class_weights", False)),
+            "a escolha do notebook 02 na validação, lida do registro do modelo salvo por ele")
+
+
 RECIPE_KEYS = ("learning_rate", "num_train_epochs", "per_device_train_batch_size", "max_length", "seed",
                "class_weights")
 

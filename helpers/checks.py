@@ -1,7 +1,7 @@
 """Corretores dos exercícios: rodam a função do aluno em casos conhecidos.
 
 Todos os corretores da série moram aqui, um ``check_*`` por exercício, na ordem dos
-notebooks (01 a 05). Cada um monta casos com a resposta certa (calculada pela função
+notebooks (01 a 06). Cada um monta casos com a resposta certa (calculada pela função
 da série que o exercício reescreve) e chama :func:`run_checks`, que nunca levanta
 exceção para o aluno: mostra, caso a caso, o que deu certo e o que não deu.
 """
@@ -153,3 +153,26 @@ def check_speedup(speedup, parameter_reduction) -> bool:
                                            ((22.7, 17.2), 1 - 17.2 / 22.7, "substitutos offline")], tol=1e-6,
                      name="parameter_reduction")
     return ok1 and ok2
+
+
+def check_int8(quantize_int8, dequantize_int8, int8_size_mb) -> bool:
+    """Corrige o exercício do notebook 06: int8 simétrico com uma escala dada, e o tamanho esperado em disco.
+
+    As respostas vêm de :func:`helpers.production.quantize` e :func:`helpers.production.dequantize`.
+    """
+    from .production import dequantize, quantize
+
+    x = [0.5, -1.27, 0.004, 2.0, -0.3]
+    ok1 = run_checks(lambda v, s: np.asarray(quantize_int8(v, s), dtype=float),
+                     [((x, 0.01), quantize(x, 0.01).numpy().astype(float), "escala 0,01: arredonda e corta em ±127"),
+                      (([0.0, 0.02, -0.02], 0.01), np.array([0.0, 2.0, -2.0]), "múltiplos exatos da escala")],
+                     tol=0, name="quantize_int8")
+    q = [50, -127, 0, 127, -30]
+    ok2 = run_checks(lambda v, s: np.asarray(dequantize_int8(v, s), dtype=float),
+                     [((q, 0.01), dequantize(q, 0.01).numpy().astype(float), "de volta: q × escala"),
+                      (([1, -1], 0.5), np.array([0.5, -0.5]), "escala 0,5")], tol=1e-6, name="dequantize_int8")
+    ok3 = run_checks(int8_size_mb, [((1_000_000, 0), 1.0, "um milhão de pesos em int8: 1 MB"),
+                                    ((0, 1_000_000), 4.0, "um milhão em float32: 4 MB"),
+                                    ((42_000_000, 24_000_000), 42 + 96, "42M em int8 e 24M em float32")],
+                     tol=1e-9, name="int8_size_mb")
+    return ok1 and ok2 and ok3

@@ -1,6 +1,7 @@
 """Preparação do ambiente: versões, dispositivo, sementes e perfil (online/offline)."""
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import random
@@ -59,6 +60,38 @@ def library_versions() -> dict[str, str]:
         except md.PackageNotFoundError:
             versions[name] = "não instalado"
     return versions
+
+
+# Avisos de biblioteca que não pedem nada ao aluno e sujariam toda saída: logger → trechos da mensagem.
+# O torchao (extra ``producao``) é importado pelo transformers ao carregar qualquer modelo; na CPU ele diz
+# que não achou as extensões de GPU e o torch reclama de como o torchao registra dois Enums.
+KNOWN_NOISE = {
+    "torchao": (("Failed to load", ".so"),),
+    "torch.utils._pytree": (("is an Enum subclass", "register_constant"),),
+}
+
+
+class _DropKnownNoise(logging.Filter):
+    """Descarta só os registros cujas mensagens contêm todos os trechos de uma entrada de :data:`KNOWN_NOISE`."""
+
+    def __init__(self, patterns):
+        super().__init__()
+        self.patterns = patterns
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(all(part in message for part in parts) for parts in self.patterns)
+
+
+def quiet_known_noise() -> None:
+    """Põe nos loggers de :data:`KNOWN_NOISE` um filtro que tira só essas mensagens (as outras passam).
+
+    Chamado ao importar ``helpers``; chamar de novo não acrescenta outro filtro.
+    """
+    for name, patterns in KNOWN_NOISE.items():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropKnownNoise) for f in logger.filters):
+            logger.addFilter(_DropKnownNoise(patterns))
 
 
 def decimal_comma_tables() -> None:

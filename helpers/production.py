@@ -1,13 +1,14 @@
-"""Produção leve: int8 à mão, int8 no PyTorch (torchao), exportação para ONNX e ONNX Runtime.
+"""Produção leve: int8 à mão, int8 no PyTorch (torchao), exportação para ONNX e ONNX Runtime (notebook 06).
 
 Tudo na CPU. As funções devolvem modelos com a mesma cara dos modelos do transformers
 (``model(input_ids=..., attention_mask=...).logits`` e ``model.config``), para que
 :func:`helpers.inference.predict`, o widget de previsão e :func:`helpers.measure.cpu_latency`
 sirvam para todos eles sem mudança.
 
-Dependências opcionais: ``onnx``, ``onnxscript`` (o exportador do ``torch.onnx``) e ``onnxruntime``
-(o extra ``producao`` do ``pyproject.toml``, que ``make install`` inclui) e ``torchao`` (instalado à
-parte, para :func:`torch_int8`). Sem elas, :class:`MissingDependency` diz em português o que instalar.
+Dependências: ``onnx``, ``onnxscript`` (o exportador do ``torch.onnx``), ``onnxruntime`` e
+``torchao``, o extra ``producao`` do ``pyproject.toml``, que ``make install`` inclui. No Colab,
+:func:`ensure_installed` instala o que faltar. Sem elas, :class:`MissingDependency` diz em
+português o que instalar.
 """
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
+EXTRA = "producao"
 INSTALL_HINT = ("Instale com: pip install \"onnx>=1.17\" \"onnxscript>=0.3\" \"onnxruntime>=1.20\" \"torchao>=0.14\" "
-                "(no Colab, a célula de instalação do começo já faz isso; aqui, make install).")
+                "(no Colab, a célula production.ensure_installed() do notebook 06 faz isso; num clone, make install).")
 
 
 class MissingDependency(ImportError):
@@ -40,6 +42,50 @@ def require(module: str):
     except ImportError as error:
         raise MissingDependency(f"A seção de produção precisa do pacote '{module.split('.')[0]}', que não está "
                                 f"instalado ({error}). {INSTALL_HINT}") from None
+
+
+def extra_requirements(extra: str = EXTRA) -> list[str]:
+    """As dependências do extra ``extra`` do pacote instalado (lidas dos metadados, a mesma lista do pyproject)."""
+    import importlib.metadata as md
+    import re
+
+    try:
+        requires = md.requires("variantes-bert") or []
+    except md.PackageNotFoundError:
+        return []
+    marker = re.compile(r";\s*extra\s*==\s*[\"']%s[\"']" % re.escape(extra))
+    return [marker.split(r)[0].strip() for r in requires if marker.search(r)]
+
+
+def missing_modules(modules=("onnx", "onnxscript", "onnxruntime", "torchao")) -> list[str]:
+    """Os módulos de ``modules`` que não estão instalados (sem importá-los)."""
+    import importlib.util
+
+    return [m for m in modules if importlib.util.find_spec(m) is None]
+
+
+def ensure_installed(colab: bool | None = None) -> list[str]:
+    """Confere as dependências da seção; no Colab, instala as que faltam com o pip.
+
+    Fora do Colab não instala nada: levanta :class:`MissingDependency` com o comando. Devolve
+    os módulos que faltavam (vazio: já estava tudo lá).
+    """
+    import importlib
+    import subprocess
+    import sys
+
+    from .env import in_colab
+
+    missing = missing_modules()
+    if not missing:
+        return []
+    if not (in_colab() if colab is None else colab):
+        raise MissingDependency(f"Faltam os pacotes {', '.join(missing)}. {INSTALL_HINT}")
+    requirements = extra_requirements() or [m for m in missing]
+    print("Instalando o que o Colab não traz: " + " ".join(requirements))
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", *requirements], check=True)
+    importlib.invalidate_caches()
+    return missing
 
 
 @contextlib.contextmanager
@@ -105,9 +151,41 @@ def torch_int8(model):
     return quantized
 
 
+def layer_kinds(model):
+    """Que camadas guardam o peso em int8 e quais ficam em float: módulos e parâmetros por tipo de camada.
+
+    Uma linha por (tipo de camada, como o peso está guardado). Serve para o modelo em float e para a
+    cópia de :func:`torch_int8` (nela, o peso das ``nn.Linear`` vira um tensor int8 do torchao).
+    """
+    import pandas as pd
+
+    rows = {}
+    for module in model.modules():
+        weight = getattr(module, "weight", None)
+        if not isinstance(weight, torch.Tensor) or any(True for _ in module.children()):
+            continue
+        name = type(weight).__name__
+        storage = ("int8 (uma escala por neurônio de saída)" if "int8" in name.lower() or weight.dtype == torch.int8
+                   else str(weight.dtype).replace("torch.", ""))
+        key = (type(module).__name__, storage)
+        count, params = rows.get(key, (0, 0))
+        rows[key] = (count + 1, params + weight.numel())
+    table = pd.DataFrame([{"camada": k[0], "peso guardado como": k[1], "módulos": c, "pesos (milhões)": n / 1e6}
+                          for k, (c, n) in rows.items()])
+    return table.sort_values("pesos (milhões)", ascending=False).reset_index(drop=True)
+
+
+@contextlib.contextmanager
+def _no_typed_storage_warning():
+    """O torchao 0.18 serializa os tensores int8 por um caminho que o torch marca como antigo (UserWarning)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="TypedStorage is deprecated", category=UserWarning)
+        yield
+
+
 def torch_size_mb(model) -> float:
     """Tamanho, em MB, do ``state_dict`` de ``model`` salvo por ``torch.save`` (serve para os tensores do torchao)."""
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, _no_typed_storage_warning():
         path = Path(folder) / "pesos.pt"
         torch.save(model.state_dict(), path)
         return path.stat().st_size / 1e6
@@ -145,15 +223,18 @@ def export_onnx(model, tokenizer, path, max_length: int = 128) -> Path:
     return path
 
 
-def quantize_onnx(path, out, per_channel: bool = True) -> Path:
+def quantize_onnx(path, out, per_channel: bool = True, symmetric_activations: bool = True) -> Path:
     """Quantização dinâmica int8 do ONNX Runtime (``onnxruntime.quantization.quantize_dynamic``).
 
     Pesos das multiplicações de matrizes (``MatMul``) **e** a tabela de embeddings (o ``Gather``) em
-    int8; as ativações são quantizadas na hora, como no PyTorch. ``per_channel`` (padrão): uma escala
-    por coluna de pesos em vez de uma por tensor; no DistilBERT substituto ajustado, a concordância com o
-    fp32 no teste subiu de 93,4% para 97,3% com o mesmo tamanho (medido com ``benchmarks/inference_speed.py``
-    e a variante por tensor, 2026-12-02). Antes, ``quant_pre_process`` faz a inferência de formas e
-    simplifica o grafo, como a documentação do ONNX Runtime recomenda.
+    int8; as ativações são quantizadas na hora, como no PyTorch, com **uma** escala para o tensor de
+    ativações inteiro. ``per_channel`` (padrão): uma escala por coluna de pesos em vez de uma por
+    tensor. ``symmetric_activations`` (padrão): as ativações em int8 simétrico (zero no zero, como os
+    pesos) em vez do uint8 com deslocamento (a opção ``ActivationSymmetric`` do ONNX Runtime). As duas
+    escolhas foram feitas na **validação**, nunca no teste: ``benchmarks/inference_speed.py`` compara as
+    quatro combinações e imprime a concordância com o fp32 e a diferença média de probabilidade.
+    Antes, ``quant_pre_process`` faz a inferência de formas e simplifica o grafo, como a documentação do
+    ONNX Runtime recomenda.
     """
     quantization = require("onnxruntime.quantization")
     from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -164,8 +245,42 @@ def quantize_onnx(path, out, per_channel: bool = True) -> Path:
         prepared = Path(folder) / "preparado.onnx"
         quant_pre_process(str(path), str(prepared), skip_symbolic_shape=True)  # as formas vêm do exportador
         quantization.quantize_dynamic(str(prepared), str(out), weight_type=quantization.QuantType.QInt8,
-                                      per_channel=per_channel)
+                                      per_channel=per_channel,
+                                      extra_options={"ActivationSymmetric": bool(symmetric_activations)})
     return out
+
+
+QUANTIZATION_CHOICES = {"por tensor, ativações uint8": (False, False), "por tensor, ativações int8": (False, True),
+                        "por canal, ativações uint8": (True, False), "por canal, ativações int8": (True, True)}
+
+
+def compare_quantization(model, tokenizer, onnx_path, texts, folder, max_length: int = 128):
+    """As quatro combinações de :func:`quantize_onnx` (escala por tensor ou por canal; ativações uint8 ou int8).
+
+    Para cada uma, nas frases ``texts`` (use a **validação**: a escolha não pode olhar o teste): a
+    fração de classes iguais às de ``model`` em float, a diferença média e a maior diferença de
+    probabilidade. Os arquivos ficam em ``folder``. Devolve uma tabela, uma linha por combinação.
+    """
+    import pandas as pd
+
+    from .inference import predict_proba
+
+    texts = list(texts)
+    base = predict_proba(texts, model, tokenizer, max_length=max_length)
+    rows = {}
+    for i, (name, (per_channel, symmetric)) in enumerate(QUANTIZATION_CHOICES.items()):
+        path = quantize_onnx(onnx_path, Path(folder) / f"escolha_{i}.onnx", per_channel=per_channel,
+                             symmetric_activations=symmetric)
+        probs = predict_proba(texts, OnnxClassifier(path, model.config), tokenizer, max_length=max_length)
+        gap = np.abs(probs - base)
+        rows[name] = {"mesma classe que o fp32": float((probs.argmax(1) == base.argmax(1)).mean()),
+                      "diferença média de prob.": float(gap.mean()), "maior diferença de prob.": float(gap.max())}
+    return pd.DataFrame(rows).T.rename_axis("int8 do ONNX Runtime")
+
+
+def best_quantization(choice) -> str:
+    """O nome, em :data:`QUANTIZATION_CHOICES`, da linha de :func:`compare_quantization` com a menor diferença média."""
+    return str(choice["diferença média de prob."].astype(float).idxmin())
 
 
 class OnnxClassifier:
@@ -221,7 +336,8 @@ def size_mb(model) -> float:
     if isinstance(model, OnnxClassifier):
         return model.size_mb()
     try:
-        return size_on_disk_mb(model)
+        with _no_typed_storage_warning():
+            return size_on_disk_mb(model)
     except Exception:  # tensores do torchao não vão para safetensors: o tamanho do torch.save
         return torch_size_mb(model)
 
@@ -246,15 +362,20 @@ FLOAT_OF = {"DistilBERT int8 (PyTorch)": "DistilBERT fp32", "DistilBERT ONNX fp3
 
 
 def make_variants(bert, bert_tokenizer, distil, distil_tokenizer, folder, max_length: int = 128,
-                  bert_onnx: bool = True, progress=print) -> dict:
+                  bert_onnx: bool = True, quantization: str = "por canal, ativações int8", progress=print) -> dict:
     """``{nome: (modelo, tokenizador)}`` das variantes da tabela: os dois modelos em float e as versões menores.
 
     BERT fp32, DistilBERT fp32, DistilBERT int8 (PyTorch, :func:`torch_int8`), DistilBERT ONNX fp32
     (:func:`export_onnx`), DistilBERT ONNX int8 (:func:`quantize_onnx`) e, com ``bert_onnx``, BERT ONNX
-    int8. Os arquivos ONNX ficam em ``folder``. ``progress``: recebe uma frase por etapa (``None``: calado).
+    int8. ``quantization``: um nome de :data:`QUANTIZATION_CHOICES` (de :func:`best_quantization`) para as
+    versões ONNX int8. Os arquivos ONNX ficam em ``folder``. ``progress``: recebe uma frase por etapa
+    (``None``: calado). O que já existe em ``folder`` é sobrescrito.
     """
     say = progress or (lambda *_: None)
     folder = Path(folder)
+    if quantization not in QUANTIZATION_CHOICES:
+        raise ValueError(f"quantization deve ser um de {list(QUANTIZATION_CHOICES)}, veio {quantization!r}.")
+    per_channel, symmetric = QUANTIZATION_CHOICES[quantization]
     out = {REFERENCE: (bert, bert_tokenizer), "DistilBERT fp32": (distil, distil_tokenizer)}
     try:
         require("torchao.quantization")
@@ -267,13 +388,13 @@ def make_variants(bert, bert_tokenizer, distil, distil_tokenizer, folder, max_le
     onnx_distil = export_onnx(distil, distil_tokenizer, folder / "distilbert.onnx", max_length=max_length)
     out["DistilBERT ONNX fp32"] = (OnnxClassifier(onnx_distil, distil.config), distil_tokenizer)
     say("int8 no ONNX Runtime...")
-    out["DistilBERT ONNX int8"] = (OnnxClassifier(quantize_onnx(onnx_distil, folder / "distilbert.int8.onnx"),
-                                                  distil.config), distil_tokenizer)
+    int8_distil = quantize_onnx(onnx_distil, folder / "distilbert.int8.onnx", per_channel, symmetric)
+    out["DistilBERT ONNX int8"] = (OnnxClassifier(int8_distil, distil.config), distil_tokenizer)
     if bert_onnx:
         say("o mesmo para o BERT...")
         onnx_bert = export_onnx(bert, bert_tokenizer, folder / "bert.onnx", max_length=max_length)
-        out["BERT ONNX int8"] = (OnnxClassifier(quantize_onnx(onnx_bert, folder / "bert.int8.onnx"), bert.config),
-                                 bert_tokenizer)
+        int8_bert = quantize_onnx(onnx_bert, folder / "bert.int8.onnx", per_channel, symmetric)
+        out["BERT ONNX int8"] = (OnnxClassifier(int8_bert, bert.config), bert_tokenizer)
     return out
 
 

@@ -6,7 +6,7 @@ texto nas duas passagens. Usa os parâmetros curtos de ``make smoke`` e grava em
 (a segunda passagem reaproveita o que a primeira salvou, como acontece de verdade).
 
     python scripts/rerun_check.py 02          # um notebook (prefixo), diz o que difere
-    make rerun                                # os cinco, pelo pytest (tests/test_rerun.py)
+    make rerun                                # todos, pelo pytest (tests/test_rerun.py)
 """
 from __future__ import annotations
 

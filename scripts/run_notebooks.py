@@ -28,7 +28,8 @@ SMOKE_DIR = ROOT / "build" / "smoke"
 
 # Parâmetros curtos de cada notebook (prefixo do nome → parâmetros do papermill). Só nomes que existem
 # na célula "parameters" (tests/test_rerun.py confere). Épocas e TRAIN_LIMIT de 02, 04 (professor) e 05
-# são os mesmos, para que 05 reaproveite o modelo do 02 salvo em build/smoke (o 04 fixa a receita sem pesos).
+# são os mesmos, para que 05 reaproveite o modelo do 02 salvo em build/smoke (o 04 fixa a receita sem pesos),
+# e 06 os dois modelos do 05.
 SMOKE_PARAMETERS = {
     # 01: o tempo é o de construir os modelos (pesos aleatórios), não o das passagens; com REPEATS = 1 o
     # tempo de uma passagem só é ruído, e o prose.check «o DistilBERT economiza tempo» chega a falhar
@@ -38,6 +39,7 @@ SMOKE_PARAMETERS = {
     "04": {"TEACHER_EPOCHS": 1, "STUDENT_EPOCHS": 1, "TRAIN_LIMIT": 256, "RUN_ABLATION": True, "SHORT_STEPS": 2,
            "LATENCY_REPEATS": 2, "BOOTSTRAP_SAMPLES": 200},
     "05": {"NUM_EPOCHS": 1, "TRAIN_LIMIT": 256, "LATENCY_REPEATS": 2},
+    "06": {"NUM_EPOCHS": 1, "TRAIN_LIMIT": 256, "LATENCY_REPEATS": 2},
 }
 
 

@@ -54,6 +54,17 @@ CASES = [
     ("variants.time_forwards", "pd.DataFrame({'tempo (ms)': {'base': 1.0, 'fundo': 1.0, 'raso': 1.0}, "
      "'tempo × base': {'base': 1.0, 'fundo': 1.0, 'raso': 1.0}})",
      "tests/test_variants.py::test_time_forwards_measures_each_variant_against_the_base"),
+    ("production.int8_scale", "torch.tensor(0.01)",
+     "tests/test_production.py -k 'by_hand or per_channel_scale'"),
+    ("production.quantize", "torch.zeros(6, dtype=torch.int8)", "tests/test_production.py -k by_hand"),
+    ("production.layer_kinds", "pd.DataFrame({'camada': ['Linear'], 'peso guardado como': ['float32'], "
+     "'módulos': [1], 'pesos (milhões)': [1.0]})", "tests/test_production.py -k layer_kinds"),
+    ("production.max_logit_difference", "0.01", "tests/test_production.py -k 'same_logits or torch_int8'"),
+    ("production.size_mb", "1.0", "tests/test_production.py -k production_table"),
+    ("production.compare_quantization", "pd.DataFrame({'diferença média de prob.': {'por canal, ativações int8': 0.0}})",
+     "tests/test_production.py -k compare_quantization"),
+    ("production.extra_requirements", "[]", "tests/test_production.py -k ensure_installed"),
+    ("artifacts.class_weights_from_02", "(False, 'x')", "tests/test_prose.py -k class_weights_from_02"),
     ("checks.run_checks", "True", "tests/test_checks.py -k 'constant or stub or error'"),
 ]
 

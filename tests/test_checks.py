@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import checks, distill, pooling, training, variants
+from helpers import checks, distill, pooling, production, training, variants
 
 
 def _speedup_pair():
@@ -20,6 +20,15 @@ def _run_speedup(speedup, reduction=None):
     return checks.check_speedup(speedup, reduction or _speedup_pair()[1])
 
 
+def _int8_refs():
+    return production.quantize, production.dequantize, (lambda n_int8, n_float32: (n_int8 + 4 * n_float32) / 1e6)
+
+
+def _run_int8(quantize_int8, dequantize_int8=None, int8_size_mb=None):
+    refs = _int8_refs()
+    return checks.check_int8(quantize_int8, dequantize_int8 or refs[1], int8_size_mb or refs[2])
+
+
 CHECKERS = {
     "embedding_parameters": (checks.check_embedding_parameters, variants.embedding_parameters, lambda *a: 1000),
     "class_weights": (checks.check_class_weights, training.class_weights, lambda labels, k: torch.ones(k)),
@@ -27,6 +36,7 @@ CHECKERS = {
                      lambda h, mask: torch.zeros(h.shape[0], h.shape[-1])),
     "soft_loss": (checks.check_soft_loss, distill.soft_target_loss, lambda s, t, T: torch.tensor(0.5)),
     "speedup": (_run_speedup, _speedup_pair()[0], lambda slow, fast: 1.63),
+    "int8": (_run_int8, _int8_refs()[0], lambda x, scale: np.zeros(len(x))),
 }
 
 
@@ -122,3 +132,11 @@ def test_speedup_checks_both_functions(capsys):
     speedup, reduction = _speedup_pair()
     assert checks.check_speedup(speedup, reduction) is True
     assert checks.check_speedup(speedup, lambda before, after: after / before) is False   # 0,6 em vez de 0,4
+
+
+def test_int8_checks_clipping_the_way_back_and_the_size(capsys):
+    quantize, dequantize, size = _int8_refs()
+    assert checks.check_int8(quantize, dequantize, size) is True
+    assert checks.check_int8(lambda x, s: np.round(np.asarray(x) / s), dequantize, size) is False      # sem o ±127
+    assert checks.check_int8(quantize, lambda q, s: np.asarray(q) / s, size) is False                  # divide
+    assert checks.check_int8(quantize, dequantize, lambda a, b: (a + b) / 1e6) is False                # float = 1 byte

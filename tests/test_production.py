@@ -1,4 +1,4 @@
-"""Seção de produção (notebook 05): int8 à mão, torchao, ONNX, ONNX Runtime e a tabela."""
+"""Produção leve (notebook 06): int8 à mão, torchao, ONNX, ONNX Runtime e a tabela."""
 import builtins
 import re
 
@@ -58,7 +58,6 @@ def test_per_channel_scale_is_one_per_row_and_helps_small_rows():
 # --- PyTorch (torchao) ------------------------------------------------------------------------------------------
 
 def test_torch_int8_quantizes_the_linear_layers_and_keeps_the_original(tokenizer):
-    pytest.importorskip("torchao", reason="torchao não faz parte do make install (veja o pyproject.toml)")
     model = tiny_distil()
     before = model.distilbert.transformer.layer[0].attention.q_lin.weight.clone()
     quantized = production.torch_int8(model)
@@ -68,8 +67,52 @@ def test_torch_int8_quantizes_the_linear_layers_and_keeps_the_original(tokenizer
     assert "int8" in repr(weight).lower()
     assert quantized.distilbert.embeddings.word_embeddings.weight.dtype == torch.float32      # embeddings em float
     gap = production.max_logit_difference(model, quantized, tokenizer, SENTENCES)
-    assert 0 < gap < 0.05
+    enc = tokenizer(SENTENCES, padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        by_hand = (model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).logits
+                   - quantized(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).logits).abs().max()
+    assert gap == pytest.approx(float(by_hand), rel=1e-5) and 0 < gap < 0.05
     assert production.torch_size_mb(quantized) < production.torch_size_mb(model)
+
+
+def test_layer_kinds_says_which_weights_became_int8():
+    model = tiny_distil()
+    before = production.layer_kinds(model).set_index(["camada", "peso guardado como"])
+    after = production.layer_kinds(production.torch_int8(model)).set_index(["camada", "peso guardado como"])
+    linear = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    assert before.loc[("Linear", "float32"), "módulos"] == len(linear)
+    assert before.loc[("Linear", "float32"), "pesos (milhões)"] == pytest.approx(
+        sum(m.weight.numel() for m in linear) / 1e6)
+    int8_rows = [k for k in after.index if k[0] == "Linear"]
+    assert len(int8_rows) == 1 and int8_rows[0][1].startswith("int8")          # todas as Linear, nenhuma em float
+    assert after.loc[("Embedding", "float32"), "módulos"] == 2                  # palavras e posições
+    assert after["pesos (milhões)"].sum() == pytest.approx(before["pesos (milhões)"].sum())
+
+
+def test_torchao_noise_is_dropped_and_other_warnings_pass():
+    import logging
+
+    # importar os helpers (o "from helpers import production" lá em cima) instalou o filtro
+    class Keep(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.WARNING)
+            self.messages = []
+
+        def emit(self, record):
+            self.messages.append(record.getMessage())
+
+    logger, keep = logging.getLogger("torchao"), Keep()
+    logger.addHandler(keep)
+    try:
+        logger.warning("Failed to load /x/torchao/_C_mxfp8.cpython-310-x86_64-linux-gnu.so: Could not load")
+        logger.warning("Failed to load config.json")                          # não é o aviso conhecido: passa
+    finally:
+        logger.removeHandler(keep)
+    assert keep.messages == ["Failed to load config.json"]
+    from helpers.env import quiet_known_noise
+
+    quiet_known_noise()
+    assert sum(type(f).__name__ == "_DropKnownNoise" for f in logger.filters) == 1
 
 
 # --- ONNX ------------------------------------------------------------------------------------------------------
@@ -141,6 +184,37 @@ def test_missing_onnx_file_and_missing_package_speak_portuguese(tmp_path, monkey
     monkeypatch.delitem(__import__("sys").modules, "onnxruntime", raising=False)
     with pytest.raises(production.MissingDependency, match="precisa do pacote 'onnxruntime'.*make install"):
         production.require("onnxruntime")
+
+
+def test_compare_quantization_measures_the_four_choices_against_float(onnx_pair, tokenizer, tmp_path):
+    model, onnx_fp32, _ = onnx_pair
+    texts = SENTENCES * 3
+    choice = production.compare_quantization(model, tokenizer, onnx_fp32.path, texts, tmp_path, max_length=64)
+    assert list(choice.index) == list(production.QUANTIZATION_CHOICES)
+    base = inference.predict_proba(texts, model, tokenizer, max_length=64)
+    for i, name in enumerate(choice.index):               # cada linha é mesmo o arquivo daquela combinação
+        probs = inference.predict_proba(texts, production.OnnxClassifier(tmp_path / f"escolha_{i}.onnx", model.config),
+                                        tokenizer, max_length=64)
+        assert choice.loc[name, "diferença média de prob."] == pytest.approx(np.abs(probs - base).mean(), rel=1e-5)
+        assert choice.loc[name, "maior diferença de prob."] == pytest.approx(np.abs(probs - base).max(), rel=1e-5)
+    assert choice["diferença média de prob."].nunique() > 1                 # as escolhas mudam o resultado
+    best = production.best_quantization(choice)
+    assert choice.loc[best, "diferença média de prob."] == choice["diferença média de prob."].min()
+    with pytest.raises(ValueError, match="quantization deve ser"):
+        production.make_variants(model, tokenizer, tiny_distil(), tokenizer, tmp_path, quantization="por bloco")
+
+
+def test_ensure_installed_names_what_is_missing_or_installs_it(monkeypatch):
+    assert production.ensure_installed() == []                             # make install traz tudo
+    requirements = production.extra_requirements()
+    assert {r.split(">")[0] for r in requirements} == {"onnx", "onnxscript", "onnxruntime", "torchao"}
+    monkeypatch.setattr(production, "missing_modules", lambda: ["onnxruntime"])
+    with pytest.raises(production.MissingDependency, match="Faltam os pacotes onnxruntime.*make install"):
+        production.ensure_installed(colab=False)
+    calls = []
+    monkeypatch.setattr("subprocess.run", lambda cmd, check: calls.append(cmd))
+    assert production.ensure_installed(colab=True) == ["onnxruntime"]
+    assert calls and calls[0][1:4] == ["-m", "pip", "install"] and calls[0][-len(requirements):] == requirements
 
 
 # --- a tabela ---------------------------------------------------------------------------------------------------

@@ -184,3 +184,24 @@ def test_classifier_for_trains_once_then_reuses_only_the_same_recipe(tmp_path, b
     assert not info3["reaproveitado"] and info3["trainer"].class_weights is not None
     assert "receita.class_weights: salvo False, pedido True" in capsys.readouterr().out
     assert artifacts.read_record(tmp_path / "c")["receita"]["class_weights"] is True
+
+
+def test_class_weights_from_02_follows_the_record_of_notebook_02(tmp_path, monkeypatch, bert_standin):
+    from transformers import AutoModelForSequenceClassification
+
+    from helpers import data, hub
+
+    monkeypatch.setenv("VARIANTES_BUILD", str(tmp_path))
+    dataset = data.load_embedded(verbose=False)
+    assert artifacts.class_weights_from_02(dataset) == (False, artifacts.class_weights_from_02(dataset)[1])
+    assert "ainda não salvou" in artifacts.class_weights_from_02(dataset)[1]
+    assert artifacts.class_weights_from_02(dataset, override=True)[0] is True
+    tokenizer, _ = bert_standin
+    model = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=3, verbose=False)
+    folder = artifacts.build_dir("02_bertimbau", "modelo")
+    artifacts.save_classifier(folder, model, tokenizer, artifacts.make_record("x", dataset, class_weights=True))
+    weights, why = artifacts.class_weights_from_02(dataset)
+    assert weights is True and "notebook 02 na validação" in why
+    assert artifacts.class_weights_from_02(dataset, override=False)[0] is False
+    other = data.limit_train(dataset, 10, 0)
+    assert artifacts.class_weights_from_02(other) == (False, "o notebook 02 salvou um modelo, mas com outros dados: sem pesos")

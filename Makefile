@@ -25,7 +25,9 @@ export PYTHONHASHSEED = 0
 # avisos de descontinuação viram erro nos testes e nos kernels dos notebooks (o pyproject.toml faz o mesmo no pytest)
 DEPRECATIONS_ARE_ERRORS := error::DeprecationWarning,error::FutureWarning
 
-.PHONY: install run test unit notebooks bench sync clean
+.PHONY: install run test unit notebooks bench sync clean lab browser-test browser-test-colab
+LAB_STAMP  := $(VENV)/.lab
+CHROMIUM   ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome)
 
 install: $(STAMP)
 
@@ -61,6 +63,35 @@ run: $(STAMP)
 ## make test: testes de unidade + cada notebook executado e validado pelo nbval
 test: $(STAMP)
 	PYTHONWARNINGS=$(DEPRECATIONS_ARE_ERRORS) $(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=1200 -v
+	@if [ -n "$(CHROMIUM)" ]; then $(MAKE) --no-print-directory browser-test browser-test-colab; \
+	else echo "teste no navegador PULADO: não há Chromium (apt-get install chromium; depois make browser-test)"; fi
+
+## make lab: instala a interface (extra lab) e abre a série no JupyterLab, no perfil offline
+$(LAB_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e ".[test,offline,producao,lab]" $(PIP_ARGS)
+	@touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	$(PY) -m jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+## make browser-test: cada widget num JupyterLab de verdade, no Chromium do sistema (capturas em build/browser)
+browser-test: $(LAB_STAMP)
+	@if [ -z "$(CHROMIUM)" ]; then echo "ERRO: o teste no navegador precisa do Chromium: apt-get install chromium" >&2; exit 1; fi
+	VARIANTES_BROWSER=1 VARIANTES_CHROMIUM=$(CHROMIUM) $(PY) -m pytest tests/browser -v
+
+## make browser-test-colab: o mesmo teste com o ipywidgets 7.7.1 do Colab, num venv próprio em build/lab7
+## (JupyterLab 3.6, o último que desenha os widgets 7.x; o pytest e o Playwright continuam sendo os do .venv)
+LAB7 := build/lab7
+$(LAB7)/.instalado: $(STAMP) pyproject.toml
+	$(PYTHON) -m venv $(LAB7)
+	$(LAB7)/bin/python -m pip install -q "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) $(PIP_ARGS)
+	$(LAB7)/bin/python -m pip install -q -e ".[offline,producao]" "ipywidgets==7.7.1" "jupyterlab>=3.6,<4" \
+		"jupyterlab_widgets>=1.1,<2" $(PIP_ARGS)
+	@touch $@
+
+browser-test-colab: $(LAB_STAMP) $(LAB7)/.instalado
+	@if [ -z "$(CHROMIUM)" ]; then echo "ERRO: o teste no navegador precisa do Chromium: apt-get install chromium" >&2; exit 1; fi
+	VARIANTES_BROWSER=1 VARIANTES_CHROMIUM=$(CHROMIUM) VARIANTES_LAB_PYTHON=$(LAB7)/bin/python $(PY) -m pytest tests/browser -v
 
 ## make unit: só os testes de unidade (sem executar os notebooks), em segundos
 unit: $(STAMP)

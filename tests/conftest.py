@@ -14,6 +14,9 @@ os.environ.pop("VARIANTES_MODELOS", None)
 
 import pytest  # noqa: E402
 
+# o teste no navegador (JupyterLab + Chromium) roda só pelo make browser-test, que define VARIANTES_BROWSER=1
+collect_ignore = [] if os.environ.get("VARIANTES_BROWSER") == "1" else ["browser"]
+
 
 @pytest.fixture(scope="session")
 def bert_standin():

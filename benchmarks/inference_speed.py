@@ -75,15 +75,15 @@ def main(argv=None) -> dict:
 
     distil, distil_tok = models["DistilBERT"]
     print("▶ escolha da quantização do ONNX Runtime, na validação (o teste fica de fora):", flush=True)
-    choice = production.compare_quantization(
-        distil, distil_tok, production.export_onnx(distil, distil_tok, out / "onnx" / "distilbert.onnx",
-                                                   max_length=args.max_length),
-        dataset["validation"]["text"], out / "onnx", max_length=args.max_length)
+    distil_onnx = production.export_onnx(distil, distil_tok, out / "onnx" / "distilbert.onnx", max_length=args.max_length)
+    choice = production.compare_quantization(distil, distil_tok, distil_onnx, dataset["validation"]["text"],
+                                             out / "onnx", max_length=args.max_length)
     print(choice.round(4).to_string(), flush=True)
     chosen = production.best_quantization(choice)
     print(f"▶ escolhida (menor diferença média na validação): {chosen}", flush=True)
     variants = production.make_variants(*models["BERT"], *models["DistilBERT"], out / "onnx", max_length=args.max_length,
-                                        bert_onnx=not args.no_bert_onnx, quantization=chosen, progress=lambda s: print("▶", s, flush=True))
+                                        bert_onnx=not args.no_bert_onnx, quantization=chosen,
+                                        distil_onnx=distil_onnx, progress=lambda s: print("▶", s, flush=True))
     print("▶ medindo (previsões no teste e latência)...", flush=True)
     table, _ = production.production_table(variants, dataset["test"]["text"], dataset["test"]["label"],
                                            dataset.labels, dataset["test"]["text"], repeats=args.repeats,

@@ -81,7 +81,7 @@ def ensure_installed(colab: bool | None = None) -> list[str]:
         return []
     if not (in_colab() if colab is None else colab):
         raise MissingDependency(f"Faltam os pacotes {', '.join(missing)}. {INSTALL_HINT}")
-    requirements = extra_requirements() or [m for m in missing]
+    requirements = extra_requirements() or list(missing)
     print("Instalando o que o Colab não traz: " + " ".join(requirements))
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", *requirements], check=True)
     importlib.invalidate_caches()
@@ -362,13 +362,15 @@ FLOAT_OF = {"DistilBERT int8 (PyTorch)": "DistilBERT fp32", "DistilBERT ONNX fp3
 
 
 def make_variants(bert, bert_tokenizer, distil, distil_tokenizer, folder, max_length: int = 128,
-                  bert_onnx: bool = True, quantization: str = "por canal, ativações int8", progress=print) -> dict:
+                  bert_onnx: bool = True, quantization: str = "por canal, ativações int8", distil_onnx=None,
+                  progress=print) -> dict:
     """``{nome: (modelo, tokenizador)}`` das variantes da tabela: os dois modelos em float e as versões menores.
 
     BERT fp32, DistilBERT fp32, DistilBERT int8 (PyTorch, :func:`torch_int8`), DistilBERT ONNX fp32
     (:func:`export_onnx`), DistilBERT ONNX int8 (:func:`quantize_onnx`) e, com ``bert_onnx``, BERT ONNX
     int8. ``quantization``: um nome de :data:`QUANTIZATION_CHOICES` (de :func:`best_quantization`) para as
-    versões ONNX int8. Os arquivos ONNX ficam em ``folder``. ``progress``: recebe uma frase por etapa
+    versões ONNX int8. ``distil_onnx``: o arquivo que :func:`export_onnx` já gravou para ``distil`` (por
+    exemplo, o usado em :func:`compare_quantization`), para não exportar de novo. Os arquivos ONNX ficam em ``folder``. ``progress``: recebe uma frase por etapa
     (``None``: calado). O que já existe em ``folder`` é sobrescrito.
     """
     say = progress or (lambda *_: None)
@@ -384,8 +386,10 @@ def make_variants(bert, bert_tokenizer, distil, distil_tokenizer, folder, max_le
     else:
         say("int8 no PyTorch (torchao)...")
         out["DistilBERT int8 (PyTorch)"] = (torch_int8(distil), distil_tokenizer)
-    say("exportando o DistilBERT para ONNX...")
-    onnx_distil = export_onnx(distil, distil_tokenizer, folder / "distilbert.onnx", max_length=max_length)
+    if distil_onnx is None:
+        say("exportando o DistilBERT para ONNX...")
+        distil_onnx = export_onnx(distil, distil_tokenizer, folder / "distilbert.onnx", max_length=max_length)
+    onnx_distil = Path(distil_onnx)
     out["DistilBERT ONNX fp32"] = (OnnxClassifier(onnx_distil, distil.config), distil_tokenizer)
     say("int8 no ONNX Runtime...")
     int8_distil = quantize_onnx(onnx_distil, folder / "distilbert.int8.onnx", per_channel, symmetric)

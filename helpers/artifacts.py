@@ -64,12 +64,19 @@ def make_record(model_id: str, dataset, **recipe) -> dict:
 
 
 def save_classifier(folder, model, tokenizer, record: dict, **extra) -> Path:
-    """Salva modelo, tokenizador e o registro (mais ``extra``, ex.: tempo de treino) em ``folder``."""
+    """Salva modelo, tokenizador e o registro (mais ``extra``, ex.: tempo de treino) em ``folder``.
+
+    Com vários processos (``accelerate launch``), só o principal grava, e os outros esperam a pasta ficar pronta.
+    """
+    from . import distributed
+
     folder = Path(folder)
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    (folder / RECORD_FILE).write_text(json.dumps({**record, "extra": extra}, ensure_ascii=False, indent=1),
-                                      encoding="utf-8")
+    if distributed.is_main():
+        model.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+        (folder / RECORD_FILE).write_text(json.dumps({**record, "extra": extra}, ensure_ascii=False, indent=1),
+                                          encoding="utf-8")
+    distributed.barrier()
     return folder
 
 
@@ -146,7 +153,7 @@ def recipe(learning_rate: float, num_train_epochs: int, per_device_train_batch_s
 
 
 def classifier_for(model_id: str, dataset, tokenizer, tokenized, recipe: dict, save_to, reuse_from=(),
-                   compute_metrics=None, verbose: bool = True):
+                   compute_metrics=None, verbose: bool = True, training_kwargs: dict | None = None):
     """Um classificador ``model_id`` ajustado com ``recipe``: reaproveitado se possível, senão treinado aqui.
 
     Procura, em ``reuse_from`` e depois em ``save_to``, um modelo salvo com o **mesmo** registro
@@ -154,6 +161,8 @@ def classifier_for(model_id: str, dataset, tokenizer, tokenized, recipe: dict, s
     (a receita do notebook 02) e salva em ``save_to`` com o registro. ``tokenized`` precisa ter sido
     tokenizado com ``recipe["max_length"]``. Devolve ``(modelo, info)``; ``info`` traz
     ``reaproveitado``, ``pasta``, ``treino (s)`` e, quando treinou, o ``trainer``.
+    ``training_kwargs`` vão para ``make_trainer`` por cima da receita, sem entrar no registro: só
+    o que não muda o resultado (o lote de cada processo quando há vários, a barra de progresso).
     """
     import time
 
@@ -181,7 +190,8 @@ def classifier_for(model_id: str, dataset, tokenizer, tokenized, recipe: dict, s
         model, tokenizer, tokenized["train"], tokenized["validation"], output_dir=str(Path(save_to) / "treino"),
         class_weights=weights, compute_metrics=compute_metrics, learning_rate=recipe["learning_rate"],
         num_train_epochs=recipe["num_train_epochs"],
-        per_device_train_batch_size=recipe["per_device_train_batch_size"], seed=recipe["seed"])
+        **{"per_device_train_batch_size": recipe["per_device_train_batch_size"], "seed": recipe["seed"],
+           **(training_kwargs or {})})
     start = time.perf_counter()
     trainer.train()
     seconds = time.perf_counter() - start

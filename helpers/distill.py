@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from transformers import Trainer
 from transformers.modeling_outputs import SequenceClassifierOutput
 
+from . import distributed
 from .batching import length_batches, token_lengths
 from .compat import forward_inputs
 from .training import autocast_for
@@ -195,6 +196,26 @@ class DistillationTrainer(Trainer):
         self._term_sums = {"soft": 0.0, "hard": 0.0, "hidden": 0.0}
         self._term_count = 0
 
+    # o que a busca de hiperparâmetros (Trainer.hyperparameter_search) pode mudar aqui, além dos TrainingArguments
+    SEARCHABLE = ("temperature", "alpha_soft", "alpha_hard", "alpha_hidden")
+
+    def _hp_search_setup(self, trial):
+        """Numa tentativa da busca, aplica T e os α sorteados; o resto (épocas...) vai para os ``TrainingArguments``."""
+        if self.hp_search_backend is None or trial is None:
+            return super()._hp_search_setup(trial)
+        space = self.hp_space
+        params = dict(space(trial)) if callable(space) and not isinstance(trial, dict) else dict(trial)
+        own = {k: float(params.pop(k)) for k in self.SEARCHABLE if k in params}
+        if own.get("temperature", self.temperature) <= 0 or min(own.get(k, 0.0) for k in self.SEARCHABLE[1:]) < 0:
+            raise ValueError(f"A busca sorteou valores inválidos: {own} (T > 0 e α ≥ 0).")
+        self.hp_space = lambda _trial: params  # só os TrainingArguments seguem para o Trainer
+        try:
+            super()._hp_search_setup(trial)
+        finally:
+            self.hp_space = space
+        for key, value in own.items():
+            setattr(self, key, value)
+
     def _set_signature_columns_if_needed(self):
         # a coluna opcional com os logits do professor não é argumento do modelo, mas precisa chegar aqui
         super()._set_signature_columns_if_needed()
@@ -246,20 +267,23 @@ def make_distillation_trainer(student, teacher, tokenizer, train_dataset, eval_d
                               temperature: float = 2.0, alpha_soft: float = 0.5, alpha_hard: float = 0.5,
                               alpha_hidden: float = 0.0, hidden_loss: str = "cosine", layer_map=None,
                               compute_metrics=None, callbacks=None, output_dir: str = "build/destilacao",
-                              **training_kwargs) -> DistillationTrainer:
+                              model_init=None, **training_kwargs) -> DistillationTrainer:
     """Um :class:`DistillationTrainer` com os mesmos padrões de :func:`helpers.training.make_trainer`.
 
     ``training_kwargs`` (``learning_rate``, ``num_train_epochs``...) passam pela camada de
-    compatibilidade, como em ``make_trainer``.
+    compatibilidade, como em ``make_trainer``. Com ``model_init`` (uma função sem argumentos que
+    devolve um aluno novo), o ``Trainer`` cria o aluno a cada treino: é o que
+    ``Trainer.hyperparameter_search`` pede; ``student`` serve então só de modelo de referência.
     """
     from .compat import trainer_kwargs
     from .training import explain_out_of_memory, make_trainer, with_series_callbacks
 
     base = make_trainer(student, tokenizer, train_dataset, eval_dataset, output_dir=output_dir,
                         compute_metrics=compute_metrics, callbacks=callbacks, **training_kwargs)
-    kwargs = dict(model=student, args=base.args, train_dataset=train_dataset, eval_dataset=eval_dataset,
-                  data_collator=base.data_collator, processing_class=tokenizer,
-                  compute_metrics=compute_metrics, callbacks=with_series_callbacks(callbacks))
+    kwargs = dict(model=None if model_init else student, args=base.args, train_dataset=train_dataset,
+                  eval_dataset=eval_dataset, data_collator=base.data_collator, processing_class=tokenizer,
+                  compute_metrics=compute_metrics, callbacks=with_series_callbacks(callbacks),
+                  **({"model_init": model_init} if model_init else {}))
     trainer = DistillationTrainer(teacher=teacher, temperature=temperature, alpha_soft=alpha_soft,
                                   alpha_hard=alpha_hard, alpha_hidden=alpha_hidden, hidden_loss=hidden_loss,
                                   layer_map=layer_map, **trainer_kwargs(DistillationTrainer, **kwargs))
@@ -282,11 +306,14 @@ def add_teacher_logits(teacher, dataset, tokenizer, batch_size: int = 64):
     teacher.eval()
     device = next(teacher.parameters()).device
     logits = np.zeros((len(dataset), teacher.config.num_labels), dtype=np.float32)
+    # lotes parecidos: menos padding; com vários processos, cada um faz uma parte e todos recebem tudo
+    mine = distributed.shard(length_batches(token_lengths(dataset), batch_size))
     with torch.inference_mode():
-        for idx in length_batches(token_lengths(dataset), batch_size):  # lotes parecidos: menos padding
+        for idx in mine:
             batch = tokenizer.pad(rows[idx.tolist()], return_tensors="pt")
             out = teacher(**forward_inputs(teacher, {k: v.to(device) for k, v in batch.items()}))
             logits[idx] = out.logits.float().cpu().numpy()
+    logits = distributed.assemble(mine, logits)
     teacher.train(was_training)
     if TEACHER_LOGITS in dataset.column_names:
         dataset = dataset.remove_columns(TEACHER_LOGITS)

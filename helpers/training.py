@@ -193,6 +193,10 @@ class WeightedLossTrainer(Trainer):
         labels = inputs.pop("labels")
         outputs = model(**inputs)
         loss = weighted_cross_entropy(outputs.logits, labels, self.class_weights, num_items_in_batch)
+        if num_items_in_batch is not None and self.args.average_tokens_across_devices and self.args.world_size > 1:
+            # com N processos, num_items_in_batch é a contagem do lote global e o DDP tira a média dos N gradientes:
+            # sem o fator N, a perda (e o gradiente) sairia N vezes menor que a de um processo só
+            loss = loss * self.args.world_size
         return (loss, outputs) if return_outputs else loss
 
 
@@ -369,7 +373,14 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
     if class_weights is not None:
         return explain_out_of_memory(WeightedLossTrainer(class_weights=class_weights,
                                                          **trainer_kwargs(WeightedLossTrainer, **kwargs)))
-    return explain_out_of_memory(Trainer(**trainer_kwargs(Trainer, **kwargs)))
+    trainer = Trainer(**trainer_kwargs(Trainer, **kwargs))
+    if args.world_size > 1:
+        # A cabeça de classificação do BERT e do DistilBERT aceita **kwargs, mas calcula a entropia cruzada média do
+        # lote e ignora num_items_in_batch; o Trainer (4.46+ e 5.x) acha que ela dividiu pela contagem global e
+        # multiplica a perda pelo número de processos. Sem num_items_in_batch, a perda é a média do lote de cada
+        # processo, e o DDP tira a média entre eles: a mesma escala de um processo só. Num processo só, nada muda.
+        trainer.model_accepts_loss_kwargs = False
+    return explain_out_of_memory(trainer)
 
 
 def arguments_diff(a, b, ignore=("output_dir", "logging_dir", "run_name")) -> dict:

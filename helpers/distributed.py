@@ -1,0 +1,127 @@
+"""Vários processos (``accelerate launch``, ``torchrun``): quem é o principal, e as previsões juntadas.
+
+Num notebook há um processo só, e tudo aqui é neutro: :func:`world_size` é 1, :func:`shard`
+devolve a lista inteira e :func:`assemble` não troca nada com ninguém. Sob ``accelerate launch
+--num_processes N`` (ou ``torchrun --nproc-per-node N``), cada processo treina com a sua parte
+dos dados (o ``Trainer`` cuida disso), e as previsões no teste são divididas por lotes inteiros
+entre os processos e juntadas no fim, na ordem das frases: cada frase é prevista uma vez, pelo
+mesmo lote que um processo só usaria, e a métrica sai do teste inteiro.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+import numpy as np
+
+
+def _dist():
+    import torch.distributed as dist
+
+    return dist if dist.is_available() and dist.is_initialized() else None
+
+
+def start() -> int:
+    """Inicia o grupo de processos quando o comando foi lançado por ``accelerate launch``/``torchrun``.
+
+    Usa o ``PartialState`` do ``accelerate`` (o mesmo que o ``Trainer`` usa): na CPU, o gloo; numa
+    GPU, o NCCL. Num processo só, não faz nada. Devolve o número de processos.
+    """
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and _dist() is None:
+        import torch
+        from accelerate import PartialState
+
+        PartialState(cpu=not torch.cuda.is_available())  # sem GPU: vários processos na CPU (gloo)
+    return world_size()
+
+
+def on_cpu_cluster() -> bool:
+    """Vários processos e nenhuma GPU: o ``Trainer`` precisa de ``use_cpu=True`` para usar o gloo."""
+    import torch
+
+    return world_size() > 1 and not torch.cuda.is_available()
+
+
+def lone_cpu_launch() -> bool:
+    """``accelerate launch --cpu --num_processes N`` numa máquina só, sem ``mpirun``: o accelerate iniciou UM processo.
+
+    O accelerate (1.x) só inicia vários processos na CPU pelo ``mpirun`` (``--mpirun_hostfile``); sem ele,
+    roda o comando uma vez, com ``ACCELERATE_USE_CPU`` e ``MASTER_ADDR`` definidos e nenhum ``WORLD_SIZE``.
+    """
+    sizes = ("WORLD_SIZE", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")
+    return (os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true") and "MASTER_ADDR" in os.environ
+            and not any(k in os.environ for k in sizes))
+
+
+def world_size() -> int:
+    """Quantos processos treinam juntos (1 num notebook)."""
+    dist = _dist()
+    return dist.get_world_size() if dist else int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def rank() -> int:
+    """O número deste processo (0 é o principal)."""
+    dist = _dist()
+    return dist.get_rank() if dist else int(os.environ.get("RANK", "0"))
+
+
+def is_main() -> bool:
+    """Este é o processo principal (o único que grava arquivos e imprime)?"""
+    return rank() == 0
+
+
+def barrier() -> None:
+    """Espera todos os processos chegarem aqui (num processo só, volta na hora)."""
+    dist = _dist()
+    if dist and dist.get_world_size() > 1:
+        dist.barrier()
+
+
+@contextmanager
+def main_first():
+    """O principal faz o bloco primeiro (ex.: baixar e tokenizar, enchendo o cache); os outros, depois."""
+    if not is_main():
+        barrier()
+    try:
+        yield
+    finally:
+        if is_main():
+            barrier()
+
+
+def gather(value) -> list:
+    """O ``value`` de cada processo, na ordem dos processos (``[value]`` num processo só)."""
+    dist = _dist()
+    if not dist or dist.get_world_size() == 1:
+        return [value]
+    out = [None] * dist.get_world_size()
+    dist.all_gather_object(out, value)
+    return out
+
+
+def shard(batches: list) -> list:
+    """Os lotes deste processo: o 1º, o (N+1)º... para o processo 0; o 2º, o (N+2)º... para o 1; etc."""
+    n = world_size()
+    return list(batches) if n == 1 else list(batches)[rank()::n]
+
+
+def assemble(done: list, *arrays):
+    """Junta, em todos os processos, as linhas que cada um calculou, na ordem original.
+
+    ``done``: os vetores de índices que este processo preencheu em ``arrays`` (as outras linhas
+    ficam como estão). Num processo só, devolve ``arrays`` como vieram. Erro se alguma linha
+    ficou sem ninguém ou foi calculada duas vezes.
+    """
+    if world_size() == 1:
+        return arrays if len(arrays) != 1 else arrays[0]
+    mine = np.concatenate(done) if done else np.zeros(0, dtype=np.int64)
+    parts = gather((mine, [a[mine] for a in arrays]))
+    seen = np.zeros(len(arrays[0]), dtype=np.int64)
+    for idx, values in parts:
+        seen[idx] += 1
+        for target, v in zip(arrays, values):
+            target[idx] = v
+    if not (seen == 1).all():
+        raise RuntimeError(f"As previsões juntadas dos {len(parts)} processos não cobrem cada linha uma vez "
+                           f"({int((seen == 0).sum())} sem previsão, {int((seen > 1).sum())} repetidas).")
+    return arrays if len(arrays) != 1 else arrays[0]

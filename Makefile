@@ -53,7 +53,7 @@ $(STAMP): pyproject.toml
 	fi
 	$(PY) -m pip install -q --upgrade pip $(PIP_ARGS)
 	$(PY) -m pip install -q "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) $(PIP_ARGS)
-	$(PY) -m pip install -q -e ".[test,offline,producao]" $(PIP_ARGS)
+	$(PY) -m pip install -q -e ".[test,offline,producao,busca]" $(PIP_ARGS)
 	@touch $(STAMP)
 
 ## make run: executa todos os notebooks (papermill) em build/ e mostra os resultados
@@ -68,7 +68,7 @@ test: $(STAMP)
 
 ## make lab: instala a interface (extra lab) e abre a série no JupyterLab, no perfil offline
 $(LAB_STAMP): $(STAMP)
-	$(PY) -m pip install -q -e ".[test,offline,producao,lab]" $(PIP_ARGS)
+	$(PY) -m pip install -q -e ".[test,offline,producao,busca,lab]" $(PIP_ARGS)
 	@touch $(LAB_STAMP)
 
 lab: $(LAB_STAMP)

@@ -66,6 +66,13 @@ CASES = [
     ("production.extra_requirements", "[]", "tests/test_production.py -k ensure_installed"),
     ("artifacts.class_weights_from_02", "(False, 'x')", "tests/test_prose.py -k class_weights_from_02"),
     ("checks.run_checks", "True", "tests/test_checks.py -k 'constant or stub or error'"),
+    ("experiments.per_device_batch", "16", "tests/test_experiments.py::test_the_batch_size_is_global_and_must_divide_by_the_processes"),
+    ("experiments.search_space", "lambda trial: {}",
+     "tests/test_experiments.py::test_the_search_sets_temperature_alphas_and_epochs"),
+    ("distributed.lone_cpu_launch", "False",
+     "tests/test_experiments.py::test_accelerate_cpu_launch_that_starts_one_process_is_caught"),
+    ("distributed.shard", "[]", "tests/test_experiments.py::test_one_process_leaves_predictions_alone"),
+    ("distributed.assemble", "np.zeros(3)", "tests/test_experiments.py::test_one_process_leaves_predictions_alone"),
 ]
 
 PLUGIN = '''

@@ -1,0 +1,302 @@
+"""Os comandos ``finetune`` e ``distill`` (helpers.experiments): opções, vários processos e o mesmo F1 dos notebooks.
+
+Os testes que treinam de verdade (dois processos na CPU com o gloo; o notebook e o comando lado a lado)
+levam alguns minutos e fazem parte do ``make test``; ``VARIANTES_RERUN=0`` os pula, como as execuções
+duplas de ``test_rerun.py``.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+import torch
+
+from helpers import distributed, experiments
+
+ROOT = Path(__file__).resolve().parents[1]
+SLOW = os.environ.get("VARIANTES_RERUN", "1") != "0"
+slow = pytest.mark.skipif(not SLOW, reason="VARIANTES_RERUN=0: treinos dos comandos pulados")
+
+
+def parameters_of(notebook: str) -> set[str]:
+    cell = next(c for c in nbformat.read(ROOT / "notebooks" / notebook, as_version=4).cells
+                if "parameters" in c.metadata.get("tags", []))
+    return set(re.findall(r"^([A-Z][A-Z0-9_]*)\s*=", cell.source, flags=re.M))
+
+
+def options_of(command: str) -> set[str]:
+    parser = experiments.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command]
+    return {s for a in sub._actions for s in a.option_strings if s.startswith("--")}
+
+
+# o que não vira opção, e por quê: o OUTPUT_DIR do 04 não existe (o 04 grava em build/04_destilacao)
+@pytest.mark.parametrize("notebook,command", [("02_bertimbau.ipynb", "finetune"), ("04_destilacao.ipynb", "distill")])
+def test_every_parameter_of_the_notebook_is_an_option(notebook, command):
+    options = options_of(command)
+    missing = [p for p in parameters_of(notebook) if "--" + p.lower().replace("_", "-") not in options]
+    assert not missing, f"parâmetros do {notebook} sem opção em {command}: {missing}"
+
+
+def test_help_is_in_portuguese(capsys):
+    for argv in (["--help"], ["finetune", "--help"], ["distill", "--help"]):
+        with pytest.raises(SystemExit) as stop:
+            experiments.build_parser().parse_args(argv)
+        assert stop.value.code == 0
+        text = capsys.readouterr().out
+        assert text.startswith("uso: ") and "opções:" in text and "mostra esta ajuda e sai" in text
+        assert "usage:" not in text and "show this help" not in text
+    experiments.build_parser().parse_args(["distill"])  # os padrões bastam
+
+
+def test_a_bad_option_is_an_error_in_portuguese(capsys):
+    with pytest.raises(SystemExit) as stop:
+        experiments.build_parser().parse_args(["finetune", "--batch-size", "0"])
+    assert stop.value.code == 2
+    assert "erro:" in capsys.readouterr().err
+
+
+def test_the_batch_size_is_global_and_must_divide_by_the_processes():
+    assert experiments.per_device_batch(16, 1) == 16
+    assert experiments.per_device_batch(16, 2) == 8
+    with pytest.raises(SystemExit, match=r"divisível pelo número de processos \(3\).*--batch-size 3 ou 6 ou 9"):
+        experiments.per_device_batch(16, 3)
+
+
+def test_accelerate_cpu_launch_that_starts_one_process_is_caught(monkeypatch):
+    for key in ("WORLD_SIZE", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "MASTER_ADDR"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("ACCELERATE_USE_CPU", "True")
+    assert not distributed.lone_cpu_launch()  # --cpu com um processo: o accelerate não define MASTER_ADDR
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    assert distributed.lone_cpu_launch()
+    with pytest.raises(SystemExit, match="(?s)UM processo só.*--multi_gpu --num_processes 2.*torchrun"):
+        experiments.main(["finetune"])
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert not distributed.lone_cpu_launch()
+
+
+def test_one_process_leaves_predictions_alone():
+    batches = [np.array([2, 0]), np.array([1])]
+    assert distributed.world_size() == 1 and distributed.is_main()
+    assert distributed.shard(batches) == batches
+    values = np.array([5.0, 6.0, 7.0])
+    assert distributed.assemble(batches, values) is values
+    assert distributed.gather({"a": 1}) == [{"a": 1}]
+
+
+def test_the_search_sets_temperature_alphas_and_epochs(bert_standin):
+    optuna = pytest.importorskip("optuna")
+    from datasets import Dataset
+    from transformers import AutoModelForSequenceClassification
+    from transformers.trainer_utils import HPSearchBackend
+
+    from helpers import distill, hub
+
+    tokenizer, _ = bert_standin
+    teacher = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=3, verbose=False)
+    student = distill.init_student_from_teacher(teacher, (0, 2))
+    enc = tokenizer(["bom", "ruim", "mais ou menos", "ótimo"])
+    train = Dataset.from_dict({**enc, "label": [2, 0, 1, 2]})
+    trainer = distill.make_distillation_trainer(student, teacher, tokenizer, train, output_dir="build/test_busca",
+                                                model_init=lambda: student, num_train_epochs=3, use_cpu=True)
+    trainer.hp_search_backend = HPSearchBackend.OPTUNA
+    trainer.hp_space = experiments.search_space(max_epochs=3)
+    trial = optuna.trial.FixedTrial({"alpha_soft": 0.8, "temperature": 4.0, "num_train_epochs": 2})
+    trainer._hp_search_setup(trial)
+    assert trainer.temperature == 4.0 and trainer.alpha_soft == 0.8 and trainer.alpha_hard == pytest.approx(0.2)
+    assert trainer.args.num_train_epochs == 2
+
+
+def test_search_without_optuna_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "optuna", None)
+    with pytest.raises(SystemExit, match=r"(?s)não está instalado.*pip install -e \"\.\[busca\]\""):
+        experiments.require_optuna()
+
+
+# --------------------------------------------------------------------------- treinos de verdade
+
+def run_command(args, cwd, launcher=(), timeout=900):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "PYTHONHASHSEED": "0"}
+    env.pop("PYTHONWARNINGS", None)  # o torchrun/accelerate importam coisas que não são nossas
+    cmd = [*launcher, "-m", "helpers.experiments", *args] if launcher else [sys.executable, "-m", "helpers.experiments", *args]
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, f"{' '.join(cmd)} falhou:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+SHORT = ["finetune", "--train-limit", "64", "--num-epochs", "1", "--max-steps", "2", "--class-weights", "auto", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def one_and_two_processes(tmp_path_factory):
+    """O mesmo finetune curto num processo e em dois (accelerate launch, gloo na CPU)."""
+    base = tmp_path_factory.mktemp("escala")
+    run_command([*SHORT, "--output-dir", str(base / "um")], ROOT)
+    accelerate = Path(sys.executable).with_name("accelerate")
+    two = run_command([*SHORT, "--output-dir", str(base / "dois")], ROOT,
+                      launcher=(str(accelerate), "launch", "--multi_gpu", "--num_processes", "2",
+                                "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"))
+    return base / "um", base / "dois", two
+
+
+@slow
+def test_two_processes_split_every_global_batch(one_and_two_processes):
+    one, two, _ = one_and_two_processes
+    single = json.loads((one / "metricas.json").read_text())["distribuído"]
+    double = json.loads((two / "metricas.json").read_text())["distribuído"]
+    assert single["processos"] == 1 and double["processos"] == 2
+    assert double["lote global"] == 16 and double["lote por processo"] == 8 and double["passos"] == single["passos"] == 2
+    # cada processo viu metade das frases de cada passo; juntos, as mesmas frases de um processo só (com 64
+    # textos, a ordem por tamanho é a mesma), sem repetir nenhuma
+    assert double["exemplos vistos por processo"] == [16, 16] and single["exemplos vistos por processo"] == [32]
+    assert sum(double["tokens vistos por processo"]) == single["tokens vistos por processo"][0]
+    assert min(double["tokens vistos por processo"]) > 0
+
+
+@slow
+def test_two_processes_write_the_same_results_once(one_and_two_processes):
+    one, two, done = one_and_two_processes
+    files = lambda folder: sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())  # noqa: E731
+    assert files(one) == files(two)
+    a, b = (json.loads((f / "metricas.json").read_text()) for f in (one, two))
+    assert a.keys() == b.keys() and a["teste"].keys() == b["teste"].keys()
+    assert done.stdout.count("Resultados em") == 1  # só o processo principal imprime
+    assert done.stdout.count("F1 macro (teste)") == 1
+
+
+@slow
+def test_two_processes_evaluate_the_whole_split(one_and_two_processes):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from helpers import data, inference, metrics
+
+    _, two, _ = one_and_two_processes
+    result = json.loads((two / "metricas.json").read_text())
+    test = data.load_embedded(verbose=False)["test"]
+    assert result["exemplos avaliados no teste"] == len(test)
+    # a avaliação de cada época no Trainer juntou as previsões dos dois processos (gather_for_metrics)
+    history = (two / "historico.csv").read_text().splitlines()
+    assert history[0].endswith(",exemplos") and history[1].endswith(f",{len(data.load_embedded(verbose=False)['validation'])}")
+    # o F1 gravado é o do teste inteiro: recalculado aqui, num processo, com o modelo salvo
+    model = AutoModelForSequenceClassification.from_pretrained(two / "modelo")
+    tokenizer = AutoTokenizer.from_pretrained(two / "modelo")
+    probs = inference.predict_proba(test["text"], model, tokenizer, max_length=128)
+    again = metrics.classification_metrics(probs.argmax(axis=1), test["label"], data.load_embedded(verbose=False).labels)
+    assert again["f1_macro"] == pytest.approx(result["teste"]["f1_macro"], abs=1e-9)
+    assert again["confusion_matrix"] == result["teste"]["confusion_matrix"]
+
+
+@slow
+def test_two_processes_report_the_loss_of_one(one_and_two_processes):
+    """Sem os consertos de helpers.training, o Trainer dobrava a perda com dois processos (medido), e a ponderada
+    dividia a soma de cada processo pela contagem do lote global, sem o fator N que o DDP desfaz na média."""
+    one, two, _ = one_and_two_processes
+    for name in ("sem_pesos", "com_pesos"):  # o Trainer de sempre e a perda ponderada (training.WeightedLossTrainer)
+        loss = lambda folder: float((folder / f"historico_{name}.csv").read_text().splitlines()[1].split(",")[1])  # noqa: E731
+        assert loss(one) == pytest.approx(loss(two), abs=0.05), name
+
+
+def execute_notebook(name, parameters, build):
+    import papermill as pm
+
+    build.mkdir(parents=True, exist_ok=True)
+    os.environ["VARIANTES_BUILD"] = str(build)
+    os.environ["VARIANTES_RESULTS_DIR"] = str(build / "results")
+    try:
+        pm.execute_notebook(str(ROOT / "notebooks" / name), str(build / name), parameters=parameters,
+                            kernel_name="python3", cwd=str(ROOT / "notebooks"), progress_bar=False)
+    finally:
+        os.environ.pop("VARIANTES_BUILD")
+        os.environ.pop("VARIANTES_RESULTS_DIR")
+    return json.loads((build / "results" / f"{Path(name).stem}.json").read_text())
+
+
+def same_weights(a, b):
+    from safetensors.torch import load_file
+
+    x, y = load_file(a / "model.safetensors"), load_file(b / "model.safetensors")
+    return x.keys() == y.keys() and all(torch.equal(x[k], y[k]) for k in x)
+
+
+@slow
+def test_finetune_reproduces_notebook_02(tmp_path):
+    notebook = execute_notebook("02_bertimbau.ipynb", {"NUM_EPOCHS": 1, "TRAIN_LIMIT": 256}, tmp_path / "nb")
+    out = tmp_path / "cmd"
+    run_command(["finetune", "--num-epochs", "1", "--train-limit", "256", "--output-dir", str(out), "--no-progress"], ROOT)
+    command = json.loads((out / "resumo.json").read_text())
+    for key in ("F1 macro validação (sem pesos)", "F1 macro validação (com pesos)", "receita escolhida",
+                "F1 macro (teste)", "acurácia (teste)"):
+        assert command[key] == notebook[key], key
+    # num treino tão curto o F1 pode ficar no do chute majoritário; os pesos salvos, não: são os mesmos, bit a bit
+    assert same_weights(tmp_path / "nb" / "02_bertimbau" / "modelo", out / "modelo")
+
+
+def loss_terms_shown(notebook_path):
+    """A tabela dos termos da perda do aluno destilado (seção 8), como o notebook executado a mostra."""
+    nb = nbformat.read(notebook_path, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "distill.loss_terms_frame(distil_trainer" in c.source)
+    text = next(o["data"]["text/plain"] for o in cell.outputs if "data" in o)
+    header, *rows = [line.split() for line in text.splitlines() if line.strip()]
+    last = [r for r in rows if len(r) == len(header) + 1][-1]
+    return {name: float(v.replace(",", ".").replace("\u2212", "-")) for name, v in zip(header, last[1:])}
+
+
+@slow
+def test_distill_reproduces_notebook_04(tmp_path):
+    short = {"TEACHER_EPOCHS": 1, "STUDENT_EPOCHS": 1, "TRAIN_LIMIT": 256, "RUN_ABLATION": False,
+             "LATENCY_REPEATS": 1, "BOOTSTRAP_SAMPLES": 200}
+    notebook = execute_notebook("04_destilacao.ipynb", short, tmp_path / "nb")
+    out = tmp_path / "cmd"
+    run_command(["distill", "--teacher-epochs", "1", "--student-epochs", "1", "--train-limit", "256",
+                 "--latency-repeats", "1", "--bootstrap-samples", "200", "--output-dir", str(out), "--no-progress"], ROOT)
+    command = json.loads((out / "resumo.json").read_text())
+    for key in ("F1 macro professor", "F1 macro aluno destilado", "F1 macro aluno só com rótulos",
+                "retenção do F1 do professor", "destilado − só com rótulos (F1, teste)"):
+        assert command[key] == notebook[key], key
+    assert same_weights(tmp_path / "nb" / "04_destilacao" / "professor", out / "professor")
+    # o treino do aluno destilado: os mesmos termos da perda, na última época, que a tabela do notebook mostra
+    import pandas as pd
+
+    shown = loss_terms_shown(tmp_path / "nb" / "04_destilacao.ipynb")
+    logged = pd.read_csv(out / "historico.csv", index_col=0).iloc[-1]
+    assert set(shown) == {"total", "soft", "hard", "hidden"}
+    for term, value in shown.items():
+        assert round(float(logged[term]), 4) == pytest.approx(value, abs=1e-9), term
+
+
+@slow
+def test_distill_search_runs_on_validation_and_saves_its_trials(tmp_path):
+    pytest.importorskip("optuna")
+    out = tmp_path / "busca"
+    done = run_command(["distill", "--teacher-epochs", "1", "--student-epochs", "2", "--train-limit", "64",
+                        "--latency-repeats", "0", "--bootstrap-samples", "100", "--search", "3",
+                        "--output-dir", str(out), "--no-progress"], ROOT)
+    import pandas as pd
+
+    trials = pd.read_csv(out / "busca.csv", index_col=0)
+    assert list(trials.index) == [0, 1, 2] and (trials["estado"] == "complete").all()
+    assert np.allclose(trials["α_soft"] + trials["α_hard"], 1) and trials["T"].between(1, 8).all()
+    assert trials["épocas"].isin([1, 2]).all() and trials["F1 macro (validação)"].between(0, 1).all()
+    result = json.loads((out / "metricas.json").read_text())
+    best = trials["F1 macro (validação)"].idxmax()
+    assert result["busca"]["escolha"]["temperature"] == pytest.approx(trials.loc[best, "T"])
+    assert result["épocas do aluno"] == trials.loc[best, "épocas"]
+    assert "Escolhida na validação" in done.stdout and "tentativa" in done.stdout
+
+
+def test_gpu_check_has_a_multi_gpu_mode():
+    source = (ROOT / "benchmarks" / "gpu_check.py").read_text(encoding="utf-8")
+    assert "--multi-gpu" in source and "helpers.experiments" in source
+
+
+@pytest.fixture(autouse=True)
+def _clean_build():
+    yield
+    shutil.rmtree(ROOT / "build" / "test_busca", ignore_errors=True)

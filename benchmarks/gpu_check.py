@@ -5,8 +5,14 @@ perda ponderada, destilação com o termo hidden em precisão mista, ``predict``
 e o tempo de um fine-tuning com a receita dos notebooks 02 e 05 (perfil offline).
 
     HF_HUB_OFFLINE=1 python benchmarks/gpu_check.py [--epochs 4]
+    HF_HUB_OFFLINE=1 python benchmarks/gpu_check.py --multi-gpu [--epochs 4]   # numa máquina com 2 GPUs ou mais
 
 Última linha: ``gpu=<nome> precision=<bf16|fp16> f1_bert=<a> f1_distil=<b> f1_fp32=<c> train_s_bert=<t> ok=<True|False>``.
+
+Com ``--multi-gpu``, roda o comando ``finetune`` (``helpers.experiments``) numa GPU e depois em todas as
+visíveis, com ``accelerate launch --multi_gpu --num_processes N`` e o mesmo lote global; confere que o resultado
+diz N processos, que o teste inteiro foi avaliado, que só um conjunto de arquivos foi gravado, e imprime os dois
+F1 e os dois tempos. Última linha: ``gpus=<N> f1_one=<a> f1_all=<b> train_s_one=<t1> train_s_all=<tN> ok=<...>``.
 """
 from __future__ import annotations
 
@@ -47,12 +53,60 @@ def fine_tune(model_id, dataset, tokenized, tokenizer, epochs, lr, **kwargs):
     return model, trainer, f1, seconds, flags, out.training_loss
 
 
+def multi_gpu(epochs: int) -> None:
+    """O comando finetune numa GPU e em todas as visíveis (accelerate launch), com o mesmo lote global."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    n = torch.cuda.device_count()
+    if n < 2:
+        raise SystemExit(f"--multi-gpu precisa de pelo menos 2 GPUs visíveis; esta máquina tem {n}.")
+    out = Path("build/gpu/multi")
+    shutil.rmtree(out, ignore_errors=True)
+    options = ["finetune", "--num-epochs", str(epochs), "--class-weights", "nao", "--batch-size", str(16 if 16 % n == 0 else 8 * n),
+               "--no-progress"]
+    accelerate = shutil.which("accelerate") or str(Path(sys.executable).with_name("accelerate"))
+    runs = {"one": [sys.executable, "-m", "helpers.experiments", *options, "--output-dir", str(out / "uma")],
+            "all": [accelerate, "launch", "--multi_gpu", "--num_processes", str(n), "--num_machines", "1",
+                    "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "helpers.experiments", *options,
+                    "--output-dir", str(out / "todas")]}
+    results, ok = {}, True
+    for key, cmd in runs.items():
+        env = dict(os.environ, **({"CUDA_VISIBLE_DEVICES": "0"} if key == "one" else {}))
+        start = time.perf_counter()
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        if done.returncode:
+            print(done.stdout[-4000:], done.stderr[-4000:])
+            raise SystemExit(f"{' '.join(cmd)} falhou ({done.returncode}).")
+        folder = out / ("uma" if key == "one" else "todas")
+        result = json.loads((folder / "metricas.json").read_text(encoding="utf-8"))
+        results[key] = (result, seconds)
+        print(f"  {key}: {result['distribuído']['processos']} processo(s), lote global {result['distribuído']['lote global']}"
+              f" ({result['distribuído']['lote por processo']} por processo), F1 macro {result['teste']['f1_macro']:.3f}, "
+              f"{seconds:.0f} s no total ({result['treino (s)']['sem pesos']:.0f} s de treino)")
+    (one, _), (every, _) = results["one"], results["all"]
+    ok &= one["distribuído"]["processos"] == 1 and every["distribuído"]["processos"] == n
+    ok &= every["exemplos avaliados no teste"] == one["exemplos avaliados no teste"]
+    ok &= sum(every["distribuído"]["exemplos vistos por processo"]) == sum(one["distribuído"]["exemplos vistos por processo"])
+    print(f"gpus={n} f1_one={one['teste']['f1_macro']:.3f} f1_all={every['teste']['f1_macro']:.3f} "
+          f"train_s_one={one['treino (s)']['sem pesos']:.1f} train_s_all={every['treino (s)']['sem pesos']:.1f} ok={ok}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--multi-gpu", action="store_true",
+                    help="o comando finetune numa GPU e em todas as visíveis (accelerate launch)")
     args = ap.parse_args()
     if not torch.cuda.is_available():
         raise SystemExit("Sem GPU: este script só faz sentido numa máquina com CUDA.")
+    if args.multi_gpu:
+        multi_gpu(args.epochs)
+        return
     name = torch.cuda.get_device_name(0)
     print(f"torch {torch.__version__}, GPU {name}, capacidade {torch.cuda.get_device_capability()}, "
           f"precisão automática {training.precision_kwargs()}")

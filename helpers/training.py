@@ -193,10 +193,6 @@ class WeightedLossTrainer(Trainer):
         labels = inputs.pop("labels")
         outputs = model(**inputs)
         loss = weighted_cross_entropy(outputs.logits, labels, self.class_weights, num_items_in_batch)
-        if num_items_in_batch is not None and self.args.average_tokens_across_devices and self.args.world_size > 1:
-            # com N processos, num_items_in_batch é a contagem do lote global e o DDP tira a média dos N gradientes:
-            # sem o fator N, a perda (e o gradiente) sairia N vezes menor que a de um processo só
-            loss = loss * self.args.world_size
         return (loss, outputs) if return_outputs else loss
 
 
@@ -371,6 +367,12 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
                   data_collator=collator, processing_class=tokenizer, compute_metrics=compute_metrics,
                   callbacks=with_series_callbacks(callbacks))
     if class_weights is not None:
+        if args.world_size > 1 and getattr(args, "average_tokens_across_devices", False):
+            # Com N processos, o Trainer passa a compute_loss a contagem do lote GLOBAL (num_items_in_batch) e só
+            # compensa (×N) na perda dele; a ponderada dividiria a soma de cada processo pela contagem global, e a
+            # média do DDP a deixaria N vezes menor. Com a contagem do lote de cada processo, a escala é a de um
+            # processo só. Num processo só, nada muda.
+            args.average_tokens_across_devices = False
         return explain_out_of_memory(WeightedLossTrainer(class_weights=class_weights,
                                                          **trainer_kwargs(WeightedLossTrainer, **kwargs)))
     trainer = Trainer(**trainer_kwargs(Trainer, **kwargs))

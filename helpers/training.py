@@ -188,6 +188,12 @@ class WeightedLossTrainer(Trainer):
     def __init__(self, *args, class_weights=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.class_weights = class_weights
+        if self.args.world_size > 1 and getattr(self.args, "average_tokens_across_devices", False):
+            # Com N processos, o Trainer passa a compute_loss a contagem do lote GLOBAL (num_items_in_batch) e só
+            # compensa (×N) na perda dele; esta dividiria a soma de cada processo pela contagem global, e a média
+            # do DDP a deixaria N vezes menor. Com a contagem do lote de cada processo, a escala é a de um processo
+            # só. Num processo só, nada muda.
+            self.args.average_tokens_across_devices = False
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         labels = inputs.pop("labels")
@@ -367,12 +373,6 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
                   data_collator=collator, processing_class=tokenizer, compute_metrics=compute_metrics,
                   callbacks=with_series_callbacks(callbacks))
     if class_weights is not None:
-        if args.world_size > 1 and getattr(args, "average_tokens_across_devices", False):
-            # Com N processos, o Trainer passa a compute_loss a contagem do lote GLOBAL (num_items_in_batch) e só
-            # compensa (×N) na perda dele; a ponderada dividiria a soma de cada processo pela contagem global, e a
-            # média do DDP a deixaria N vezes menor. Com a contagem do lote de cada processo, a escala é a de um
-            # processo só. Num processo só, nada muda.
-            args.average_tokens_across_devices = False
         return explain_out_of_memory(WeightedLossTrainer(class_weights=class_weights,
                                                          **trainer_kwargs(WeightedLossTrainer, **kwargs)))
     trainer = Trainer(**trainer_kwargs(Trainer, **kwargs))

@@ -57,7 +57,16 @@ class _Parser(argparse.ArgumentParser):
         self._optionals.title = "opções"
         self.add_argument("-h", "--help", action="help", help="mostra esta ajuda e sai")
 
+    # as mensagens de erro do argparse que aparecem com opções erradas, em português
+    MESSAGES = {"invalid choice": "escolha inválida", "choose from": "escolha entre",
+                "the following arguments are required": "faltam os argumentos",
+                "unrecognized arguments": "argumentos desconhecidos", "invalid int value": "inteiro inválido",
+                "invalid float value": "número inválido", "expected one argument": "falta o valor",
+                "expected at least one argument": "falta pelo menos um valor", "argument ": "opção "}
+
     def error(self, message):
+        for english, portuguese in self.MESSAGES.items():
+            message = message.replace(english, portuguese)
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: erro: {message}\n")
 

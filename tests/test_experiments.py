@@ -59,7 +59,11 @@ def test_a_bad_option_is_an_error_in_portuguese(capsys):
     with pytest.raises(SystemExit) as stop:
         experiments.build_parser().parse_args(["finetune", "--batch-size", "0"])
     assert stop.value.code == 2
-    assert "erro:" in capsys.readouterr().err
+    assert "erro: opção --batch-size: precisa ser um inteiro de pelo menos 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        experiments.build_parser().parse_args(["treinar"])
+    err = capsys.readouterr().err
+    assert "escolha inválida: 'treinar'" in err and "escolha entre" in err and "invalid choice" not in err
 
 
 def test_the_batch_size_is_global_and_must_divide_by_the_processes():

@@ -72,7 +72,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _positive_int(text):
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"precisa ser um inteiro de pelo menos 1 (veio {text!r})") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"precisa ser um inteiro de pelo menos 1 (veio {text})")
     return value

@@ -39,7 +39,7 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescription
     """Ajuda em português: "uso:" e o padrão de cada opção."""
 
     def add_usage(self, usage, actions, groups, prefix=None):
-        return super().add_usage(usage, actions, groups, prefix="uso: ")
+        return super().add_usage(usage, actions, groups, prefix="uso: " if prefix is None else prefix)
 
     def _get_help_string(self, action):
         text = action.help or ""

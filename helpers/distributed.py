@@ -15,6 +15,16 @@ from contextlib import contextmanager
 import numpy as np
 
 
+# o número de processos e o deste processo, como o accelerate os lê: torchrun/accelerate (WORLD_SIZE, RANK) ou
+# mpirun (Intel MPI/MPICH, Open MPI, MVAPICH), que o `accelerate launch --cpu --mpirun_hostfile` usa
+SIZE_VARIABLES = ("WORLD_SIZE", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")
+RANK_VARIABLES = ("RANK", "PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK")
+
+
+def _from_env(names, default: int) -> int:
+    return next((int(os.environ[k]) for k in names if k in os.environ), default)
+
+
 def _dist():
     import torch.distributed as dist
 
@@ -27,7 +37,7 @@ def start() -> int:
     Usa o ``PartialState`` do ``accelerate`` (o mesmo que o ``Trainer`` usa): na CPU, o gloo; numa
     GPU, o NCCL. Num processo só, não faz nada. Devolve o número de processos.
     """
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and _dist() is None:
+    if _from_env(SIZE_VARIABLES, 1) > 1 and _dist() is None:
         import torch
         from accelerate import PartialState
 
@@ -48,21 +58,66 @@ def lone_cpu_launch() -> bool:
     O accelerate (1.x) só inicia vários processos na CPU pelo ``mpirun`` (``--mpirun_hostfile``); sem ele,
     roda o comando uma vez, com ``ACCELERATE_USE_CPU`` e ``MASTER_ADDR`` definidos e nenhum ``WORLD_SIZE``.
     """
-    sizes = ("WORLD_SIZE", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")
     return (os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true") and "MASTER_ADDR" in os.environ
-            and not any(k in os.environ for k in sizes))
+            and not any(k in os.environ for k in SIZE_VARIABLES))
+
+
+def _parent_command() -> list:
+    """A linha de comando do processo pai (no Linux, por ``/proc``; vazia onde não der para ler)."""
+    try:
+        with open(f"/proc/{os.getppid()}/cmdline", "rb") as f:
+            return [a.decode() for a in f.read().split(b"\0") if a]
+    except OSError:
+        return []
+
+
+def requested_processes(parent: list | None = None) -> int | None:
+    """Quantos processos o ``accelerate launch`` que iniciou este pediu (``None`` se não der para saber).
+
+    Lê a linha de comando do processo pai (``parent``; por padrão, a do pai deste processo, o
+    ``accelerate``) com o próprio parser do accelerate, que também completa o que faltar pelo
+    arquivo do ``accelerate config``.
+    """
+    import logging
+
+    parent = _parent_command() if parent is None else list(parent)
+    if "launch" not in parent or not any("accelerate" in a for a in parent[:parent.index("launch")]):
+        return None
+    logging.disable(logging.WARNING)  # o parser do accelerate repete os avisos que o launcher já mostrou
+    try:
+        from accelerate.commands.launch import _validate_launch_command, launch_command_parser
+
+        args = launch_command_parser().parse_args(parent[parent.index("launch") + 1:])
+        n = _validate_launch_command(args)[0].num_processes
+    except (Exception, SystemExit):
+        return None
+    finally:
+        logging.disable(logging.NOTSET)
+    return int(n) if n else None
+
+
+def relaunch_command(n: int, module: str, argv: list) -> list:
+    """A linha que inicia ``n`` processos de ``python -m module argv`` nesta máquina, como o ``torchrun``.
+
+    Usa o ``MASTER_ADDR``/``MASTER_PORT`` que o ``accelerate launch`` definiu (no padrão, 127.0.0.1:29500).
+    """
+    import sys
+
+    return [sys.executable, "-m", "torch.distributed.run", f"--nproc-per-node={n}", "--nnodes=1",
+            f"--master-addr={os.environ.get('MASTER_ADDR', '127.0.0.1')}",
+            f"--master-port={os.environ.get('MASTER_PORT', '29500')}", "-m", module, *argv]
 
 
 def world_size() -> int:
     """Quantos processos treinam juntos (1 num notebook)."""
     dist = _dist()
-    return dist.get_world_size() if dist else int(os.environ.get("WORLD_SIZE", "1"))
+    return dist.get_world_size() if dist else _from_env(SIZE_VARIABLES, 1)
 
 
 def rank() -> int:
     """O número deste processo (0 é o principal)."""
     dist = _dist()
-    return dist.get_rank() if dist else int(os.environ.get("RANK", "0"))
+    return dist.get_rank() if dist else _from_env(RANK_VARIABLES, 0)
 
 
 def is_main() -> bool:

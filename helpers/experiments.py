@@ -2,7 +2,8 @@
 
     python -m helpers.experiments finetune --help
     python -m helpers.experiments distill --help
-    accelerate launch --num_processes 2 -m helpers.experiments finetune ...   # 2 GPUs (ou --cpu: 2 processos na CPU)
+    accelerate launch --num_processes 2 -m helpers.experiments finetune ...   # 2 GPUs
+    accelerate launch --cpu --num_processes 2 -m helpers.experiments finetune ...   # 2 processos na CPU (gloo)
     torchrun --nproc-per-node 2 -m helpers.experiments distill ...
 
 ``finetune`` é o notebook 02 (fine-tuning com e sem pesos de classe, escolha na validação, teste
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import subprocess
 import os
 import sys
 import time
@@ -719,13 +721,20 @@ def main(argv=None) -> int:
     from .env import library_versions
 
     if distributed.lone_cpu_launch():
-        raise SystemExit(
-            "erro: o accelerate iniciou UM processo só. Na CPU, o `accelerate launch --cpu --num_processes N` só "
-            "inicia vários processos pelo mpirun (--mpirun_hostfile); sem ele, roda o comando uma vez. Numa máquina "
-            "só, sem GPU, use um destes (os dois usam o gloo):\n"
-            "    accelerate launch --multi_gpu --num_processes 2 -m helpers.experiments ...\n"
-            "    torchrun --nproc-per-node 2 -m helpers.experiments ...\n"
-            "Para um processo só, rode sem o accelerate: python -m helpers.experiments ...")
+        n = distributed.requested_processes()
+        if not n or n < 2:
+            raise SystemExit(
+                "erro: o accelerate iniciou UM processo só, e não deu para saber quantos você pediu. Na CPU, o "
+                "`accelerate launch --cpu --num_processes N` só inicia vários processos pelo mpirun "
+                "(--mpirun_hostfile); sem ele, roda o comando uma vez. Numa máquina só, sem GPU, use um destes "
+                "(os dois usam o gloo):\n"
+                "    accelerate launch --multi_gpu --num_processes 2 -m helpers.experiments ...\n"
+                "    torchrun --nproc-per-node 2 -m helpers.experiments ...\n"
+                "Para um processo só, rode sem o accelerate: python -m helpers.experiments ...")
+        args = list(sys.argv[1:] if argv is None else argv)
+        print(f"O accelerate iniciou um processo só na CPU (sem mpirun, é o que ele faz com --cpu); este comando "
+              f"inicia os {n} processos pedidos com o torch.distributed.run (o torchrun), com o gloo.", flush=True)
+        return subprocess.call(distributed.relaunch_command(n, "helpers.experiments", args))
     distributed.start()
     _threads_per_process()
     quiet = open(os.devnull, "w") if not distributed.is_main() else None  # só o principal imprime

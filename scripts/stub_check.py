@@ -71,6 +71,10 @@ CASES = [
      "tests/test_experiments.py::test_the_search_sets_temperature_alphas_and_epochs"),
     ("distributed.lone_cpu_launch", "False",
      "tests/test_experiments.py::test_accelerate_cpu_launch_that_starts_one_process_is_caught"),
+    ("distributed.requested_processes", "None",
+     "tests/test_experiments.py::test_accelerate_cpu_launch_is_started_again_with_the_processes_asked_for"),
+    ("distributed.relaunch_command", "[]",
+     "tests/test_experiments.py::test_accelerate_cpu_launch_is_started_again_with_the_processes_asked_for"),
     ("distributed.shard", "[]", "tests/test_experiments.py::test_one_process_leaves_predictions_alone"),
     ("distributed.assemble", "np.zeros(3)", "tests/test_experiments.py::test_one_process_leaves_predictions_alone"),
 ]

@@ -80,10 +80,34 @@ def test_accelerate_cpu_launch_that_starts_one_process_is_caught(monkeypatch):
     assert not distributed.lone_cpu_launch()  # --cpu com um processo: o accelerate não define MASTER_ADDR
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
     assert distributed.lone_cpu_launch()
+    # quando não dá para saber quantos processos foram pedidos, o comando para e diz o que usar
+    monkeypatch.setattr(distributed, "_parent_command", lambda: ["/usr/bin/python", "treino.py"])
     with pytest.raises(SystemExit, match="(?s)UM processo só.*--multi_gpu --num_processes 2.*torchrun"):
         experiments.main(["finetune"])
     monkeypatch.setenv("WORLD_SIZE", "2")
     assert not distributed.lone_cpu_launch()
+
+
+def test_accelerate_cpu_launch_is_started_again_with_the_processes_asked_for(monkeypatch, capsys):
+    accelerate = ["/venv/bin/python", "/venv/bin/accelerate", "launch"]
+    assert distributed.requested_processes([*accelerate, "--cpu", "--num_processes", "3", "-m", "x"]) == 3
+    assert distributed.requested_processes([*accelerate, "--cpu", "--num-processes=2", "x.py", "--n", "5"]) == 2
+    assert distributed.requested_processes(["/venv/bin/python", "launch", "--num_processes", "3"]) is None
+    assert distributed.requested_processes([]) is None
+    for key in ("WORLD_SIZE", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("ACCELERATE_USE_CPU", "True")
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.setenv("MASTER_PORT", "29555")
+    monkeypatch.setattr(distributed, "_parent_command",
+                        lambda: [*accelerate, "--cpu", "--num_processes", "2", "-m", "helpers.experiments"])
+    started = []
+    monkeypatch.setattr(experiments.subprocess, "call", lambda cmd: started.append(cmd) or 7)
+    assert experiments.main(["finetune", "--max-steps", "2"]) == 7  # o código de saída dos processos novos
+    (cmd,) = started
+    assert cmd[1:] == ["-m", "torch.distributed.run", "--nproc-per-node=2", "--nnodes=1", "--master-addr=127.0.0.1",
+                       "--master-port=29555", "-m", "helpers.experiments", "finetune", "--max-steps", "2"]
+    assert "inicia os 2 processos pedidos" in capsys.readouterr().out
 
 
 def test_one_process_leaves_predictions_alone():
@@ -140,13 +164,14 @@ SHORT = ["finetune", "--train-limit", "64", "--num-epochs", "1", "--max-steps", 
 
 @pytest.fixture(scope="module")
 def one_and_two_processes(tmp_path_factory):
-    """O mesmo finetune curto num processo e em dois (accelerate launch, gloo na CPU)."""
+    """O mesmo finetune curto num processo e em dois (``accelerate launch --cpu``, gloo na CPU)."""
     base = tmp_path_factory.mktemp("escala")
     run_command([*SHORT, "--output-dir", str(base / "um")], ROOT)
     accelerate = Path(sys.executable).with_name("accelerate")
     two = run_command([*SHORT, "--output-dir", str(base / "dois")], ROOT,
-                      launcher=(str(accelerate), "launch", "--multi_gpu", "--num_processes", "2",
+                      launcher=(str(accelerate), "launch", "--cpu", "--num_processes", "2",
                                 "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"))
+    assert "inicia os 2 processos pedidos com o torch.distributed.run" in two.stdout
     return base / "um", base / "dois", two
 
 
@@ -277,11 +302,17 @@ def test_distill_reproduces_notebook_04(tmp_path):
 
 @slow
 def test_distill_search_runs_on_validation_and_saves_its_trials(tmp_path):
+    """A busca e o distill em dois processos (o caminho mais frágil: o Optuna só roda no principal, e o Trainer
+    manda cada tentativa para o outro); num processo, a busca é a mesma chamada sem a troca."""
     pytest.importorskip("optuna")
     out = tmp_path / "busca"
+    accelerate = Path(sys.executable).with_name("accelerate")
     done = run_command(["distill", "--teacher-epochs", "1", "--student-epochs", "2", "--train-limit", "64",
                         "--latency-repeats", "0", "--bootstrap-samples", "100", "--search", "3",
-                        "--output-dir", str(out), "--no-progress"], ROOT)
+                        "--output-dir", str(out), "--no-progress"], ROOT,
+                       launcher=(str(accelerate), "launch", "--cpu", "--num_processes", "2", "--num_machines", "1",
+                                 "--mixed_precision", "no", "--dynamo_backend", "no"))
+    assert json.loads((out / "metricas.json").read_text())["distribuído"]["processos"] == 2
     import pandas as pd
 
     trials = pd.read_csv(out / "busca.csv", index_col=0)

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from transformers import DataCollatorWithPadding, Trainer, TrainerCallback
 
 from .compat import build_training_arguments, trainer_kwargs
+from .distributed import world_size
 from .measure import count_parameters
 
 
@@ -364,6 +365,10 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
     for old, new in aliases.items():
         if old in training_kwargs:
             defaults.pop(new, None)
+    if world_size() > 1:
+        # todo peso das cabeças de classificação entra na perda: o DDP não precisa procurar pesos sem gradiente
+        # (com True, o padrão do Trainer, ele percorre o grafo a mais a cada passo e avisa que não achou nenhum)
+        defaults["ddp_find_unused_parameters"] = False
     # quem escolhe fp16/bf16 (ou use_cpu) à mão decide a precisão; senão, a automática
     manual = {"fp16", "bf16", "use_cpu", "no_cuda"} & set(training_kwargs)
     precision = {} if manual else precision_kwargs()

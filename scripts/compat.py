@@ -12,7 +12,7 @@ fixadas e as dependências do ``pyproject.toml`` não mudaram). Como no Colab:
 2. instala o pacote da série **sem** ``-e``, a partir de uma cópia da árvore de trabalho fora do
    repositório (o Colab clona em ``/content/variantes-bert``), e falha se isso mudou a versão de algum
    pacote que já estava instalado (no Colab, trocar um pacote já importado pede reiniciar o ambiente);
-3. instala os extras ``[test,offline,producao]`` (o Colab não precisa deles: servem para rodar os testes e o
+3. instala os extras ``[test,offline,producao,busca]`` (o Colab não precisa deles: servem para rodar os testes e o
    perfil offline aqui);
 4. roda os testes de unidade (``VARIANTES_RERUN=0``) e todos os notebooks com os parâmetros curtos de
    ``scripts/run_notebooks.py`` (``SMOKE_PARAMETERS``), com a pasta de trabalho fora do repositório,
@@ -171,12 +171,12 @@ def prepare(name: str, pins: list[str], log: Path) -> tuple[bool, str, Path]:
         return False, message, py
     message = f"nada instalado mudou; {len(added)} novos ({', '.join(added[:6])}{', …' if len(added) > 6 else ''})"
     # passo 2, só para rodar testes e o perfil offline aqui
-    if not run([*pip, f"{clone}[test,offline,producao]"], log, cwd=OUTSIDE_DIR / name):
-        return False, "instalar os extras [test,offline,producao] falhou", py
+    if not run([*pip, f"{clone}[test,offline,producao,busca]"], log, cwd=OUTSIDE_DIR / name):
+        return False, "instalar os extras [test,offline,producao,busca] falhou", py
     extra_changes = changed_packages(parse_freeze(after), parse_freeze(
         subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout))
     if extra_changes:  # não falha: o Colab não instala os extras; só fica registrado
-        message += "; os extras [test,offline,producao] trocaram " + "; ".join(extra_changes)
+        message += "; os extras [test,offline,producao,busca] trocaram " + "; ".join(extra_changes)
     state_file.write_text(json.dumps({"key": key, "ok": True, "message": message}))
     return True, message, py
 

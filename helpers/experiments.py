@@ -304,7 +304,7 @@ def _finish(out: Path, name: str, headline: dict) -> None:
     from . import results
 
     write_json(out / "resumo.json", headline)
-    table = results.headline(name, **headline)
+    table = results.table(**headline)
     _say("\n" + table.to_string())
     _say(f"\nResultados em {out}")
 

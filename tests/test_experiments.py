@@ -119,6 +119,19 @@ def test_one_process_leaves_predictions_alone():
     assert distributed.gather({"a": 1}) == [{"a": 1}]
 
 
+def test_the_command_writes_its_summary_and_leaves_the_make_run_table_alone(tmp_path, monkeypatch, capsys):
+    # o make run define VARIANTES_RESULTS_DIR para juntar os destaques dos notebooks; o comando não é um notebook
+    monkeypatch.setenv("VARIANTES_RESULTS_DIR", str(tmp_path / "resultados"))
+    out = tmp_path / "saida"
+    out.mkdir()
+    experiments._finish(out, "02_bertimbau", {"F1 macro (teste)": 0.5125, "receita escolhida": "sem pesos"})
+    assert json.loads((out / "resumo.json").read_text(encoding="utf-8")) == {
+        "F1 macro (teste)": 0.5125, "receita escolhida": "sem pesos"}
+    assert not (tmp_path / "resultados").exists()
+    printed = capsys.readouterr().out
+    assert "0.5125" in printed and "sem pesos" in printed and str(out) in printed
+
+
 def test_the_search_sets_temperature_alphas_and_epochs(bert_standin):
     optuna = pytest.importorskip("optuna")
     from datasets import Dataset

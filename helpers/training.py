@@ -369,6 +369,9 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
         # todo peso das cabeças de classificação entra na perda: o DDP não precisa procurar pesos sem gradiente
         # (com True, o padrão do Trainer, ele percorre o grafo a mais a cada passo e avisa que não achou nenhum)
         defaults["ddp_find_unused_parameters"] = False
+        # os outros processos, como o principal, só mostram erros (o padrão do Trainer, "warning", repetia neles os
+        # avisos que o principal cala, como o "Trainer.tokenizer is now deprecated" do 4.46)
+        defaults["log_level_replica"] = "error"
     # quem escolhe fp16/bf16 (ou use_cpu) à mão decide a precisão; senão, a automática
     manual = {"fp16", "bf16", "use_cpu", "no_cuda"} & set(training_kwargs)
     precision = {} if manual else precision_kwargs()

@@ -209,6 +209,23 @@ def test_make_trainer_defaults(tmp_path, bert_standin):
     assert isinstance(no_eval, training.WeightedLossTrainer) and torch.equal(no_eval.class_weights, torch.ones(2))
 
 
+def test_make_trainer_with_several_processes(tmp_path, bert_standin, monkeypatch):
+    from transformers import AutoModelForSequenceClassification
+
+    from helpers import hub
+
+    tok, _ = bert_standin
+    tokd = _tiny_train(tok)
+    model = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=2, verbose=False)
+    alone = training.make_trainer(model, tok, tokd["train"], output_dir=str(tmp_path)).args
+    assert alone.ddp_find_unused_parameters is None and alone.log_level_replica == "warning"  # os padrões do Trainer
+    monkeypatch.setattr(training, "world_size", lambda: 2)
+    several = training.make_trainer(model, tok, tokd["train"], output_dir=str(tmp_path)).args
+    assert several.ddp_find_unused_parameters is False    # toda a cabeça entra na perda
+    assert several.log_level_replica == "error"          # os outros processos calam o que o principal cala
+    assert several.learning_rate == alone.learning_rate and several.seed == alone.seed  # a receita é a mesma
+
+
 def test_notebook_02_explicit_arguments_equal_make_trainer(tmp_path, bert_standin):
     """O dicionário que o notebook 02 escreve à mão (seção 5) é a receita de make_trainer (04 e 05 treinam por ela)."""
     from transformers import AutoModelForSequenceClassification, TrainingArguments

@@ -183,6 +183,11 @@ def _say(*args, **kwargs):
     print(*args, **kwargs, flush=True)
 
 
+def _g(value, digits: int = 3) -> str:
+    """Um número para o texto impresso: ``digits`` algarismos significativos e vírgula decimal (``7,22``)."""
+    return f"{float(value):.{digits}g}".replace(".", ",")
+
+
 def _load_dataset(opts):
     from . import data
 
@@ -325,7 +330,7 @@ def run_finetune(opts) -> dict:
     seed_everything(opts.seed)
     resolved = hub.resolve_model(opts.model_name)
     lr = opts.learning_rate or (1e-4 if resolved.substituted else 2e-5)
-    _say(f"Processos: {processes} | lote global {opts.batch_size} ({per_device} por processo) | taxa {lr} | "
+    _say(f"Processos: {processes} | lote global {opts.batch_size} ({per_device} por processo) | taxa {_g(lr)} | "
          f"saídas em {out}")
     dataset, tokenizer, tokenized, trunc_report = _data_and_tokens(opts, opts.model_name)
     weights = training.class_weights(dataset["train"]["label"], dataset.num_labels)
@@ -522,8 +527,8 @@ def run_distill(opts) -> dict:
                                       per_device_train_batch_size=opts.batch_size, max_length=opts.max_length,
                                       seed=opts.seed, class_weights=False)
     _say(f"Processos: {processes} | lote global {opts.batch_size} ({per_device} por processo) | professor: "
-         f"{opts.teacher_epochs} épocas, taxa {teacher_lr:.0e} | aluno: {opts.student_epochs} épocas, taxa "
-         f"{student_lr:.0e} | saídas em {out}")
+         f"{opts.teacher_epochs} épocas, taxa {_g(teacher_lr)} | aluno: {opts.student_epochs} épocas, taxa "
+         f"{_g(student_lr)} | saídas em {out}")
     dataset, tokenizer, tokenized, trunc_report = _data_and_tokens(opts, opts.teacher_model)
     plain_metrics = metrics.make_compute_metrics(dataset.labels)
     compute_metrics = counting_metrics(plain_metrics)
@@ -570,8 +575,8 @@ def run_distill(opts) -> dict:
         loss = {k: chosen[k] for k in ("temperature", "alpha_soft", "alpha_hard")}
         if "num_train_epochs" in chosen:
             student_args["num_train_epochs"] = chosen["num_train_epochs"]
-        _say(f"Escolhida na validação: T = {loss['temperature']:.3g}, α_soft = {loss['alpha_soft']:.3g}, "
-             f"α_hard = {loss['alpha_hard']:.3g}, {student_args['num_train_epochs']} épocas.")
+        _say(f"Escolhida na validação: T = {_g(loss['temperature'])}, α_soft = {_g(loss['alpha_soft'])}, "
+             f"α_hard = {_g(loss['alpha_hard'])}, {student_args['num_train_epochs']} épocas.")
 
     _say("\nAluno destilado:")
     seed_everything(opts.seed)
@@ -747,7 +752,10 @@ def main(argv=None) -> int:
         with redirect_stdout(quiet) if quiet else nullcontext():
             from transformers.utils import logging as hf_logging
 
+            from .env import decimal_comma_tables
+
             hf_logging.set_verbosity_error()
+            decimal_comma_tables()  # as tabelas impressas com vírgula decimal, como nos notebooks; os CSV ficam com ponto
             _say("Versões: " + " | ".join(f"{k} {v}" for k, v in library_versions().items()))
             run = run_finetune if opts.command == "finetune" else run_distill
             run(opts)

@@ -119,6 +119,11 @@ def test_one_process_leaves_predictions_alone():
     assert distributed.gather({"a": 1}) == [{"a": 1}]
 
 
+def test_numbers_in_the_printed_text_have_a_decimal_comma():
+    assert experiments._g(7.220721) == "7,22" and experiments._g(0.0001) == "0,0001"
+    assert experiments._g(2e-5) == "2e-05" and experiments._g(4.0) == "4"
+
+
 def test_the_command_writes_its_summary_and_leaves_the_make_run_table_alone(tmp_path, monkeypatch, capsys):
     # o make run define VARIANTES_RESULTS_DIR para juntar os destaques dos notebooks; o comando não é um notebook
     monkeypatch.setenv("VARIANTES_RESULTS_DIR", str(tmp_path / "resultados"))
@@ -129,7 +134,7 @@ def test_the_command_writes_its_summary_and_leaves_the_make_run_table_alone(tmp_
         "F1 macro (teste)": 0.5125, "receita escolhida": "sem pesos"}
     assert not (tmp_path / "resultados").exists()
     printed = capsys.readouterr().out
-    assert "0.5125" in printed and "sem pesos" in printed and str(out) in printed
+    assert "sem pesos" in printed and str(out) in printed and "Resultados em" in printed
 
 
 def test_the_search_sets_temperature_alphas_and_epochs(bert_standin):
@@ -211,6 +216,8 @@ def test_two_processes_write_the_same_results_once(one_and_two_processes):
     assert a.keys() == b.keys() and a["teste"].keys() == b["teste"].keys()
     assert done.stdout.count("Resultados em") == 1  # só o processo principal imprime
     assert done.stdout.count("F1 macro (teste)") == 1
+    assert re.search(r"F1 macro \(teste\) +\d,\d+\n", done.stdout)  # a tabela impressa com vírgula decimal
+    assert re.search(r"taxa 0,0001 \|", done.stdout)                    # a do substituto (1e-4), como no 02
 
 
 @slow
@@ -336,7 +343,8 @@ def test_distill_search_runs_on_validation_and_saves_its_trials(tmp_path):
     best = trials["F1 macro (validação)"].idxmax()
     assert result["busca"]["escolha"]["temperature"] == pytest.approx(trials.loc[best, "T"])
     assert result["épocas do aluno"] == trials.loc[best, "épocas"]
-    assert "Escolhida na validação" in done.stdout and "tentativa" in done.stdout
+    assert re.search(r"Escolhida na validação: T = \d+(,\d+)?, α_soft = [\d,]+, α_hard = [\d,]+, [12] épocas\.",
+                     done.stdout) and "tentativa" in done.stdout
 
 
 def test_gpu_check_has_a_multi_gpu_mode():

@@ -131,7 +131,8 @@ rerun: $(STAMP)
 	$(PY) -m pytest tests/test_rerun.py -v
 
 ## make compat: matriz de versões (como o Colab, transformers 4.46, 4.57 e atual); cada uma num venv próprio em
-## build/compat, com o pacote instalado sem -e: testes de unidade + todos os notebooks com parâmetros curtos.
+## build/compat, com o pacote instalado sem -e: testes de unidade + os comandos em dois processos + todos os
+## notebooks com parâmetros curtos.
 ## Não faz parte do make test (instala vários ambientes). Só alguns: make compat COMPAT_ARGS="--only colab"
 COMPAT_ARGS ?=
 .PHONY: compat

@@ -14,7 +14,9 @@ fixadas e as dependências do ``pyproject.toml`` não mudaram). Como no Colab:
    pacote que já estava instalado (no Colab, trocar um pacote já importado pede reiniciar o ambiente);
 3. instala os extras ``[test,offline,producao,busca]`` (o Colab não precisa deles: servem para rodar os testes e o
    perfil offline aqui);
-4. roda os testes de unidade (``VARIANTES_RERUN=0``) e todos os notebooks com os parâmetros curtos de
+4. roda os testes de unidade (``VARIANTES_RERUN=0``), os testes dos comandos em dois processos
+   (``tests/test_experiments.py``: o ``finetune`` curto num processo e sob ``accelerate launch --cpu
+   --num_processes 2``, a busca do ``distill`` em dois processos; ``--skip-commands`` os pula) e todos os notebooks com os parâmetros curtos de
    ``scripts/run_notebooks.py`` (``SMOKE_PARAMETERS``), com a pasta de trabalho fora do repositório,
    ``HF_HUB_OFFLINE=1`` e ``VARIANTES_DATA`` apontando para a ``data/`` da cópia (no Colab, a série acha
    ``/content/variantes-bert/data`` sozinha).
@@ -208,6 +210,19 @@ def unit_tests(name: str, py: Path, log: Path) -> bool:
     return run([py, "-m", "pytest", clone / "tests", "-q", "-p", "no:cacheprovider", "-rf"], log, env=env, cwd=work)
 
 
+COMMAND_TESTS = "two_processes or search_runs"  # o finetune num processo e em dois; a busca do distill em dois
+
+
+def commands(name: str, py: Path, log: Path) -> bool:
+    """Os testes que rodam ``helpers.experiments`` de verdade (vários processos, busca) neste ambiente."""
+    env = {**environment(name), "VARIANTES_RERUN": "1"}
+    work = OUTSIDE_DIR / name / "trabalho"
+    work.mkdir(parents=True, exist_ok=True)
+    clone = OUTSIDE_DIR / name / "clone"
+    return run([py, "-m", "pytest", clone / "tests" / "test_experiments.py", "-q", "-p", "no:cacheprovider", "-rf",
+                "-k", COMMAND_TESTS], log, env=env, cwd=work)
+
+
 def notebooks(name: str, py: Path, log: Path, only=None) -> tuple[bool, str]:
     """Todos os notebooks (parâmetros curtos) no python do ambiente; devolve ``(ok, tempos)``."""
     env = environment(name)
@@ -267,10 +282,10 @@ def versions(py: Path) -> str:
 
 
 def table(rows) -> str:
-    lines = ["| ambiente | versões | instalação | testes de unidade | notebooks (parâmetros curtos) |",
-             "|---|---|---|---|---|"]
+    lines = ["| ambiente | versões | instalação | testes de unidade | comandos em 2 processos | notebooks (parâmetros curtos) |",
+             "|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['name']} | {r['versions']} | {r['install']} | {r['unit']} | {r['notebooks']} |")
+        lines.append(f"| {r['name']} | {r['versions']} | {r['install']} | {r['unit']} | {r['commands']} | {r['notebooks']} |")
     return "\n".join(lines)
 
 
@@ -282,6 +297,8 @@ def main(argv=None) -> int:
     ap.add_argument("--only", default=",".join(ENVIRONMENTS), help="ambientes separados por vírgula: "
                                                                   + ",".join(ENVIRONMENTS))
     ap.add_argument("--skip-notebooks", action="store_true", help="só instalação e testes de unidade")
+    ap.add_argument("--skip-commands", action="store_true",
+                    help="pula os testes dos comandos (helpers.experiments em dois processos, alguns minutos)")
     ap.add_argument("--notebooks", nargs="*", help="só estes notebooks (prefixos: 02 04)")
     args = ap.parse_args(argv)
     names = [n.strip() for n in args.only.split(",") if n.strip()]
@@ -298,7 +315,7 @@ def main(argv=None) -> int:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("")
         print(f"\n▶ {name}: {description}; fixadas: {' '.join(pins) or 'nenhuma'}  (log: {log})", flush=True)
-        row = {"name": name, "versions": "?", "install": "—", "unit": "—", "notebooks": "—"}
+        row = {"name": name, "versions": "?", "install": "—", "unit": "—", "commands": "—", "notebooks": "—"}
         t = time.perf_counter()
         ok, message, py = prepare(name, pins, log)
         row["install"] = f"{'ok' if ok else 'FALHOU'} ({time.perf_counter() - t:.0f} s): {message}"
@@ -314,6 +331,19 @@ def main(argv=None) -> int:
             print(f"  testes de unidade: {row['unit']}", flush=True)
             if not unit_ok:
                 print(tail(log, 25), flush=True)
+            if args.skip_commands:
+                row["commands"] = "pulados (--skip-commands)"
+            else:
+                t, before = time.perf_counter(), len(log.read_text(errors="replace"))
+                commands_ok = commands(name, py, log)
+                counts = re.findall(r"^=*\s*(\d+ (?:passed|failed|skipped|errors?).*?)\s*=*$",
+                                    log.read_text(errors="replace")[before:], re.M)
+                row["commands"] = (f"{'ok' if commands_ok else 'FALHOU'} ({time.perf_counter() - t:.0f} s; "
+                                   f"{counts[-1] if counts else '?'})")
+                print(f"  comandos: {row['commands']}", flush=True)
+                if not commands_ok:
+                    print(tail(log, 25), flush=True)
+                unit_ok = unit_ok and commands_ok
             if args.skip_notebooks:
                 row["notebooks"] = "pulados (--skip-notebooks)"
             else:
@@ -331,7 +361,7 @@ def main(argv=None) -> int:
         rows.append(row)
     total = time.perf_counter() - start_all
     text = (f"Matriz de versões (`python scripts/compat.py --only {','.join(names)}"
-            f"{' --skip-notebooks' if args.skip_notebooks else ''}`), {time.strftime('%Y-%m-%d')}, "
+            f"{' --skip-notebooks' if args.skip_notebooks else ''}{' --skip-commands' if args.skip_commands else ''}`), {time.strftime('%Y-%m-%d')}, "
             f"{os.cpu_count()} núcleos de CPU, {PYTHON} + {TORCH_SPEC}; total {total / 60:.1f} min\n\n" + table(rows) + "\n")
     (COMPAT_DIR / "resultado.md").write_text(text, encoding="utf-8")
     print("\n" + text)

@@ -20,12 +20,13 @@ nunca verificadas com ``assert``: os números dependem da máquina.
 """
 from __future__ import annotations
 
-import argparse
 import copy
 import statistics
 import time
 
 import pandas as pd
+
+from helpers.cli import Parser, RawDescriptionHelpFormatter
 
 TARGETS = {"retenção do F1 ≥ 0,97": lambda r: r["retention"] >= 0.97,
            "destilado > só rótulos": lambda r: r["f1_student"] > r["f1_baseline"],
@@ -33,7 +34,7 @@ TARGETS = {"retenção do F1 ≥ 0,97": lambda r: r["retention"] >= 0.97,
 
 
 def parse_args(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = Parser(description=__doc__, formatter_class=RawDescriptionHelpFormatter)
     ap.add_argument("--teacher-model", default="neuralmind/bert-base-portuguese-cased")
     ap.add_argument("--student-layers", type=int, nargs="*", default=None,
                     help="camadas do professor copiadas para o aluno (padrão: uma a cada duas)")

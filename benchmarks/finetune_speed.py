@@ -12,7 +12,6 @@ original, e então a diferença vem só do padding e dos lotes.
 """
 from __future__ import annotations
 
-import argparse
 import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -23,6 +22,7 @@ import torch  # noqa: E402
 from transformers import AutoModelForSequenceClassification  # noqa: E402
 
 from helpers import data, hub, metrics, training  # noqa: E402
+from helpers.cli import Parser  # noqa: E402
 from helpers.env import seed_everything  # noqa: E402
 
 MAX_LEN = 160
@@ -53,7 +53,7 @@ def run(name, tokenized, tokenizer, dataset, args, lr, **train_kwargs):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="neuralmind/bert-base-portuguese-cased")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--lr", type=float, default=None, help="padrão: 1e-4 no substituto offline, 2e-5 no BERTimbau")

@@ -16,7 +16,6 @@ F1 e os dois tempos. Última linha: ``gpus=<N> f1_one=<a> f1_all=<b> train_s_one
 """
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import tempfile
@@ -30,6 +29,7 @@ import torch  # noqa: E402
 from transformers import AutoModelForSequenceClassification  # noqa: E402
 
 from helpers import data, distill, hub, inference, metrics, training  # noqa: E402
+from helpers.cli import Parser  # noqa: E402
 from helpers.env import seed_everything  # noqa: E402
 
 BERT, DISTIL = "neuralmind/bert-base-portuguese-cased", "distilbert-base-uncased"
@@ -97,7 +97,7 @@ def multi_gpu(epochs: int) -> None:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--multi-gpu", action="store_true",
                     help="o comando finetune numa GPU e em todas as visíveis (accelerate launch)")

@@ -17,8 +17,9 @@ classes iguais às do DistilBERT fp32 no teste). As metas são impressas, nunca 
 """
 from __future__ import annotations
 
-import argparse
 import time
+
+from helpers.cli import Parser, RawDescriptionHelpFormatter
 
 TARGETS = {"aceleração lote 1 ≥ 6×": lambda r: r["speedup"] >= 6,
            "aceleração lote 32 ≥ 4×": lambda r: r["speedup_b32"] >= 4,
@@ -28,7 +29,7 @@ TARGETS = {"aceleração lote 1 ≥ 6×": lambda r: r["speedup"] >= 6,
 
 
 def parse_args(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = Parser(description=__doc__, formatter_class=RawDescriptionHelpFormatter)
     ap.add_argument("--bert-model", default="neuralmind/bert-base-portuguese-cased")
     ap.add_argument("--distil-model", default="distilbert-base-uncased")
     ap.add_argument("--max-length", type=int, default=128)

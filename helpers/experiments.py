@@ -32,45 +32,19 @@ import time
 from contextlib import nullcontext, redirect_stdout
 from pathlib import Path
 
+from .cli import DefaultsHelpFormatter, Parser
+
 DATA_SOURCES = ("embutido", "hub", "csv")
 
 
 # --------------------------------------------------------------------------- opções
 
-class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Ajuda em português: "uso:" e o padrão de cada opção."""
+class _Parser(Parser):
+    """As opções em português (:mod:`helpers.cli`), e cada uma diz o seu padrão."""
 
-    def add_usage(self, usage, actions, groups, prefix=None):
-        return super().add_usage(usage, actions, groups, prefix="uso: " if prefix is None else prefix)
-
-    def _get_help_string(self, action):
-        text = action.help or ""
-        if action.default not in (None, False, argparse.SUPPRESS) and "%(default)" not in text:
-            text += " (padrão: %(default)s)"
-        return text
-
-
-class _Parser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("formatter_class", _Formatter)
-        kwargs.setdefault("add_help", False)
+        kwargs.setdefault("formatter_class", DefaultsHelpFormatter)
         super().__init__(*args, **kwargs)
-        self._positionals.title = "argumentos"
-        self._optionals.title = "opções"
-        self.add_argument("-h", "--help", action="help", help="mostra esta ajuda e sai")
-
-    # as mensagens de erro do argparse que aparecem com opções erradas, em português
-    MESSAGES = {"invalid choice": "escolha inválida", "choose from": "escolha entre",
-                "the following arguments are required": "faltam os argumentos",
-                "unrecognized arguments": "argumentos desconhecidos", "invalid int value": "inteiro inválido",
-                "invalid float value": "número inválido", "expected one argument": "falta o valor",
-                "expected at least one argument": "falta pelo menos um valor", "argument ": "opção "}
-
-    def error(self, message):
-        for english, portuguese in self.MESSAGES.items():
-            message = message.replace(english, portuguese)
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: erro: {message}\n")
 
 
 def _positive_int(text):

@@ -27,7 +27,6 @@ Python 3.11, então todos os ambientes usam Python 3.11 + ``torch==2.13.0`` (e a
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -38,6 +37,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from helpers.cli import Parser
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPAT_DIR = ROOT / "build" / "compat"
@@ -243,7 +244,7 @@ def _notebooks_main(argv) -> int:
     """Roda dentro do venv do ambiente: executa os notebooks da cópia com os parâmetros curtos."""
     import papermill as pm
 
-    ap = argparse.ArgumentParser()
+    ap = Parser()
     ap.add_argument("--out", required=True)
     ap.add_argument("--report", required=True)
     ap.add_argument("--nb", nargs="*")
@@ -293,7 +294,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["_notebooks"]:
         return _notebooks_main(argv[1:])
-    ap = argparse.ArgumentParser(description="Matriz de versões da série (make compat).")
+    ap = Parser(description="Matriz de versões da série (make compat).")
     ap.add_argument("--only", default=",".join(ENVIRONMENTS), help="ambientes separados por vírgula: "
                                                                   + ",".join(ENVIRONMENTS))
     ap.add_argument("--skip-notebooks", action="store_true", help="só instalação e testes de unidade")

@@ -27,7 +27,6 @@ do Python, porque roda antes de existir o ``.venv``.
 """
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import fnmatch
 import hashlib
@@ -415,6 +414,8 @@ def build(destination: Path, *, models=None, datasets=None, hub_cache: Path | No
     _say(f"3/4 repositório → {destination / REPO_ARCHIVE}")
     files = archive_repo(root, destination / REPO_ARCHIVE)
     shutil.copyfile(Path(__file__).resolve(), destination / "kit.py")
+    if cli_file():  # a ajuda e os erros do kit.py em português, também dentro do kit
+        shutil.copyfile(cli_file(), destination / "cli.py")
 
     version = python_version or f"{sys.version_info.major}.{sys.version_info.minor}"
     manifest = {
@@ -628,9 +629,33 @@ def banners(folder: Path, model_ids) -> list[str]:
 
 # ---------------------------------------------------------------- linha de comando
 
+def cli_file() -> Path | None:
+    """``helpers/cli.py`` no repositório, ou a cópia ``cli.py`` ao lado deste ``kit.py`` dentro de um kit."""
+    here = Path(__file__).resolve().parent
+    return next((p for p in (ROOT / "helpers" / "cli.py", here / "cli.py") if p.is_file()), None)
+
+
+def portuguese_parser():
+    """A classe ``Parser`` de ``helpers/cli.py`` (ajuda e erros em português), lida direto do arquivo.
+
+    ``helpers/cli.py`` só usa a biblioteca padrão, e o ``instalar`` roda antes de qualquer pacote estar
+    instalado: importar ``helpers`` passaria por ``helpers/__init__.py``, que importa o numpy.
+    """
+    import argparse
+    import importlib.util
+
+    found = cli_file()
+    if found is None:  # só o kit.py, sem a cópia: a ajuda do argparse, em inglês, mas o kit funciona
+        return argparse.ArgumentParser
+    spec = importlib.util.spec_from_file_location("variantes_cli", found)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Parser
+
+
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description="Kit de aula sem internet da série Variantes do BERT.")
-    sub = ap.add_subparsers(dest="cmd", required=True)
+    ap = portuguese_parser()(description="Kit de aula sem internet da série Variantes do BERT.")
+    sub = ap.add_subparsers(dest="cmd", required=True, metavar="{montar,instalar,conferir,ensaio}")
 
     m = sub.add_parser("montar", help="junta rodas, modelos, datasets e o repositório numa pasta (com internet)")
     m.add_argument("--destino", type=Path, default=ROOT / "build" / "kit", help="pasta do kit (nova; padrão build/kit)")
@@ -652,12 +677,12 @@ def main(argv=None) -> int:
                    help="ids de datasets do Hub (padrão: helpers.data.NOTEBOOK_DATASETS)")
 
     i = sub.add_parser("instalar", help="instala a série de um kit numa pasta nova, sem rede")
-    i.add_argument("kit", type=Path)
+    i.add_argument("kit", type=Path, help="a pasta do kit (a que o montar criou)")
     i.add_argument("--pasta", type=Path, default=Path.home() / "variantes-bert", help="pasta nova da instalação")
     i.add_argument("--sem-conferir", action="store_true", help="pula a conferência de sha256 (mais rápido)")
 
     c = sub.add_parser("conferir", help="confere tamanhos e sha256 dos arquivos do kit")
-    c.add_argument("kit", type=Path)
+    c.add_argument("kit", type=Path, help="a pasta do kit")
 
     e = sub.add_parser("ensaio", help="make kit-check: monta com material local, instala sem rede e roda o 01")
     e.add_argument("--pasta", type=Path, default=ROOT / "build" / "kit-check", help="pasta de trabalho (recriada)")

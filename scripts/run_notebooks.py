@@ -13,7 +13,6 @@ enquanto escreve, que os cinco rodam; os números de uma execução curta não v
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -22,6 +21,8 @@ from pathlib import Path
 
 import nbformat
 import papermill as pm
+
+from helpers.cli import Parser
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE_DIR = ROOT / "build" / "smoke"
@@ -64,7 +65,7 @@ def strip_metadata(path: Path) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
+    ap = Parser(description="Executa os notebooks com o papermill (make notebooks, make smoke).")
     ap.add_argument("--out", default=None, help="pasta das cópias executadas (padrão: build/notebooks; "
                                                 "com --smoke, build/smoke/notebooks)")
     ap.add_argument("--inplace", action="store_true")

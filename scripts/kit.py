@@ -414,8 +414,9 @@ def build(destination: Path, *, models=None, datasets=None, hub_cache: Path | No
     _say(f"3/4 repositório → {destination / REPO_ARCHIVE}")
     files = archive_repo(root, destination / REPO_ARCHIVE)
     shutil.copyfile(Path(__file__).resolve(), destination / "kit.py")
-    if cli_file():  # a ajuda e os erros do kit.py em português, também dentro do kit
-        shutil.copyfile(cli_file(), destination / "cli.py")
+    cli = cli_file()
+    if cli:  # a ajuda e os erros do kit.py em português, também dentro do kit
+        shutil.copyfile(cli, destination / "cli.py")
 
     version = python_version or f"{sys.version_info.major}.{sys.version_info.minor}"
     manifest = {

@@ -203,25 +203,30 @@ def environment(name: str) -> dict:
     return env
 
 
-def unit_tests(name: str, py: Path, log: Path) -> bool:
-    env = {**environment(name), "VARIANTES_RERUN": "0"}
+def pytest_in(name: str, py: Path, log: Path, rerun: str, *selection) -> tuple[bool, str]:
+    """``pytest`` da cópia no python do ambiente; devolve ``(ok, a linha final do pytest)``."""
+    env = {**environment(name), "VARIANTES_RERUN": rerun}
     work = OUTSIDE_DIR / name / "trabalho"
     work.mkdir(parents=True, exist_ok=True)
     clone = OUTSIDE_DIR / name / "clone"
-    return run([py, "-m", "pytest", clone / "tests", "-q", "-p", "no:cacheprovider", "-rf"], log, env=env, cwd=work)
+    before = len(log.read_text(errors="replace")) if log.exists() else 0
+    ok = run([py, "-m", "pytest", *[clone / s if s.startswith("tests") else s for s in selection], "-q", "-p",
+              "no:cacheprovider", "-rf"], log, env=env, cwd=work)
+    counts = re.findall(r"^=*\s*(\d+ (?:passed|failed|skipped|errors?).*?)\s*=*$",
+                        log.read_text(errors="replace")[before:], re.M)
+    return ok, counts[-1] if counts else "?"
+
+
+def unit_tests(name: str, py: Path, log: Path) -> tuple[bool, str]:
+    return pytest_in(name, py, log, "0", "tests")
 
 
 COMMAND_TESTS = "two_processes or search_runs"  # o finetune num processo e em dois; a busca do distill em dois
 
 
-def commands(name: str, py: Path, log: Path) -> bool:
+def commands(name: str, py: Path, log: Path) -> tuple[bool, str]:
     """Os testes que rodam ``helpers.experiments`` de verdade (vários processos, busca) neste ambiente."""
-    env = {**environment(name), "VARIANTES_RERUN": "1"}
-    work = OUTSIDE_DIR / name / "trabalho"
-    work.mkdir(parents=True, exist_ok=True)
-    clone = OUTSIDE_DIR / name / "clone"
-    return run([py, "-m", "pytest", clone / "tests" / "test_experiments.py", "-q", "-p", "no:cacheprovider", "-rf",
-                "-k", COMMAND_TESTS], log, env=env, cwd=work)
+    return pytest_in(name, py, log, "1", "tests/test_experiments.py", "-k", COMMAND_TESTS)
 
 
 def notebooks(name: str, py: Path, log: Path, only=None) -> tuple[bool, str]:
@@ -325,22 +330,17 @@ def main(argv=None) -> int:
             row["versions"] = versions(py)
             print(f"  {row['versions']}", flush=True)
             t = time.perf_counter()
-            unit_ok = unit_tests(name, py, log)
-            counts = re.findall(r"^=*\s*(\d+ (?:passed|failed|skipped|errors?).*?)\s*=*$",
-                                log.read_text(errors="replace"), re.M)
-            row["unit"] = f"{'ok' if unit_ok else 'FALHOU'} ({time.perf_counter() - t:.0f} s; {counts[-1] if counts else '?'})"
+            unit_ok, count = unit_tests(name, py, log)
+            row["unit"] = f"{'ok' if unit_ok else 'FALHOU'} ({time.perf_counter() - t:.0f} s; {count})"
             print(f"  testes de unidade: {row['unit']}", flush=True)
             if not unit_ok:
                 print(tail(log, 25), flush=True)
             if args.skip_commands:
                 row["commands"] = "pulados (--skip-commands)"
             else:
-                t, before = time.perf_counter(), len(log.read_text(errors="replace"))
-                commands_ok = commands(name, py, log)
-                counts = re.findall(r"^=*\s*(\d+ (?:passed|failed|skipped|errors?).*?)\s*=*$",
-                                    log.read_text(errors="replace")[before:], re.M)
-                row["commands"] = (f"{'ok' if commands_ok else 'FALHOU'} ({time.perf_counter() - t:.0f} s; "
-                                   f"{counts[-1] if counts else '?'})")
+                t = time.perf_counter()
+                commands_ok, count = commands(name, py, log)
+                row["commands"] = f"{'ok' if commands_ok else 'FALHOU'} ({time.perf_counter() - t:.0f} s; {count})"
                 print(f"  comandos: {row['commands']}", flush=True)
                 if not commands_ok:
                     print(tail(log, 25), flush=True)

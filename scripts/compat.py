@@ -7,14 +7,14 @@
 Cada ambiente é um ``venv`` novo em ``build/compat/<nome>/venv`` (reaproveitado quando as versões
 fixadas e as dependências do ``pyproject.toml`` não mudaram). Como no Colab:
 
-1. instala ``torch==2.13.0`` e as versões fixadas do ambiente (no ``colab``, as de
+1. instala o torch de ``requirements/torch.txt`` e as versões fixadas do ambiente (no ``colab``, as de
    ``tests/fixtures/colab_2026.txt``) e grava o ``pip freeze``;
 2. instala o pacote da série **sem** ``-e``, a partir de uma cópia da árvore de trabalho fora do
    repositório (o Colab clona em ``/content/variantes-bert``), e falha se isso mudou a versão de algum
    pacote que já estava instalado (no Colab, trocar um pacote já importado pede reiniciar o ambiente);
 3. instala os extras ``[test,offline,producao,busca]`` (o Colab não precisa deles: servem para rodar os testes e o
    perfil offline aqui);
-4. roda os testes de unidade (``VARIANTES_RERUN=0``), os testes dos comandos em dois processos
+4. roda os testes de unidade (camada ``unit``), os testes dos comandos em dois processos
    (``tests/test_experiments.py``: o ``finetune`` curto num processo e sob ``accelerate launch --cpu
    --num_processes 2``, a busca do ``distill`` em dois processos; ``--skip-commands`` os pula) e todos os notebooks com os parâmetros curtos de
    ``scripts/run_notebooks.py`` (``SMOKE_PARAMETERS``), com a pasta de trabalho fora do repositório,
@@ -23,7 +23,7 @@ fixadas e as dependências do ``pyproject.toml`` não mudaram). Como no Colab:
 
 Imprime uma tabela ambiente × (instalação, testes, notebooks) e grava em ``build/compat/resultado.md``;
 sai com erro se algo falhou. O Colab de verdade usa Python 3.13 e torch 2.11; aqui só há torch de CPU para
-Python 3.11, então todos os ambientes usam Python 3.11 + ``torch==2.13.0`` (e a tabela diz isso).
+Python 3.11, então todos os ambientes usam Python 3.11 + o torch de ``requirements/torch.txt`` (e a tabela diz isso).
 """
 from __future__ import annotations
 
@@ -40,13 +40,16 @@ from pathlib import Path
 
 from helpers.cli import Parser
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lock import torch_spec  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 COMPAT_DIR = ROOT / "build" / "compat"
 # cópias e pastas de trabalho ficam FORA do repositório: dentro dele, helpers.project e helpers.artifacts
 # achariam a data/ e o build/ do repositório pelas pastas-mães, e o teste não mostraria o que o Colab vê
 OUTSIDE_DIR = Path(tempfile.gettempdir()) / "variantes-compat"
 COLAB_FIXTURE = ROOT / "tests" / "fixtures" / "colab_2026.txt"
-TORCH_SPEC = os.environ.get("TORCH_SPEC", "torch==2.13.0")
+TORCH_SPEC = os.environ.get("TORCH_SPEC") or torch_spec()   # requirements/torch.txt, o mesmo do make install
 PYTHON = os.environ.get("COMPAT_PYTHON", "python3.11" if shutil.which("python3.11") else sys.executable)
 
 
@@ -203,9 +206,9 @@ def environment(name: str) -> dict:
     return env
 
 
-def pytest_in(name: str, py: Path, log: Path, rerun: str, *selection) -> tuple[bool, str]:
+def pytest_in(name: str, py: Path, log: Path, *selection) -> tuple[bool, str]:
     """``pytest`` da cópia no python do ambiente; devolve ``(ok, a linha final do pytest)``."""
-    env = {**environment(name), "VARIANTES_RERUN": rerun}
+    env = environment(name)
     work = OUTSIDE_DIR / name / "trabalho"
     work.mkdir(parents=True, exist_ok=True)
     clone = OUTSIDE_DIR / name / "clone"
@@ -218,7 +221,7 @@ def pytest_in(name: str, py: Path, log: Path, rerun: str, *selection) -> tuple[b
 
 
 def unit_tests(name: str, py: Path, log: Path) -> tuple[bool, str]:
-    return pytest_in(name, py, log, "0", "tests")
+    return pytest_in(name, py, log, "tests", "-m", "unit and not slow")  # a camada static confere a trava, não isto
 
 
 COMMAND_TESTS = "two_processes or search_runs"  # o finetune num processo e em dois; a busca do distill em dois
@@ -226,7 +229,7 @@ COMMAND_TESTS = "two_processes or search_runs"  # o finetune num processo e em d
 
 def commands(name: str, py: Path, log: Path) -> tuple[bool, str]:
     """Os testes que rodam ``helpers.experiments`` de verdade (vários processos, busca) neste ambiente."""
-    return pytest_in(name, py, log, "1", "tests/test_experiments.py", "-k", COMMAND_TESTS)
+    return pytest_in(name, py, log, "tests/test_experiments.py", "-m", "slow", "-k", COMMAND_TESTS)
 
 
 def notebooks(name: str, py: Path, log: Path, only=None) -> tuple[bool, str]:

@@ -33,7 +33,6 @@ import hashlib
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -125,11 +124,11 @@ def project_requirements(root: Path = ROOT, extras=EXTRAS) -> list[str]:
     return reqs + list(toml["build-system"]["requires"])  # o pip install -e do projeto precisa do setuptools
 
 
-def makefile_default(name: str, root: Path = ROOT) -> str:
-    """O valor padrão de uma variável ``NOME ?= valor`` do Makefile (vazio se não houver)."""
-    makefile = root / "Makefile"  # o kit.py copiado para dentro de um kit não tem Makefile ao lado
-    m = makefile.is_file() and re.search(rf"^{name}\s*\?=[ \t]*(\S*)", makefile.read_text(encoding="utf-8"), re.M)
-    return m.group(1) if m else ""
+def torch_pin(root: Path = ROOT) -> str:
+    """O torch fixado em ``requirements/torch.txt`` (vazio se não houver: o kit.py copiado para dentro de um kit)."""
+    path = root / "requirements" / "torch.txt"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    return next((ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")), "")
 
 
 def _say(msg: str) -> None:
@@ -573,7 +572,7 @@ def rehearse(work: Path, notebooks=("01",), wheels_from: Path | None = None, iso
     commit = cache_from_folder(minilm_path(), "neuralmind/bert-base-portuguese-cased", fake)
     _say(f"cache falso: neuralmind/bert-base-portuguese-cased = MiniLM, commit {commit[:12]}")
     kit = work / "kit"
-    build(kit, hub_cache=fake, download=False, wheels_from=wheels_from, torch_spec=makefile_default("TORCH_SPEC"))
+    build(kit, hub_cache=fake, download=False, wheels_from=wheels_from, torch_spec=torch_pin())
     t_build = time.perf_counter() - start
 
     home = work / "casa"
@@ -665,8 +664,8 @@ def main(argv=None) -> int:
     m.add_argument("--sem-baixar", action="store_true", help="não baixar do Hub: leva só o que está no cache")
     m.add_argument("--rodas-de", type=Path, default=None,
                    help="pasta com as rodas (pip --no-index --find-links); sem ela, o pip baixa dos índices")
-    m.add_argument("--torch-spec", default=makefile_default("TORCH_SPEC") or "torch==2.13.0",
-                   help="o torch fixado (padrão: TORCH_SPEC do Makefile)")
+    m.add_argument("--torch-spec", default=torch_pin(),
+                   help="o torch fixado (padrão: o de requirements/torch.txt, o mesmo do make install)")
     m.add_argument("--torch-index", default=None,
                    help="índice de onde vem o torch, como o TORCH_INDEX do Makefile "
                         "(ex.: https://download.pytorch.org/whl/cpu para o build de CPU)")

@@ -1,15 +1,17 @@
 """Executa os notebooks com papermill e mostra uma tabela dos resultados de destaque.
 
     python scripts/run_notebooks.py --out build/notebooks   # cópias executadas (make run)
-    python scripts/run_notebooks.py --inplace               # atualiza as saídas versionadas
+    python scripts/run_notebooks.py --inplace               # a execução completa versionada (make notebooks)
     python scripts/run_notebooks.py --only 01 03            # só alguns
-    python scripts/run_notebooks.py --smoke                 # parâmetros curtos, tudo em build/smoke (make smoke)
+    python scripts/run_notebooks.py --params smoke          # parâmetros curtos, tudo em build/smoke (make smoke)
+    python scripts/run_notebooks.py --params ci --nbval     # a camada notebooks do make test
 
-Com ``--smoke``, cada notebook roda com os parâmetros curtos de :data:`SMOKE_PARAMETERS` (1 época,
-poucas repetições) e **tudo** o que ele grava vai para ``build/smoke``: ``VARIANTES_BUILD`` aponta para lá,
-então os modelos de 1 época nunca sobrescrevem os da execução completa em ``build/`` (e o 04 e o 05
-reaproveitam o modelo de 1 época do 02 de ``build/smoke``, com o mesmo registro). Serve para conferir,
-enquanto escreve, que os cinco rodam; os números de uma execução curta não valem para o texto.
+Com ``--params NOME``, cada notebook roda com os parâmetros de ``params/NOME.yaml`` (uma época...) e **tudo**
+o que ele grava vai para ``build/NOME``: ``VARIANTES_BUILD`` aponta para lá, então os modelos curtos nunca
+sobrescrevem os da execução completa em ``build/`` (e o 04, o 05 e o 06 reaproveitam os modelos curtos dos
+anteriores, com o mesmo registro). ``VARIANTES_SHORT_RUN`` diz ao ``prose.check`` que as afirmações marcadas
+``full_run=True`` não valem numa execução curta. Os números de uma execução curta não valem para o texto.
+Com ``--inplace``, a proveniência de cada notebook (``scripts/provenance.py``) vai para os metadados dele.
 """
 from __future__ import annotations
 
@@ -24,34 +26,54 @@ import papermill as pm
 
 from helpers.cli import Parser
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 ROOT = Path(__file__).resolve().parents[1]
+PARAMS_DIR = ROOT / "params"
 SMOKE_DIR = ROOT / "build" / "smoke"
 
-# Parâmetros curtos de cada notebook (prefixo do nome → parâmetros do papermill). Só nomes que existem
-# na célula "parameters" (tests/test_rerun.py confere). Épocas e TRAIN_LIMIT de 02, 04 (professor) e 05
-# são os mesmos, para que 05 reaproveite o modelo do 02 salvo em build/smoke (o 04 fixa a receita sem pesos),
-# e 06 os dois modelos do 05.
-SMOKE_PARAMETERS = {
-    # 01: o tempo é o de construir os modelos (pesos aleatórios), não o das passagens; com REPEATS = 1 o
-    # tempo de uma passagem só é ruído, e o prose.check «o DistilBERT economiza tempo» chega a falhar
-    "01": {"REPEATS": 3},
-    "02": {"NUM_EPOCHS": 1, "TRAIN_LIMIT": 256},
-    "03": {"BOOTSTRAP": 200},
-    "04": {"TEACHER_EPOCHS": 1, "STUDENT_EPOCHS": 1, "TRAIN_LIMIT": 256, "RUN_ABLATION": True, "SHORT_STEPS": 2,
-           "LATENCY_REPEATS": 2, "BOOTSTRAP_SAMPLES": 200},
-    "05": {"NUM_EPOCHS": 1, "TRAIN_LIMIT": 256, "LATENCY_REPEATS": 2},
-    "06": {"NUM_EPOCHS": 1, "TRAIN_LIMIT": 256, "LATENCY_REPEATS": 2},
-}
+
+def load_parameters(name: str) -> dict[str, dict]:
+    """Os parâmetros curtos ``params/<name>.yaml``: prefixo do notebook (``"02"``) → parâmetros do papermill."""
+    import yaml
+
+    path = PARAMS_DIR / f"{name}.yaml"
+    if not path.exists():
+        raise SystemExit(f"ERRO: não há {path.relative_to(ROOT)}; os conjuntos são: "
+                         + ", ".join(sorted(p.stem for p in PARAMS_DIR.glob("*.yaml"))))
+    return {str(k): dict(v or {}) for k, v in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items()}
+
+
+def parameter_names(notebook: Path) -> set[str]:
+    """Os nomes atribuídos na célula ``parameters`` de ``notebook`` (os que o papermill pode trocar)."""
+    import ast
+
+    cell = next(c for c in nbformat.read(notebook, as_version=4).cells if "parameters" in c.metadata.get("tags", []))
+    return {t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)
+            for t in node.targets if isinstance(t, ast.Name)}
+
+
+def short_parameters(notebook: Path, name: str = "smoke") -> dict:
+    """Os parâmetros de ``params/<name>.yaml`` para ``notebook`` (pelo prefixo ``NN``); vazio se não houver."""
+    return dict(load_parameters(name).get(Path(notebook).name[:2], {}))
+
+
+def short_environment(name: str = "smoke") -> dict:
+    """Variáveis de uma execução curta: modelos e resultados em ``build/<name>``, afirmações só de execução completa
+    avisadas em vez de conferidas (``prose.check(..., full_run=True)``)."""
+    folder = ROOT / "build" / name
+    return {"VARIANTES_BUILD": str(folder), "VARIANTES_RESULTS_DIR": str(folder / "results"),
+            "VARIANTES_SHORT_RUN": name}
 
 
 def smoke_parameters(notebook: Path) -> dict:
-    """Os parâmetros curtos de ``notebook`` (pelo prefixo ``NN``); vazio se não houver."""
-    return dict(SMOKE_PARAMETERS.get(Path(notebook).name[:2], {}))
+    """Os parâmetros curtos do ``make smoke`` (``params/smoke.yaml``) para ``notebook``."""
+    return short_parameters(notebook, "smoke")
 
 
 def smoke_environment() -> dict:
-    """Variáveis de ambiente de uma execução curta: modelos e resultados dentro de ``build/smoke``."""
-    return {"VARIANTES_BUILD": str(SMOKE_DIR), "VARIANTES_RESULTS_DIR": str(SMOKE_DIR / "results")}
+    """Variáveis de ambiente do ``make smoke``: tudo dentro de ``build/smoke``."""
+    return short_environment("smoke")
 
 
 def strip_metadata(path: Path) -> None:
@@ -71,13 +93,22 @@ def main() -> int:
     ap.add_argument("--inplace", action="store_true")
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--timeout", type=int, default=1800)
-    ap.add_argument("--smoke", action="store_true", help="parâmetros curtos; modelos e resultados em build/smoke")
+    ap.add_argument("--smoke", action="store_true", help="o mesmo que --params smoke")
+    ap.add_argument("--params", default=None, help="parâmetros curtos de params/<nome>.yaml (smoke, ci); modelos e "
+                                                   "resultados em build/<nome>")
+    ap.add_argument("--prepare", action="store_true", help="só grava as cópias com os parâmetros (sem executar)")
+    ap.add_argument("--nbval", action="store_true", help="grava as cópias e as executa com o pytest e o nbval, que "
+                                                         "compara as células conferidas (make test-notebooks)")
+    ap.add_argument("pytest_args", nargs="*", help="depois de --: opções a mais para o pytest (com --nbval)")
     args = ap.parse_args()
-    if args.smoke and args.inplace:
-        ap.error("--smoke não combina com --inplace: as saídas versionadas vêm sempre da execução completa.")
+    args.prepare = args.prepare or args.nbval
     if args.smoke:
-        os.environ.update(smoke_environment())
-        args.out = args.out or str(SMOKE_DIR / "notebooks")
+        args.params = "smoke"
+    if args.params and args.inplace:
+        ap.error("parâmetros curtos não combinam com --inplace: as saídas versionadas vêm sempre da execução completa.")
+    if args.params:
+        os.environ.update(short_environment(args.params))
+        args.out = args.out or str(ROOT / "build" / args.params / "notebooks")
     else:
         os.environ["VARIANTES_RESULTS_DIR"] = str(ROOT / "build" / "results")
     args.out = args.out or "build/notebooks"
@@ -86,13 +117,27 @@ def main() -> int:
     if args.only:
         notebooks = [n for n in notebooks if any(n.name.startswith(o) for o in args.only)]
     rows, failed = [], False
+    if args.inplace:
+        from provenance import input_hash, new_run, record
+
+        run = new_run()
+        print(f"Execução completa {run['run_id']} ({run['date']}, {run['cpu']}, {run['cores']} núcleos, perfil "
+              f"{'offline' if run['offline'] else 'ONLINE'}): a proveniência vai para os metadados de cada notebook.",
+              flush=True)
+        if args.only:
+            print("Aviso: com --only, os notebooks ficam com execuções diferentes e a camada static vai pedir "
+                  "`make notebooks` (os seis juntos).", flush=True)
     for nb in notebooks:
         out = nb if args.inplace else ROOT / args.out / nb.name
         out.parent.mkdir(parents=True, exist_ok=True)
-        parameters = smoke_parameters(nb) if args.smoke else {}
+        parameters = short_parameters(nb, args.params) if args.params else {}
+        if args.prepare:
+            prepare_copy(nb, out, parameters)
+            continue
         print(f"▶ {nb.name} ..." + (f" (parâmetros curtos: {parameters})" if parameters else ""), flush=True)
         start = time.perf_counter()
         status = "ok"
+        digest = input_hash(nb) if args.inplace else None
         (results_dir / f"{nb.stem}.json").unlink(missing_ok=True)
         try:
             pm.execute_notebook(str(nb), str(out), kernel_name="python3", cwd=str(nb.parent), parameters=parameters,
@@ -103,17 +148,45 @@ def main() -> int:
         secs = time.perf_counter() - start
         if args.inplace and status == "ok":
             strip_metadata(out)
+            record(out, run, digest)
         row = {"notebook": nb.name, "status": status, "tempo (s)": round(secs, 1)}
         res = results_dir / f"{nb.stem}.json"
         if res.exists() and status == "ok":
             row.update(json.loads(res.read_text(encoding="utf-8")))
         rows.append(row)
         print(f"  {status} em {secs:.1f} s", flush=True)
+    if args.prepare:
+        print(f"cópias com os parâmetros de params/{args.params}.yaml em {args.out}", flush=True)
+        if args.nbval:
+            return nbval(ROOT / args.out, args.pytest_args)
+        return 0
     total = sum(row["tempo (s)"] for row in rows)
-    print(f"\nResultados (perfil offline{', parâmetros curtos: não valem para o texto' if args.smoke else ''}; "
+    print(f"\nResultados (perfil offline{', parâmetros curtos: não valem para o texto' if args.params else ''}; "
           f"total {total:.0f} s):")
     print(headline_table(rows))
     return 1 if failed else 0
+
+
+def nbval(folder: Path, extra: list[str]) -> int:
+    """O pytest (camada ``notebooks``) nas cópias de ``folder``: o nbval executa cada uma e compara as células conferidas."""
+    import subprocess
+
+    command = [sys.executable, "-m", "pytest", "-m", "notebooks and not slow", str(folder),
+               "--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout=1200", *extra]
+    return subprocess.run(command, cwd=ROOT).returncode
+
+
+def prepare_copy(notebook: Path, out: Path, parameters: dict) -> None:
+    """Grava em ``out`` a cópia de ``notebook`` com a célula ``injected-parameters`` do papermill (e as saídas
+    versionadas, que o nbval compara nas células conferidas)."""
+    from papermill.parameterize import parameterize_notebook
+
+    nb = nbformat.read(notebook, as_version=4)
+    nb.metadata["papermill"] = {}
+    if parameters:
+        nb = parameterize_notebook(nb, parameters, report_mode=False, kernel_name="python3", language="python")
+    nb.metadata.pop("papermill", None)
+    nbformat.write(nb, out)
 
 
 def error_summary(exc: Exception) -> str:

@@ -10,6 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.static
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -37,10 +39,6 @@ def round_trip(path: Path, tmp_path: Path, edit=None):
         text.write_text(edit(text.read_text(encoding="utf-8")), encoding="utf-8")
     nbtool.py2nb(text, copy_nb)
     return original, nbformat.read(copy_nb, as_version=4)
-
-
-def test_there_are_notebooks_to_check():
-    assert NOTEBOOKS
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -4,6 +4,8 @@ import pytest
 
 from helpers import batching
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize("batch_size", [1, 3, 4, 10])
 def test_every_position_exactly_once_and_sorted_by_length(batch_size):

@@ -5,6 +5,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.static
+
 sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
 
 from lab import ROOT, chromium_path, short_copy, widget_cell  # noqa: E402

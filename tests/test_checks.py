@@ -11,6 +11,8 @@ import torch
 
 from helpers import checks, distill, pooling, production, training, variants
 
+pytestmark = pytest.mark.unit
+
 
 def _speedup_pair():
     return (lambda slow, fast: slow / fast), (lambda before, after: 1 - after / before)

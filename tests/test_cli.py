@@ -7,6 +7,8 @@ import pytest
 
 from helpers import cli
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -5,6 +5,8 @@ import pytest
 
 from helpers import compat
 
+pytestmark = pytest.mark.unit
+
 FIX = Path(__file__).parent / "fixtures"
 
 

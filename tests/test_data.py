@@ -5,6 +5,8 @@ from datasets import ClassLabel, Dataset, DatasetDict
 from helpers import data
 from helpers.data import DataError
 
+pytestmark = pytest.mark.unit
+
 
 def write(path, text, encoding="utf-8"):
     path.write_bytes(text.encode(encoding))

@@ -8,6 +8,8 @@ import torch
 from helpers import distill, metrics
 from tiny import tiny_dataset, tiny_teacher
 
+pytestmark = pytest.mark.unit
+
 # --------------------------------------------------------------------------- referências em NumPy
 
 

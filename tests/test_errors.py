@@ -18,6 +18,8 @@ from helpers import data, training
 from helpers.data import DataError
 from tiny import tiny_dataset, tiny_teacher
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

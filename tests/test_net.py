@@ -11,6 +11,8 @@ import pytest
 from helpers import data, hub, net
 from localnet import FakeHub, SilentServer, closed_port
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -201,6 +203,7 @@ def test_notebooks_reach_the_hub_only_through_the_helpers(path):
     assert not offenders, f"{path.name}: chamadas diretas ao Hub (use helpers.hub/helpers.data): {offenders}"
 
 
+@pytest.mark.slow
 def test_notebook_03_without_network_and_without_hf_hub_offline_runs_offline_with_the_notice(tmp_path):
     """Um notebook inteiro (o 03, o mais curto que carrega modelos), como o aluno sem internet que não definiu
     HF_HUB_OFFLINE: a conexão é recusada, o notebook segue no perfil offline e avisa."""

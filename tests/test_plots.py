@@ -1,8 +1,11 @@
 """Testes de helpers.plots: vírgula decimal e os números que cada gráfico mostra."""
 import matplotlib
 import numpy as np
+import pytest
 
 from helpers import plots
+
+pytestmark = pytest.mark.unit
 
 matplotlib.use("Agg")
 

@@ -5,6 +5,8 @@ import torch
 
 from helpers import pooling
 
+pytestmark = pytest.mark.unit
+
 # --------------------------------------------------------------------------- mean e max
 
 

@@ -11,6 +11,8 @@ from transformers import DistilBertConfig, DistilBertForSequenceClassification
 
 from helpers import inference, measure, production
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def tokenizer():

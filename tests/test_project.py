@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 import yaml
 
+pytestmark = pytest.mark.static
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -29,11 +31,9 @@ def test_environment_yml_installs_the_project_itself():
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     extras = set(project["optional-dependencies"])
     makefile = (ROOT / "Makefile").read_text()
-    make_extras = re.search(r'pip install -q -e "\.\[([\w,]+)\]"', makefile).group(1)   # os mesmos extras do make install
+    make_extras = re.search(r'pip install -q -c \$\(LOCK\) -e "\.\[([\w,]+)\]"', makefile).group(1)  # os do make install
     assert f"-e .[{make_extras}]" in pip and {"test", "offline", "producao"} <= set(make_extras.split(",")) <= extras
-    assert all(_name(p) == "torch" or p.startswith("-") for p in pip)      # só o torch fixado, como no Makefile
-    torch_pin = re.search(r"TORCH_SPEC\s*\?=\s*(\S+)", makefile).group(1)
-    assert torch_pin in pip
+    assert pip[:2] == ["-r requirements/torch.txt", "-c requirements/lock.txt"] and len(pip) == 3  # nada repetido
     py = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
     low, high = re.match(r">=3\.(\d+),<3\.(\d+)", project["requires-python"]).groups()
     assert int(low) <= int(py.split("=")[1].split(".")[1]) < int(high)
@@ -113,6 +113,13 @@ def test_notebook_conventions(path):
     assert len(setup) == 1 and setup[0].source == setup_source()
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1
+    # cabeçalho, preparação e parâmetros abrem o notebook (quem muda um parâmetro vê o efeito em tudo depois);
+    # entre a preparação e os parâmetros, só importações
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code[0] is setup[0], "a primeira célula de código é a preparação"
+    for cell in code[1:code.index(params[0])]:
+        lines = [ln for ln in cell.source.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        assert all(re.match(r"(from \S+ import |import )", ln) for ln in lines), f"antes dos parâmetros: {lines}"
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "## Resumo" in text and "## Exercícios" in text
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
@@ -140,13 +147,9 @@ def test_papermill_sees_the_parameters(path):
     assert params, "a célula parameters deve definir variáveis"
     # toda variável da célula precisa ser vista pelo papermill; senão "papermill -p NOME valor" avisa
     # "unknown parameter" (um "=" no comentário da linha, por exemplo, engana o leitor do papermill)
-    import ast
+    from run_notebooks import parameter_names
 
-    import nbformat
-
-    cell = next(c for c in nbformat.read(path, as_version=4).cells if "parameters" in c.metadata.get("tags", []))
-    assigned = {t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)
-                for t in node.targets if isinstance(t, ast.Name)}
+    assigned = parameter_names(path)
     assert assigned <= set(params), f"o papermill não entende as linhas de {sorted(assigned - set(params))}"
 
 
@@ -202,22 +205,6 @@ def test_saved_outputs_show_no_deprecation_warning(path):
             assert not WARNING_LINE.search(text), f"{path.name}, célula {i}: {WARNING_LINE.search(text).group(0)}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_header_setup_parameters_come_first_in_that_order(path):
-    """Cabeçalho, preparação e parâmetros abrem o notebook: quem muda um parâmetro vê o efeito em tudo depois."""
-    nb = nbformat.read(path, as_version=4)
-    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    tags = {i: nb.cells[i].metadata.get("tags", []) for i in code}
-    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
-    assert "setup" in tags[code[0]], "a primeira célula de código é a preparação"
-    params = next(i for i in code if "parameters" in tags[i])
-    before = [nb.cells[i].source for i in code if i < params and "setup" not in tags[i]]
-    # antes dos parâmetros, só importações (nada que leia um parâmetro)
-    for source in before:
-        lines = [l for l in source.splitlines() if l.strip() and not l.lstrip().startswith("#")]
-        assert all(re.match(r"(from \S+ import |import )", l) for l in lines), f"antes dos parâmetros: {lines}"
-
-
 def _top_level_names(path: Path) -> set[str]:
     import ast
 
@@ -241,10 +228,11 @@ def test_package_docstring_lists_every_module_once():
     assert sorted(listed) == modules
 
 
-def test_python_files_have_no_undefined_or_unused_names():
-    """pyflakes em helpers/, scripts/, benchmarks/ e tests/: um nome que sumiu numa mudança falha aqui, não no uso."""
+def test_ruff_finds_nothing():
+    """O ruff, com as regras do pyproject.toml, em todo o Python do repositório: um nome que sumiu numa mudança
+    falha aqui, não no uso."""
     import subprocess
 
-    folders = [str(ROOT / f) for f in ("helpers", "scripts", "benchmarks", "tests")]
-    out = subprocess.run([sys.executable, "-m", "pyflakes", *folders], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)], capture_output=True,
+                         text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr

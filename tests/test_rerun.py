@@ -1,49 +1,49 @@
 """Rodar o notebook inteiro de novo no mesmo kernel dá as mesmas saídas conferidas.
 
 Cada notebook roda duas vezes no mesmo kernel com os parâmetros curtos de ``make smoke`` (minutos por
-notebook): faz parte do ``make test``. ``VARIANTES_RERUN=0`` pula as execuções duplas (para um
-``pytest tests`` rápido enquanto escreve); a conferência dos parâmetros curtos roda sempre.
+notebook): camada ``slow`` (``make test-all``, ``make rerun``); a conferência dos parâmetros curtos é estática.
 """
-import ast
-import os
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
+
+pytestmark = pytest.mark.static
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from run_notebooks import SMOKE_DIR, SMOKE_PARAMETERS, smoke_environment, smoke_parameters  # noqa: E402
+from run_notebooks import PARAMS_DIR, load_parameters, parameter_names, short_environment, smoke_environment, smoke_parameters  # noqa: E402,I001
 
-RERUN = os.environ.get("VARIANTES_RERUN", "1") != "0"
-
-
-def parameter_names(path):
-    cell = next(c for c in nbformat.read(path, as_version=4).cells if "parameters" in c.metadata.get("tags", []))
-    return {t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)
-            for t in node.targets if isinstance(t, ast.Name)}
+PARAMETER_SETS = sorted(p.stem for p in PARAMS_DIR.glob("*.yaml"))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_smoke_parameters_exist_in_the_notebook(path):
-    short = smoke_parameters(path)
-    assert short, f"faltam parâmetros curtos para {path.name} em scripts/run_notebooks.py (SMOKE_PARAMETERS)"
-    unknown = set(short) - parameter_names(path)
-    assert not unknown, f"{path.name} não tem os parâmetros {sorted(unknown)} (mudaram de nome?)"
+@pytest.mark.parametrize("name", PARAMETER_SETS)
+def test_each_parameter_file_covers_every_notebook_with_names_it_has(name):
+    sets = load_parameters(name)
+    assert set(sets) == {p.name[:2] for p in NOTEBOOKS}, f"params/{name}.yaml: um bloco por notebook"
+    for path in NOTEBOOKS:
+        unknown = set(sets[path.name[:2]]) - parameter_names(path)
+        assert not unknown, f"params/{name}.yaml: {path.name} não tem os parâmetros {sorted(unknown)} (mudaram de nome?)"
 
 
-def test_smoke_stays_inside_build_smoke():
-    env = smoke_environment()
-    assert Path(env["VARIANTES_BUILD"]).is_absolute() and Path(env["VARIANTES_BUILD"]) == SMOKE_DIR
-    assert Path(env["VARIANTES_RESULTS_DIR"]).is_relative_to(SMOKE_DIR)
-    assert SMOKE_DIR != ROOT / "build" and SMOKE_DIR.is_relative_to(ROOT / "build")
-    assert set(SMOKE_PARAMETERS) == {p.name[:2] for p in NOTEBOOKS}
+def test_ci_and_smoke_parameters_exist_and_differ_only_by_purpose():
+    assert {"ci", "smoke"} <= set(PARAMETER_SETS)
+    ci, smoke = load_parameters("ci"), load_parameters("smoke")
+    # o CI usa os dados inteiros (as células conferidas mostram os tamanhos); o smoke corta o treino
+    assert not any("TRAIN_LIMIT" in v for v in ci.values()) and smoke["02"]["TRAIN_LIMIT"] == 256
 
 
-@pytest.mark.skipif(not RERUN, reason="VARIANTES_RERUN=0: execuções duplas puladas")
+@pytest.mark.parametrize("name", ["ci", "smoke"])
+def test_short_runs_stay_inside_their_own_build_folder(name):
+    env = short_environment(name)
+    folder = ROOT / "build" / name
+    assert Path(env["VARIANTES_BUILD"]) == folder and Path(env["VARIANTES_RESULTS_DIR"]).is_relative_to(folder)
+    assert env["VARIANTES_SHORT_RUN"] == name and smoke_environment()["VARIANTES_SHORT_RUN"] == "smoke"
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_second_run_in_the_same_kernel_gives_the_same_checked_outputs(path, monkeypatch):
     from rerun_check import differences, run_twice

@@ -2,8 +2,11 @@
 import json
 
 import numpy as np
+import pytest
 
 from helpers import results
+
+pytestmark = pytest.mark.unit
 
 
 def test_headline_table_has_each_value_in_order(monkeypatch):

@@ -5,6 +5,8 @@ from datasets import Dataset, DatasetDict
 
 from helpers import compat, inference, training
 
+pytestmark = pytest.mark.unit
+
 
 # ------------------------------------------------------------------ perda ponderada
 
@@ -97,7 +99,12 @@ def test_padding_efficiency():
     assert training.padding_efficiency([10, 30, 10, 30], 2, group_by_length=True) == pytest.approx(1.0)
 
 
-def test_precision_kwargs_cpu():
+@pytest.mark.parametrize("capability,bf16,expected", [((8, 0), True, {"bf16": True}), ((7, 5), False, {"fp16": True}),
+                                                      ((8, 6), False, {"fp16": True})])
+def test_precision_follows_the_gpu_and_the_cpu_trains_in_float32(monkeypatch, capability, bf16, expected):
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a: capability)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: bf16)
+    assert training.precision_kwargs("cuda") == expected
     assert training.precision_kwargs("cpu") == {}
 
 

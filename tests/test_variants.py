@@ -3,6 +3,8 @@ import pytest
 
 from helpers import measure, variants
 
+pytestmark = pytest.mark.unit
+
 PUBLISHED_COUNTS_M = {  # contagem calculada esperada (milhões, 1 casa), da configuração de cada variante
     "BERT-base": 109.5, "BERT-large": 335.1, "DistilBERT": 66.4, "RoBERTa-base": 124.6, "RoBERTa-large": 355.4,
     "ALBERT-base": 11.7, "DeBERTa-v3-base": 183.8, "BERTimbau-base": 108.9, "BERTimbau-large": 334.4,

@@ -9,8 +9,12 @@ que o widget promete. Uma captura de tela de cada widget, depois da mudança, fi
 desenho do controle deslizante e confere que a verificação falha.
 
 Precisa do Chromium do sistema (``apt-get install chromium``) e do extra ``lab`` (``make lab`` ou
-``make browser-test`` instalam). ``VARIANTES_LAB_PYTHON`` aponta para o Python de outro ambiente
+``make browser-test`` instalam). A opção ``--lab-python`` aponta para o Python de outro ambiente
 (o ``make browser-test-colab`` usa um com ipywidgets 7.7, o do Colab).
+
+Camada ``browser``: o ``make test`` abre os widgets que não precisam de treino (01, 03 e 04: a cópia curta
+termina antes de qualquer treino, em um ou dois minutos cada); os de 02 e 06 esperam um fine-tuning e ficam,
+como a passagem com o ipywidgets 7.7, na camada ``slow`` (``make test-all``).
 """
 from __future__ import annotations
 
@@ -27,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lab import ROOT, LabServer, chromium_path, short_copy  # noqa: E402
 
 NOTEBOOKS = {p.name[:2]: p for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
-LAB_PYTHON = os.environ.get("VARIANTES_LAB_PYTHON", sys.executable)
 RUN_TIMEOUT_S = float(os.environ.get("VARIANTES_BROWSER_TIMEOUT", 900))
 
 # notebook → a chamada que cria o widget, o que mudar e a entrada ruim (com a mensagem prometida)
@@ -56,27 +59,34 @@ def _broken(*args, **kwargs):
     return _original(*args, **kwargs)
 _plots.plot_softmax_temperature = _broken"""
 
-pytestmark = pytest.mark.skipif(chromium_path() is None,
-                                reason="sem Chromium no sistema: apt-get install chromium (veja o README)")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(chromium_path() is None,
+                                 reason="sem Chromium no sistema: apt-get install chromium (veja o README)")]
+NEEDS_TRAINING = {"02", "06"}  # o widget usa um modelo treinado: camada slow
 
 
-def widgets_version() -> str:
+@pytest.fixture(scope="module")
+def lab_python(request) -> str:
+    return request.config.getoption("--lab-python") or sys.executable
+
+
+def widgets_version(lab_python: str) -> str:
     import subprocess
 
-    out = subprocess.run([LAB_PYTHON, "-c", "import ipywidgets; print(ipywidgets.__version__)"], capture_output=True,
+    out = subprocess.run([lab_python, "-c", "import ipywidgets; print(ipywidgets.__version__)"], capture_output=True,
                          text=True, check=True)
     return out.stdout.strip()
 
 
 @pytest.fixture(scope="module")
-def shots():
-    folder = ROOT / "build" / "browser" / f"ipywidgets-{widgets_version()}"
+def shots(lab_python):
+    folder = ROOT / "build" / "browser" / f"ipywidgets-{widgets_version(lab_python)}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def lab(tmp_path_factory, lab_python):
     from run_notebooks import smoke_environment
 
     folder = tmp_path_factory.mktemp("lab")
@@ -84,7 +94,7 @@ def lab(tmp_path_factory):
     # (a política de avisos dos notebooks é conferida pelo nbval, no make test)
     env = {**smoke_environment(), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
            "PYTHONWARNINGS": ""}
-    with LabServer(LAB_PYTHON, folder, env=env) as server:
+    with LabServer(lab_python, folder, env=env) as server:
         yield server
 
 
@@ -217,7 +227,8 @@ def exercise(page, lab, prefix: str, spec: dict, shots: Path, extra_cells=(), na
     return seen
 
 
-@pytest.mark.parametrize("prefix", sorted(WIDGETS))
+@pytest.mark.parametrize("prefix", [pytest.param(p, marks=[pytest.mark.slow] if p in NEEDS_TRAINING else [])
+                                    for p in sorted(WIDGETS)])
 def test_widget_renders_changes_and_explains_bad_input(prefix, lab, browser, shots):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     try:

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -67,10 +69,20 @@ def test_numbers_are_written_the_brazilian_way():
     assert prose.table_number(1359.25) == "1359,25" and prose.table_number(0.5) == "0,5"
 
 
-def test_check_stops_the_run_when_a_claim_fails():
+def test_check_stops_the_run_when_a_claim_fails(monkeypatch):
+    monkeypatch.delenv("VARIANTES_SHORT_RUN", raising=False)
     prose.check(0.7 > 0.6, "o aluno passou do professor")
     with pytest.raises(prose.ClaimError, match="o aluno passou do professor"):
         prose.check(0.5 > 0.6, "o aluno passou do professor")
+    with pytest.raises(prose.ClaimError, match="roda mais rápido"):
+        prose.check(False, "roda mais rápido", full_run=True)   # a execução completa confere tudo
+
+
+def test_a_full_run_claim_does_not_stop_a_short_run_but_any_other_claim_does(monkeypatch):
+    monkeypatch.setenv("VARIANTES_SHORT_RUN", "ci")
+    prose.check(False, "roda mais rápido", full_run=True)
+    with pytest.raises(prose.ClaimError, match="mesmo vetor"):
+        prose.check(False, "mesmo vetor")
 
 
 def _macro(y, p):
@@ -205,3 +217,4 @@ def test_class_weights_from_02_follows_the_record_of_notebook_02(tmp_path, monke
     assert artifacts.class_weights_from_02(dataset, override=False)[0] is False
     other = data.limit_train(dataset, 10, 0)
     assert artifacts.class_weights_from_02(other) == (False, "o notebook 02 salvou um modelo, mas com outros dados: sem pesos")
+

@@ -1,14 +1,15 @@
-"""Matriz de versões: a série num ambiente como o do Colab, no transformers 4.46, no 4.57 e no atual.
+"""Matriz de versões: a série nos dois ambientes do Colab, no transformers 4.46, no 4.57 e no atual.
 
-    python scripts/compat.py                          # os quatro ambientes (make compat)
+    python scripts/compat.py                          # os cinco ambientes (make compat)
     python scripts/compat.py --only colab,tf446       # só alguns
     python scripts/compat.py --skip-notebooks         # só instalação e testes de unidade
 
 Cada ambiente é um ``venv`` novo em ``build/compat/<nome>/venv`` (reaproveitado quando as versões
 fixadas e as dependências do ``pyproject.toml`` não mudaram). Como no Colab:
 
-1. instala o torch de ``requirements/torch.txt`` e as versões fixadas do ambiente (no ``colab``, as de
-   ``tests/fixtures/colab_2026.txt``) e grava o ``pip freeze``;
+1. instala o torch de ``requirements/torch.txt`` e as versões fixadas do ambiente (no ``colab`` e no
+   ``colab-2026.07``, as das listas que o Colab publica, em ``tests/fixtures/colab/``: cada pacote que a série
+   usa, na versão do Colab) e grava o ``pip freeze``;
 2. instala o pacote da série **sem** ``-e``, a partir de uma cópia da árvore de trabalho fora do
    repositório (o Colab clona em ``/content/variantes-bert``), e falha se isso mudou a versão de algum
    pacote que já estava instalado (no Colab, trocar um pacote já importado pede reiniciar o ambiente);
@@ -48,20 +49,31 @@ COMPAT_DIR = ROOT / "build" / "compat"
 # cópias e pastas de trabalho ficam FORA do repositório: dentro dele, helpers.project e helpers.artifacts
 # achariam a data/ e o build/ do repositório pelas pastas-mães, e o teste não mostraria o que o Colab vê
 OUTSIDE_DIR = Path(tempfile.gettempdir()) / "variantes-compat"
-COLAB_FIXTURE = ROOT / "tests" / "fixtures" / "colab_2026.txt"
+COLAB_LISTS = ROOT / "tests" / "fixtures" / "colab"   # as listas que o Colab publica (README.md ao lado)
+LOCK = ROOT / "requirements" / "lock.txt"
 TORCH_SPEC = os.environ.get("TORCH_SPEC") or torch_spec()   # requirements/torch.txt, o mesmo do make install
 PYTHON = os.environ.get("COMPAT_PYTHON", "python3.11" if shutil.which("python3.11") else sys.executable)
 
 
-def colab_pins(path: Path = COLAB_FIXTURE) -> list[str]:
-    """As versões do Colab gravadas em ``tests/fixtures/colab_2026.txt`` (``nome==versão``)."""
-    lines = (line.split("#")[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
-    return [line for line in lines if line]
+# Python e torch não dá para igualar aqui (só há torch de CPU para Python 3.11): ficam os de requirements/torch.txt
+NOT_MATCHABLE = {"torch"}
+
+
+def colab_pins(name: str = "pip-freeze-2026-08-19.txt") -> list[str]:
+    """``nome==versão`` da lista publicada do Colab para cada pacote que a série, os extras ou as dependências
+    deles usam (os de ``requirements/lock.txt``), menos o torch. As linhas ``nome @ url`` (o torch do Colab entre
+    elas) não são versões que o pip aceite como restrição, e ficam de fora."""
+    from lock import parse_lock
+
+    used = set(parse_lock(LOCK.read_text(encoding="utf-8")))
+    listed = parse_lock((COLAB_LISTS / name).read_text(encoding="utf-8"))
+    return [f"{n}=={v}" for n, v in sorted(listed.items()) if n in used and n not in NOT_MATCHABLE]
 
 
 # nome → (descrição, versões fixadas antes do pacote)
 ENVIRONMENTS = {
-    "colab": ("como o Colab (meados de 2026), pacote sem -e", colab_pins()),
+    "colab": ("o Colab de 2026-08-19 (lista publicada), pacote sem -e", colab_pins()),
+    "colab-2026.07": ("o ambiente fixo 2026.07 do Colab (lista publicada)", colab_pins("pip-freeze-2026.07-runtime.txt")),
     "tf446": ("transformers mais antigo aceito (4.46)",
               ["transformers==4.46.3", "tokenizers==0.20.3", "datasets==3.6.0", "accelerate==1.0.1"]),
     "tf457": ("um 4.x do meio (4.57)", ["transformers==4.57.1", "datasets==3.6.0"]),
@@ -202,6 +214,7 @@ def environment(name: str) -> dict:
         "VARIANTES_RESULTS_DIR": str(here / "build" / "results"),
         "VARIANTES_DATA": str(OUTSIDE_DIR / name / "clone" / "data"),  # no Colab: /content/variantes-bert/data
         "MPLBACKEND": "Agg",
+        "VARIANTES_SHORT_RUN": "smoke",   # parâmetros curtos: as afirmações sobre tempo (full_run) não interrompem
     })
     return env
 

@@ -30,8 +30,8 @@ PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["
 COLAB_PYTHON, COLAB_TORCH = "3.13", "2.11.0"
 
 
-def colab_versions() -> dict[str, str]:
-    pins = compat_script.colab_pins()
+def colab_versions(name: str = "pip-freeze-2026-08-19.txt") -> dict[str, str]:
+    pins = compat_script.colab_pins(name)
     assert pins and all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.+-]*", p) for p in pins), pins
     return {canonicalize_name(p.split("==")[0]): p.split("==")[1] for p in pins}
 
@@ -40,29 +40,31 @@ def requirements() -> dict[str, Requirement]:
     return {canonicalize_name(r.name): r for r in map(Requirement, PROJECT["dependencies"])}
 
 
-def test_the_colab_fixture_lists_what_the_issue_says_colab_ships():
-    colab = colab_versions()
-    assert colab["ipywidgets"] == "7.7.1" and colab["transformers"].startswith("5.")
-    assert colab["datasets"].startswith("4.") and "accelerate" in colab
+def test_the_colab_rows_come_from_the_published_lists():
+    colab, pinned = colab_versions(), colab_versions("pip-freeze-2026.07-runtime.txt")
+    assert colab["ipywidgets"] == "7.7.1" and colab["transformers"] == "5.15.0" and colab["datasets"] == "4.0.0"
+    assert colab["torchao"] == "0.10.0" and colab["protobuf"] == "5.29.6" and colab["numpy"] == "2.1.3"
+    assert pinned["transformers"] == "5.13.1"
     assert "evaluate" not in colab                        # o Colab não traz o evaluate: a instalação o acrescenta
+    assert "torch" not in colab                           # o torch do Colab é uma linha "torch @ url" (e outro Python)
+    assert set(compat_script.ENVIRONMENTS) >= {"colab", "colab-2026.07", "current"}
+    assert compat_script.ENVIRONMENTS["colab"][1] == compat_script.colab_pins()
 
 
-@pytest.mark.parametrize("name", sorted(colab_versions()))
+@pytest.mark.parametrize("name", sorted(set(colab_versions()) & set(requirements())))
 def test_each_floor_accepts_the_version_colab_ships(name):
     reqs = requirements()
-    if name not in reqs:
-        pytest.skip(f"{name} não é dependência direta da série")
     version = colab_versions()[name]
     assert reqs[name].specifier.contains(version, prereleases=True), (
         f"pyproject.toml pede {reqs[name]}, mas o Colab traz {name} {version}: no Colab, a célula de preparação "
         "trocaria um pacote já importado (e pediria para reiniciar o ambiente)")
 
 
-def test_every_dependency_colab_preinstalls_is_in_the_fixture():
-    """Uma dependência nova que o Colab já tem precisa da versão dele na fixture (senão nada a confere)."""
+def test_every_dependency_but_evaluate_is_preinstalled_in_colab():
+    """Toda dependência direta, menos o evaluate, já vem no Colab: a instalação da série só acrescenta."""
     not_in_colab = {"evaluate", "torch"}                  # torch: conferido abaixo, com a versão do Colab
     missing = set(requirements()) - set(colab_versions()) - not_in_colab
-    assert not missing, f"faltam em tests/fixtures/colab_2026.txt: {sorted(missing)}"
+    assert not missing, f"a série pede pacotes que a lista do Colab não traz (o Colab os instalaria): {sorted(missing)}"
 
 
 def test_python_and_torch_of_colab_are_accepted():

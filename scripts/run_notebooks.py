@@ -111,6 +111,7 @@ def main() -> int:
         args.out = args.out or str(ROOT / "build" / args.params / "notebooks")
     else:
         os.environ["VARIANTES_RESULTS_DIR"] = str(ROOT / "build" / "results")
+        os.environ.pop("VARIANTES_SHORT_RUN", None)   # a execução completa confere toda afirmação, full_run também
     args.out = args.out or "build/notebooks"
     results_dir = Path(os.environ["VARIANTES_RESULTS_DIR"])
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

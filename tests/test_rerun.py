@@ -6,6 +6,7 @@ notebook): camada ``slow`` (``make test-all``, ``make rerun``); a conferência d
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 pytestmark = pytest.mark.static
@@ -54,3 +55,18 @@ def test_second_run_in_the_same_kernel_gives_the_same_checked_outputs(path, monk
     assert first, f"{path.name} não tem células com # NBVAL_CHECK_OUTPUT"
     report = differences(first, second, path)
     assert not report, f"{path.name}: saídas conferidas diferentes na segunda passagem:\n" + "\n\n".join(report)
+
+
+def test_ci_copy_injects_the_parameters_after_the_parameters_cell_and_keeps_the_outputs(tmp_path):
+    from run_notebooks import prepare_copy, short_parameters
+
+    source = next(p for p in NOTEBOOKS if p.name.startswith("02"))
+    out = tmp_path / source.name
+    prepare_copy(source, out, short_parameters(source, "ci"))
+    original, copy = (nbformat.read(p, as_version=4) for p in (source, out))
+    params = next(i for i, c in enumerate(copy.cells) if "parameters" in c.metadata.get("tags", []))
+    injected = copy.cells[params + 1]
+    assert "injected-parameters" in injected.metadata.tags and "NUM_EPOCHS = 1" in injected.source
+    assert len(copy.cells) == len(original.cells) + 1
+    kept = [c.outputs for c in copy.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.tags]
+    assert kept == [c.outputs for c in original.cells if c.cell_type == "code"]   # o nbval compara com estas

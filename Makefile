@@ -5,8 +5,8 @@
 PYTHON     ?= python3
 VENV       ?= .venv
 PY         := $(VENV)/bin/python
-# PyTorch fixado em requirements/torch.txt (o único lugar). Qual build vem depende do índice: nas máquinas da série (e no CI) o índice serve o
-# build de CPU; num notebook Linux comum, o torch do PyPI é o build com CUDA (vários GB). Para o build
+# PyTorch fixado em requirements/torch.txt (o único lugar). Qual build vem depende do índice: nas máquinas
+# da série (e no CI) o índice serve o build de CPU; num notebook Linux comum, o torch do PyPI é o build com CUDA (vários GB). Para o build
 # de CPU (pequeno), use o índice do PyTorch:
 #   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_SPEC  ?= $(shell grep -v '^\#' requirements/torch.txt)
@@ -73,8 +73,8 @@ timed   = @s=$$(date +%s); $(MAKE) --no-print-directory $(1) || exit 1; \
 test: $(STAMP)
 	@mkdir -p build; rm -f $(TIMES)
 	$(call timed,test-static)
-	$(call timed,test-notebooks)
 	$(call timed,test-unit)
+	$(call timed,test-notebooks)
 	$(call timed,test-browser)
 	@echo "Tempo de cada camada:"; cat $(TIMES)
 
@@ -171,7 +171,7 @@ smoke: $(STAMP)
 rerun: $(STAMP)
 	$(PY) -m pytest tests/test_rerun.py -m slow -v
 
-## make compat: matriz de versões (como o Colab, transformers 4.46, 4.57 e atual); cada uma num venv próprio em
+## make compat: matriz de versões (os dois ambientes do Colab, transformers 4.46, 4.57 e atual); cada uma num venv próprio em
 ## build/compat, com o pacote instalado sem -e: testes de unidade + os comandos em dois processos + todos os
 ## notebooks com parâmetros curtos.
 ## Não faz parte do make test (instala vários ambientes). Só alguns: make compat COMPAT_ARGS="--only colab"

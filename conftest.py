@@ -40,6 +40,7 @@ def tier_of(item) -> str:
     return names.pop()
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.__class__.__name__ in ("IPyNbCell", "IPyNbFile"):  # células que o nbval executa

@@ -95,10 +95,10 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def record(notebook: Path, run: dict, input_digest: str) -> None:
-    """Grava a proveniência em ``metadata.provenance`` de ``notebook`` (já executado)."""
+def record(notebook: Path, run: dict, input_digest: str, seconds: float | None = None) -> None:
+    """Grava a proveniência em ``metadata.provenance`` de ``notebook`` (já executado), com o tempo da execução."""
     nb = nbformat.read(notebook, as_version=4)
-    nb.metadata[KEY] = {**run, "input_hash": input_digest}
+    nb.metadata[KEY] = {**run, "input_hash": input_digest, **({"seconds": round(seconds, 1)} if seconds else {})}
     nbformat.write(nb, notebook)
 
 

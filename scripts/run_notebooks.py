@@ -149,7 +149,7 @@ def main() -> int:
         secs = time.perf_counter() - start
         if args.inplace and status == "ok":
             strip_metadata(out)
-            record(out, run, digest)
+            record(out, run, digest, secs)
         row = {"notebook": nb.name, "status": status, "tempo (s)": round(secs, 1)}
         res = results_dir / f"{nb.stem}.json"
         if res.exists() and status == "ok":

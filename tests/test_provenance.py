@@ -73,3 +73,26 @@ def test_two_runs_and_an_online_run_are_caught(repo_copy):
     provenance.record(b, {"run_id": "dois", "offline": False}, provenance.input_hash(b, repo_copy))
     found = provenance.problems([a, b], repo_copy)
     assert any("execuções diferentes" in p for p in found) and any("perfil offline" in p for p in found)
+
+
+def test_the_readme_class_time_table_is_the_one_the_committed_notebooks_give():
+    import class_time
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert class_time.readme_block(class_time.rows()) in text, (
+        "a tabela de tempos de aula do README não é a das saídas versionadas: rode "
+        "`python scripts/class_time.py --write`")
+
+
+def test_reading_counts_markdown_and_run_written_prose_but_not_link_targets(tmp_path):
+    import class_time
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Olá, mundo [leia](https://exemplo.com/um-dois-tres) 0,5"),
+                nbformat.v4.new_code_cell("x = 1")]
+    nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": "O aluno ganhou.",
+                                                                          "text/plain": "ignorado aqui"})]
+    path = tmp_path / "01_x.ipynb"
+    nbformat.write(nb, path)
+    assert class_time.words_read(path) == 3 + 3     # Olá, mundo, leia + O, aluno, ganhou

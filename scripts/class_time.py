@@ -1,0 +1,96 @@
+"""Cada notebook cabe numa aula? Palavras que o aluno lê, a 130 por minuto, mais o tempo de execução.
+
+    python scripts/class_time.py            # a tabela
+    python scripts/class_time.py --write    # regrava a tabela do README (entre os marcadores)
+
+As palavras são as do markdown e as das frases que a execução escreve (saídas em Markdown de ``prose.say``);
+o tempo de execução é o que o ``make notebooks`` gravou na proveniência de cada notebook (a execução completa,
+no perfil offline, numa CPU de dois núcleos). A meta da série: leitura + execução em no máximo 40 minutos,
+deixando dez para a conversa numa aula de 50.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from provenance import recorded  # noqa: E402
+
+WORDS_PER_MINUTE = 130
+BUDGET_MINUTES = 40
+WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+LINK = re.compile(r"\]\([^)]*\)|<[^>]+>")           # endereços de links e tags HTML não são lidos
+BEGIN, END = "<!-- tempos-de-aula:início -->", "<!-- tempos-de-aula:fim -->"
+
+
+def words_read(notebook: Path) -> int:
+    """Palavras do markdown e das frases em Markdown que a execução escreveu."""
+    nb = nbformat.read(notebook, as_version=4)
+    texts = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            markdown = out.get("data", {}).get("text/markdown")
+            if markdown:
+                texts.append(markdown if isinstance(markdown, str) else "".join(markdown))
+    return sum(len(WORD.findall(LINK.sub(" ", t))) for t in texts)
+
+
+def rows(root: Path = ROOT) -> list[dict]:
+    out = []
+    for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        words = words_read(path)
+        run = recorded(path).get("seconds")
+        reading = words / WORDS_PER_MINUTE
+        total = reading + (run or 0) / 60
+        out.append({"notebook": path.name, "words": words, "reading": reading, "run": run, "total": total})
+    return out
+
+
+def _min(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
+def table(items: list[dict]) -> str:
+    lines = ["| notebook | palavras | leitura (min) | execução (min) | total (min) |", "|---|---|---|---|---|"]
+    for r in items:
+        run = _min(r["run"] / 60) if r["run"] else "?"
+        flag = "" if r["run"] and r["total"] <= BUDGET_MINUTES else " ⚠"
+        words = f"{r['words']:,}".replace(",", ".")      # separador de milhar brasileiro
+        lines.append(f"| {r['notebook']} | {words} | {_min(r['reading'])} | {run} | {_min(r['total'])}{flag} |")
+    return "\n".join(lines)
+
+
+def readme_block(items: list[dict]) -> str:
+    meta = recorded(ROOT / "notebooks" / items[0]["notebook"]) if items else {}
+    return (f"{BEGIN}\n{table(items)}\n\nLeitura a {WORDS_PER_MINUTE} palavras por minuto (markdown e frases escritas "
+            f"pela execução); execução da última execução completa (`make notebooks`, {meta.get('date', '?')}, "
+            f"{meta.get('cpu', '?')}, {meta.get('cores', '?')} núcleos, perfil offline). Meta: até {BUDGET_MINUTES} "
+            f"minutos; ⚠ marca o que passa dela. Gerado por `python scripts/class_time.py --write`.\n{END}")
+
+
+def main(argv: list[str]) -> int:
+    items = rows()
+    if "--write" in argv:
+        readme = ROOT / "README.md"
+        text = readme.read_text(encoding="utf-8")
+        if BEGIN not in text:
+            print(f"ERRO: o README não tem os marcadores {BEGIN} e {END}.")
+            return 1
+        start, end = text.index(BEGIN), text.index(END) + len(END)
+        readme.write_text(text[:start] + readme_block(items) + text[end:], encoding="utf-8")
+        print("README.md: tabela de tempos de aula regravada.")
+    else:
+        print(table(items))
+    over = [r["notebook"] for r in items if not r["run"] or r["total"] > BUDGET_MINUTES]
+    if over:
+        print(f"Passam de {BUDGET_MINUTES} minutos (ou sem tempo de execução gravado): {', '.join(over)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

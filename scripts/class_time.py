@@ -67,10 +67,10 @@ def table(items: list[dict]) -> str:
 
 def readme_block(items: list[dict]) -> str:
     meta = recorded(ROOT / "notebooks" / items[0]["notebook"]) if items else {}
-    return (f"{BEGIN}\n{table(items)}\n\nLeitura a {WORDS_PER_MINUTE} palavras por minuto (markdown e frases escritas "
-            f"pela execução); execução da última execução completa (`make notebooks`, {meta.get('date', '?')}, "
-            f"{meta.get('cpu', '?')}, {meta.get('cores', '?')} núcleos, perfil offline). Meta: até {BUDGET_MINUTES} "
-            f"minutos; ⚠ marca o que passa dela. Gerado por `python scripts/class_time.py --write`.\n{END}")
+    return (f"{BEGIN}\nLeitura a {WORDS_PER_MINUTE} palavras por minuto (markdown e frases escritas pela execução); "
+            f"execução medida com `make notebooks` em {meta.get('date', '?')} ({meta.get('cpu', '?')}, "
+            f"{meta.get('cores', '?')} núcleos, perfil offline). Meta: até {BUDGET_MINUTES} minutos; ⚠ marca o que "
+            f"passa dela. Tabela gerada por `python scripts/class_time.py --write`.\n\n{table(items)}\n{END}")
 
 
 def main(argv: list[str]) -> int:

@@ -30,7 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS_DIR = ROOT / "params"
-SMOKE_DIR = ROOT / "build" / "smoke"
 
 
 def load_parameters(name: str) -> dict[str, dict]:
@@ -59,8 +58,8 @@ def short_parameters(notebook: Path, name: str = "smoke") -> dict:
 
 
 def short_environment(name: str = "smoke") -> dict:
-    """Variáveis de uma execução curta: modelos e resultados em ``build/<name>``, afirmações só de execução completa
-    avisadas em vez de conferidas (``prose.check(..., full_run=True)``)."""
+    """Variáveis de uma execução curta: modelos e resultados em ``build/<name>``; as afirmações só de execução
+    completa (``prose.check(..., full_run=True)``) são avaliadas sem interromper a execução."""
     folder = ROOT / "build" / name
     return {"VARIANTES_BUILD": str(folder), "VARIANTES_RESULTS_DIR": str(folder / "results"),
             "VARIANTES_SHORT_RUN": name}
@@ -104,6 +103,8 @@ def main() -> int:
     args.prepare = args.prepare or args.nbval
     if args.smoke:
         args.params = "smoke"
+    if args.prepare and not args.params:
+        ap.error("--prepare e --nbval pedem --params (ci ou smoke): as cópias levam os parâmetros curtos.")
     if args.params and args.inplace:
         ap.error("parâmetros curtos não combinam com --inplace: as saídas versionadas vêm sempre da execução completa.")
     if args.params:

@@ -142,8 +142,10 @@ def main() -> int:
         digest = input_hash(nb) if args.inplace else None
         (results_dir / f"{nb.stem}.json").unlink(missing_ok=True)
         try:
-            pm.execute_notebook(str(nb), str(out), kernel_name="python3", cwd=str(nb.parent), parameters=parameters,
-                                progress_bar=False, execution_timeout=args.timeout)
+            with Heartbeat(nb.name, out):
+                pm.execute_notebook(str(nb), str(out), kernel_name="python3", cwd=str(nb.parent),
+                                    parameters=parameters, progress_bar=False, execution_timeout=args.timeout,
+                                    extra_arguments=QUIET_KERNEL)
         except Exception as exc:  # segue para os próximos e falha no fim
             status, failed = f"ERRO: {type(exc).__name__}", True
             print(f"  {error_summary(exc)}", flush=True)
@@ -167,6 +169,50 @@ def main() -> int:
           f"total {total:.0f} s):")
     print(headline_table(rows))
     return 1 if failed else 0
+
+
+# o kernel avisa, em inglês, que fala com o papermill por TCP sem criptografia (é na própria máquina): só erros
+QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
+HEARTBEAT_S = 30
+
+
+class Heartbeat:
+    """A cada 30 s, uma linha com a célula que está rodando (o papermill grava a cópia a cada 30 s)."""
+
+    def __init__(self, name: str, out: Path, every: float = HEARTBEAT_S):
+        import threading
+
+        self.name, self.out, self.every = name, out, every
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+    def run(self):
+        while not self.stop.wait(self.every):
+            print(f"  … {self.name}: {self.where()}, {minutes(time.perf_counter() - self.start)}", flush=True)
+
+    def where(self) -> str:
+        try:
+            cells = [c for c in nbformat.read(self.out, as_version=4).cells if c.cell_type == "code"]
+        except Exception:  # o papermill pode estar gravando o arquivo agora
+            return "rodando"
+        running = next((i for i, c in enumerate(cells) if c.metadata.get("papermill", {}).get("status") == "running"),
+                       None)
+        return f"célula {running + 1} de {len(cells)}" if running is not None else "rodando"
+
+
+def minutes(seconds: float) -> str:
+    """``95`` → ``"1 min 35 s"``."""
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m} min {s} s" if m else f"{s} s"
 
 
 def nbval(folder: Path, extra: list[str]) -> int:
@@ -202,8 +248,10 @@ def error_summary(exc: Exception) -> str:
 
 def headline_table(rows) -> str:
     """Uma linha por notebook: status, tempo e os resultados de destaque dele (cada um com seu nome)."""
-    def fmt(value):
-        return f"{value:.3f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+    def fmt(value):  # vírgula decimal e sinal de menos, como nos notebooks
+        if isinstance(value, float):
+            return f"{value:.3f}".rstrip("0").rstrip(".").replace(".", ",").replace("-", "−")
+        return str(value)
 
     width = max(len(row["notebook"]) for row in rows)
     lines = [f"{'notebook':<{width}}  {'status':<8} {'tempo':>7}  resultados de destaque"]

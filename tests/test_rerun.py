@@ -70,3 +70,19 @@ def test_ci_copy_injects_the_parameters_after_the_parameters_cell_and_keeps_the_
     assert len(copy.cells) == len(original.cells) + 1
     kept = [c.outputs for c in copy.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.tags]
     assert kept == [c.outputs for c in original.cells if c.cell_type == "code"]   # o nbval compara com estas
+
+
+def test_make_run_table_uses_decimal_comma_and_the_heartbeat_says_where_it_is(tmp_path):
+    from run_notebooks import Heartbeat, headline_table, minutes
+
+    table = headline_table([{"notebook": "02_x.ipynb", "status": "ok", "tempo (s)": 12.0, "F1": 0.5941,
+                             "diferença": -0.0333, "receita": "sem pesos"}])
+    assert "F1 = 0,594; diferença = −0,033; receita = sem pesos" in table and "0.5" not in table
+    assert minutes(95) == "1 min 35 s" and minutes(7) == "7 s"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("1"), nbformat.v4.new_markdown_cell("x"), nbformat.v4.new_code_cell("2")]
+    nb.cells[0].metadata["papermill"] = {"status": "completed"}
+    nb.cells[2].metadata["papermill"] = {"status": "running"}
+    nbformat.write(nb, tmp_path / "a.ipynb")
+    assert Heartbeat("a", tmp_path / "a.ipynb").where() == "célula 2 de 2"
+    assert Heartbeat("b", tmp_path / "nada.ipynb").where() == "rodando"

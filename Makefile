@@ -17,6 +17,8 @@ PIP_ARGS    ?=
 STAMP      := $(VENV)/.instalado
 # as versões exatas do make test e do CI (make lock as gera de novo; o make compat testa as mais novas)
 LOCK       := requirements/lock.txt
+# o setuptools imprime um aviso em inglês a cada instalação editável (pip install -e); não pede nada de quem instala
+QUIET_BUILD := PYTHONWARNINGS="ignore:Editable installation"
 
 export HF_HUB_OFFLINE = 1
 export HF_DATASETS_OFFLINE = 1
@@ -56,7 +58,7 @@ $(STAMP): pyproject.toml $(LOCK) requirements/torch.txt
 	fi
 	$(PY) -m pip install -q --upgrade pip $(PIP_ARGS)
 	$(PY) -m pip install -q "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) $(PIP_ARGS)
-	$(PY) -m pip install -q -c $(LOCK) -e ".[test,offline,producao,busca]" $(PIP_ARGS)
+	$(QUIET_BUILD) $(PY) -m pip install -q -c $(LOCK) -e ".[test,offline,producao,busca]" $(PIP_ARGS)
 	@touch $(STAMP)
 
 ## make run: executa todos os notebooks (papermill) em build/ e mostra os resultados
@@ -111,7 +113,7 @@ lock:
 
 ## make lab: instala a interface (extra lab) e abre a série no JupyterLab, no perfil offline
 $(LAB_STAMP): $(STAMP)
-	$(PY) -m pip install -q -c $(LOCK) -e ".[test,offline,producao,busca,lab]" $(PIP_ARGS)
+	$(QUIET_BUILD) $(PY) -m pip install -q -c $(LOCK) -e ".[test,offline,producao,busca,lab]" $(PIP_ARGS)
 	@touch $(LAB_STAMP)
 
 lab: $(LAB_STAMP)

@@ -11,7 +11,7 @@ PY         := $(VENV)/bin/python
 #   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_SPEC  ?= $(shell grep -v '^\#' requirements/torch.txt)
 TORCH_INDEX ?=
-# opções a mais para cada pip install, ex. sem rede, das rodas de um kit de aula (README, "Aula sem internet"):
+# opções a mais para cada pip install, ex. sem rede, das rodas de um kit de aula (docs/aula-sem-internet.md):
 #   make install PIP_ARGS="--no-index --find-links KIT/rodas"
 PIP_ARGS    ?=
 STAMP      := $(VENV)/.instalado

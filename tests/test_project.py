@@ -39,6 +39,21 @@ def test_environment_yml_installs_the_project_itself():
     assert int(low) <= int(py.split("=")[1].split(".")[1]) < int(high)
 
 
+def test_the_readme_is_a_front_door_and_every_link_resolves():
+    """O README é curto (o que é, os notebooks, como começar) e cada página de docs/ sai dele; nenhum link quebrado."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 120
+    pages = sorted((ROOT / "docs").glob("*.md"))
+    assert pages and all(f"docs/{p.name}" in readme for p in pages), "toda página de docs/ tem um link no README"
+    texts = {p: p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *pages]}
+    texts.update({p: "\n".join(c.source for c in nbformat.read(p, as_version=4).cells if c.cell_type == "markdown")
+                  for p in NOTEBOOKS})
+    for path, text in texts.items():
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if not target.startswith(("http://", "https://")):
+                assert (path.parent / target).exists(), f"{path.relative_to(ROOT)}: link quebrado para {target}"
+
+
 def test_licenses_promised_by_the_readme_exist_and_are_packaged():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     readme = (ROOT / "README.md").read_text()

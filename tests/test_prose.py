@@ -15,7 +15,7 @@ from typed_figures import markdown_of, typed_figures  # noqa: E402
 
 from helpers import artifacts, prose  # noqa: E402
 
-TEXTS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + [ROOT / "README.md"]
+TEXTS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 # ------------------------------------------------------------------ a regra

@@ -70,6 +70,10 @@ def colab_pins(name: str = "pip-freeze-2026-08-19.txt") -> list[str]:
     return [f"{n}=={v}" for n, v in sorted(listed.items()) if n in used and n not in NOT_MATCHABLE]
 
 
+# os pacotes que a tabela e as mensagens mostram (as linhas do Colab fixam mais de cem)
+KEY_PACKAGES = ("transformers", "datasets", "accelerate", "huggingface-hub", "tokenizers", "ipywidgets", "numpy",
+                "torchao", "protobuf")
+
 # nome → (descrição, versões fixadas antes do pacote)
 ENVIRONMENTS = {
     "colab": ("o Colab de 2026-08-19 (lista publicada), pacote sem -e", colab_pins()),
@@ -336,7 +340,9 @@ def main(argv=None) -> int:
         log = COMPAT_DIR / name / "log.txt"
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("")
-        print(f"\n▶ {name}: {description}; fixadas: {' '.join(pins) or 'nenhuma'}  (log: {log})", flush=True)
+        shown = ' '.join(pins) if len(pins) <= 8 else f"{len(pins)} versões, entre elas " + ' '.join(
+            p for p in pins if p.split('==')[0] in KEY_PACKAGES)
+        print(f"\n▶ {name}: {description}; fixadas: {shown or 'nenhuma'}  (log: {log})", flush=True)
         row = {"name": name, "versions": "?", "install": "—", "unit": "—", "commands": "—", "notebooks": "—"}
         t = time.perf_counter()
         ok, message, py = prepare(name, pins, log)

@@ -175,6 +175,16 @@ def run_command(args, cwd, launcher=(), timeout=900):
     return done
 
 
+def own_port() -> list[str]:
+    """Uma porta livre para o processo principal: duas execuções ao mesmo tempo (o make compat ao lado do
+    make test-all) não disputam a 29500 padrão."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return ["--main_process_port", str(probe.getsockname()[1])]
+
+
 SHORT = ["finetune", "--train-limit", "64", "--num-epochs", "1", "--max-steps", "2", "--class-weights", "auto", "--no-progress"]
 
 
@@ -185,8 +195,8 @@ def one_and_two_processes(tmp_path_factory):
     run_command([*SHORT, "--output-dir", str(base / "um")], ROOT)
     accelerate = Path(sys.executable).with_name("accelerate")
     two = run_command([*SHORT, "--output-dir", str(base / "dois")], ROOT,
-                      launcher=(str(accelerate), "launch", "--cpu", "--num_processes", "2",
-                                "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"))
+                      launcher=(str(accelerate), "launch", "--cpu", "--num_processes", "2", "--num_machines", "1",
+                                "--mixed_precision", "no", "--dynamo_backend", "no", *own_port()))
     assert "inicia os 2 processos pedidos com o torch.distributed.run" in two.stdout
     return base / "um", base / "dois", two
 
@@ -329,7 +339,7 @@ def test_distill_search_runs_on_validation_and_saves_its_trials(tmp_path):
                         "--latency-repeats", "0", "--bootstrap-samples", "100", "--search", "3",
                         "--output-dir", str(out), "--no-progress"], ROOT,
                        launcher=(str(accelerate), "launch", "--cpu", "--num_processes", "2", "--num_machines", "1",
-                                 "--mixed_precision", "no", "--dynamo_backend", "no"))
+                                 "--mixed_precision", "no", "--dynamo_backend", "no", *own_port()))
     assert json.loads((out / "metricas.json").read_text())["distribuído"]["processos"] == 2
     import pandas as pd
 

@@ -42,7 +42,7 @@ from pathlib import Path
 from helpers.cli import Parser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lock import torch_spec  # noqa: E402
+from lock import parse_lock, torch_spec  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPAT_DIR = ROOT / "build" / "compat"
@@ -63,8 +63,6 @@ def colab_pins(name: str = "pip-freeze-2026-08-19.txt") -> list[str]:
     """``nome==versão`` da lista publicada do Colab para cada pacote que a série, os extras ou as dependências
     deles usam (os de ``requirements/lock.txt``), menos o torch. As linhas ``nome @ url`` (o torch do Colab entre
     elas) não são versões que o pip aceite como restrição, e ficam de fora."""
-    from lock import parse_lock
-
     used = set(parse_lock(LOCK.read_text(encoding="utf-8")))
     listed = parse_lock((COLAB_LISTS / name).read_text(encoding="utf-8"))
     return [f"{n}=={v}" for n, v in sorted(listed.items()) if n in used and n not in NOT_MATCHABLE]
@@ -88,14 +86,9 @@ ENVIRONMENTS = {
 # --------------------------------------------------------------------------- utilidades
 
 def parse_freeze(text: str) -> dict[str, str]:
-    """``pip freeze`` → {nome normalizado: versão}; linhas sem ``==`` (``-e``, comentários) ficam de fora."""
-    out = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if "==" in line and not line.startswith(("#", "-e")):
-            name, version = line.split("==", 1)
-            out[re.sub(r"[-_.]+", "-", name).lower()] = version.strip()
-    return out
+    """``pip freeze`` → {nome normalizado: versão}; linhas sem ``==`` (``-e``, ``nome @ url``, comentários) ficam de
+    fora. O mesmo formato da trava: o leitor é o de ``scripts/lock.py``."""
+    return parse_lock(text)
 
 
 def changed_packages(before: dict[str, str], after: dict[str, str]) -> list[str]:

@@ -46,13 +46,39 @@ DEFAULT_METADATA = {
 
 
 def setup_source() -> str:
-    """Código da célula de preparação, igual em todos os notebooks."""
+    """Código da célula de preparação, igual em todos os notebooks.
+
+    No Colab (e só lá) clona a série e a instala. Se o ``git clone`` ou o ``pip install`` falha (sem
+    internet, um fork em outro endereço, uma cópia privada), a célula para com uma mensagem em português
+    que diz o que fazer, sem traceback: o ``_render_traceback_`` é o gancho do IPython para isso. O
+    ``helpers`` ainda não existe nesse momento, então o tratamento mora na própria célula.
+    """
     return (
         "# Preparação (rode primeiro). No Colab, instala os helpers da série sem atualizar o torch.\n"
-        "import importlib, os, subprocess, sys\n"
-        f'if "google.colab" in sys.modules and not os.path.isdir("{COLAB_DIR}"):\n'
-        f'    subprocess.run(["git", "clone", "-q", "--depth", "1", "{REPO_URL}", "{COLAB_DIR}"], check=True)\n'
-        f'    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "{COLAB_DIR}"], check=True)\n'
+        "import importlib.util, os, subprocess, sys\n"
+        f'REPO_URL = "{REPO_URL}"  # num fork ou numa cópia sua, o endereço dela\n'
+        f'COLAB_DIR = "{COLAB_DIR}"\n'
+        'if "google.colab" in sys.modules and importlib.util.find_spec("helpers") is None:\n'
+        "    class SetupFailed(Exception):\n"
+        "        def _render_traceback_(self):  # o IPython mostra só a mensagem, sem traceback\n"
+        "            return str(self).splitlines()\n"
+        "\n"
+        "    def run_step(cmd, what_failed):\n"
+        "        result = subprocess.run(cmd, capture_output=True, text=True)\n"
+        "        if result.returncode:\n"
+        '            said = (result.stderr.strip().splitlines() or ["sem mensagem"])[-1]\n'
+        '            raise SetupFailed(f"{what_failed}\\n(mensagem original: {said})")\n'
+        "\n"
+        "    if not os.path.isdir(COLAB_DIR):\n"
+        '        run_step(["git", "clone", "-q", "--depth", "1", REPO_URL, COLAB_DIR],\n'
+        '                 f"Não consegui baixar a série de {REPO_URL}. O que fazer:\\n"\n'
+        '                 "- sem internet: confira a conexão e rode esta célula de novo;\\n"\n'
+        '                 "- a série está em outro endereço (um fork, uma cópia): troque REPO_URL nesta célula;\\n"\n'
+        '                 f"- cópia privada ou sem GitHub: envie a pasta do projeto para {COLAB_DIR} "\n'
+        '                 "(painel Arquivos, à esquerda) e rode esta célula de novo.")\n'
+        '    run_step([sys.executable, "-m", "pip", "install", "-q", "--no-color", COLAB_DIR],\n'
+        '             f"Não consegui instalar a série a partir de {COLAB_DIR}. Confira a conexão e rode esta "\n'
+        '             f"célula de novo; se a pasta ficou incompleta, apague-a antes (!rm -rf {COLAB_DIR}).")\n'
         "    importlib.invalidate_caches()\n"
         "import helpers\n"
         "\n"

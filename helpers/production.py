@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 EXTRA = "producao"
-INSTALL_HINT = ("Instale com: pip install \"onnx>=1.17\" \"onnxscript>=0.3\" \"onnxruntime>=1.20\" \"torchao>=0.14\" "
+INSTALL_HINT = ("Instale com: pip install \"onnx>=1.17\" \"onnxscript>=0.3\" \"onnxruntime>=1.20\" \"torchao>=0.10\" "
                 "(no Colab, a célula production.ensure_installed() do notebook 06 faz isso; num clone, make install).")
 
 
@@ -64,11 +64,30 @@ def missing_modules(modules=("onnx", "onnxscript", "onnxruntime", "torchao")) ->
     return [m for m in modules if importlib.util.find_spec(m) is None]
 
 
-def ensure_installed(colab: bool | None = None) -> list[str]:
-    """Confere as dependências da seção; no Colab, instala as que faltam com o pip.
+def installed_pins() -> list[str]:
+    """``nome==versão`` de cada distribuição instalada (a primeira de cada nome, a que o ``import`` acha)."""
+    import importlib.metadata as md
 
-    Fora do Colab não instala nada: levanta :class:`MissingDependency` com o comando. Devolve
-    os módulos que faltavam (vazio: já estava tudo lá).
+    from packaging.version import InvalidVersion, Version
+
+    pins = {}
+    for dist in md.distributions():
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
+        try:
+            Version(dist.version)
+        except (InvalidVersion, TypeError):
+            continue
+        pins.setdefault(name, f"{name}=={dist.version}")
+    return sorted(v for k, v in pins.items() if k)
+
+
+def ensure_installed(colab: bool | None = None) -> list[str]:
+    """Confere as dependências da seção; no Colab, instala as que faltam sem trocar nada do que já está lá.
+
+    O pip recebe como restrição (``-c``) a versão de cada pacote instalado: escolhe versões do onnx, do
+    onnxscript e do onnxruntime que aceitem o protobuf, o numpy e o resto que o Colab traz, em vez de
+    atualizá-los no meio da sessão. Fora do Colab não instala nada: levanta :class:`MissingDependency`
+    com o comando. Devolve os módulos que faltavam (vazio: já estava tudo lá).
     """
     import importlib
     import subprocess
@@ -81,9 +100,14 @@ def ensure_installed(colab: bool | None = None) -> list[str]:
         return []
     if not (in_colab() if colab is None else colab):
         raise MissingDependency(f"Faltam os pacotes {', '.join(missing)}. {INSTALL_HINT}")
-    requirements = extra_requirements() or list(missing)
-    print("Instalando o que o Colab não traz: " + " ".join(requirements))
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", *requirements], check=True)
+    wanted = {r.split(">")[0].split("=")[0].strip(): r for r in extra_requirements()}
+    requirements = [wanted.get(m, m) for m in missing]
+    print("Instalando o que o Colab não traz (sem trocar nenhum pacote que ele já tem): " + " ".join(requirements))
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="instalados-") as constraints:
+        constraints.write("\n".join(installed_pins()) + "\n")
+        constraints.flush()
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-c", constraints.name, *requirements],
+                       check=True)
     importlib.invalidate_caches()
     return missing
 
@@ -164,8 +188,7 @@ def layer_kinds(model):
         weight = getattr(module, "weight", None)
         if not isinstance(weight, torch.Tensor) or any(True for _ in module.children()):
             continue
-        name = type(weight).__name__
-        storage = ("int8 (uma escala por neurônio de saída)" if "int8" in name.lower() or weight.dtype == torch.int8
+        storage = ("int8 (uma escala por neurônio de saída)" if _holds_int8(weight)
                    else str(weight.dtype).replace("torch.", ""))
         key = (type(module).__name__, storage)
         count, params = rows.get(key, (0, 0))
@@ -173,6 +196,18 @@ def layer_kinds(model):
     table = pd.DataFrame([{"camada": k[0], "peso guardado como": k[1], "módulos": c, "pesos (milhões)": n / 1e6}
                           for k, (c, n) in rows.items()])
     return table.sort_values("pesos (milhões)", ascending=False).reset_index(drop=True)
+
+
+def _holds_int8(tensor) -> bool:
+    """Se ``tensor`` guarda int8: ele mesmo ou, num tensor do torchao, algum dos tensores que ele embrulha.
+
+    O nome e o embrulho mudam entre versões do torchao (``Int8Tensor`` no 0.18; no 0.10, o do Colab, um
+    ``LinearActivationQuantizedTensor`` em volta de um ``AffineQuantizedTensor``); o int8 guardado, não.
+    """
+    if tensor.dtype == torch.int8:
+        return True
+    flatten = getattr(tensor, "__tensor_flatten__", None)
+    return flatten is not None and any(_holds_int8(getattr(tensor, name)) for name in flatten()[0])
 
 
 @contextlib.contextmanager

@@ -4,6 +4,8 @@ import re
 
 import numpy as np
 import pandas as pd
+from pathlib import Path
+
 import pytest
 import torch
 from tiny import tiny_teacher
@@ -210,13 +212,39 @@ def test_ensure_installed_names_what_is_missing_or_installs_it(monkeypatch):
     assert production.ensure_installed() == []                             # make install traz tudo
     requirements = production.extra_requirements()
     assert {r.split(">")[0] for r in requirements} == {"onnx", "onnxscript", "onnxruntime", "torchao"}
-    monkeypatch.setattr(production, "missing_modules", lambda: ["onnxruntime"])
-    with pytest.raises(production.MissingDependency, match="Faltam os pacotes onnxruntime.*make install"):
+    monkeypatch.setattr(production, "missing_modules", lambda: ["onnxruntime", "onnx"])
+    with pytest.raises(production.MissingDependency, match="Faltam os pacotes onnxruntime, onnx.*make install"):
         production.ensure_installed(colab=False)
     calls = []
-    monkeypatch.setattr("subprocess.run", lambda cmd, check: calls.append(cmd))
-    assert production.ensure_installed(colab=True) == ["onnxruntime"]
-    assert calls and calls[0][1:4] == ["-m", "pip", "install"] and calls[0][-len(requirements):] == requirements
+
+    def fake_pip(cmd, check):
+        constraints = cmd[cmd.index("-c") + 1]
+        calls.append((cmd, Path(constraints).read_text().split()))
+
+    monkeypatch.setattr("subprocess.run", fake_pip)
+    assert production.ensure_installed(colab=True) == ["onnxruntime", "onnx"]
+    (cmd, constraints), = calls
+    assert cmd[1:4] == ["-m", "pip", "install"] and "--upgrade" not in cmd and "-U" not in cmd
+    wanted = {r.split(">")[0]: r for r in requirements}
+    assert cmd[-2:] == [wanted["onnxruntime"], wanted["onnx"]]              # só o que falta, com o piso do extra
+    # a restrição é cada pacote instalado na versão instalada: o pip não troca nenhum deles
+    import importlib.metadata as md
+
+    for name in ("torch", "numpy", "transformers", "protobuf"):
+        assert f"{name}=={md.version(name)}" in constraints
+    assert all(line.count("==") == 1 and " @ " not in line for line in constraints)
+
+
+def test_installed_pins_skips_versions_pip_would_refuse(monkeypatch):
+    import importlib.metadata as md
+    from types import SimpleNamespace
+
+    dists = [SimpleNamespace(metadata={"Name": "Foo_Bar"}, version="1.2.0+cpu"),
+             SimpleNamespace(metadata={"Name": "foo-bar"}, version="9.9"),          # a segunda cópia: o import não a vê
+             SimpleNamespace(metadata={"Name": "velho"}, version="não-é-versão"),
+             SimpleNamespace(metadata={"Name": None}, version="1.0")]
+    monkeypatch.setattr(md, "distributions", lambda: dists)
+    assert production.installed_pins() == ["foo-bar==1.2.0+cpu"]
 
 
 # --- a tabela ---------------------------------------------------------------------------------------------------

@@ -13,9 +13,12 @@ fixadas e as dependências do ``pyproject.toml`` não mudaram). Como no Colab:
 2. instala o pacote da série **sem** ``-e``, a partir de uma cópia da árvore de trabalho fora do
    repositório (o Colab clona em ``/content/variantes-bert``), e falha se isso mudou a versão de algum
    pacote que já estava instalado (no Colab, trocar um pacote já importado pede reiniciar o ambiente);
-3. instala os extras ``[test,offline,producao,busca]`` (o Colab não precisa deles: servem para rodar os testes e o
+3. roda ``production.ensure_installed(colab=True)``, o que o notebook 06 faz no Colab (instala onnx, onnxscript e
+   onnxruntime com as versões instaladas como restrição), e falha se alguma versão instalada mudou ou se o
+   ``pip check`` reclama;
+4. instala os extras ``[test,offline,busca]`` (o Colab não precisa deles: servem para rodar os testes e o
    perfil offline aqui);
-4. roda os testes de unidade (camada ``unit``), os testes dos comandos em dois processos
+5. roda os testes de unidade (camada ``unit``), os testes dos comandos em dois processos
    (``tests/test_experiments.py``: o ``finetune`` curto num processo e sob ``accelerate launch --cpu
    --num_processes 2``, a busca do ``distill`` em dois processos; ``--skip-commands`` os pula) e todos os notebooks com os parâmetros curtos de
    ``scripts/run_notebooks.py`` (``SMOKE_PARAMETERS``), com a pasta de trabalho fora do repositório,
@@ -23,7 +26,8 @@ fixadas e as dependências do ``pyproject.toml`` não mudaram). Como no Colab:
    ``/content/variantes-bert/data`` sozinha).
 
 Imprime uma tabela ambiente × (instalação, testes, notebooks) e grava em ``build/compat/resultado.md``;
-sai com erro se algo falhou. O Colab de verdade usa Python 3.13 e torch 2.11; aqui só há torch de CPU para
+quando nada foi pulado, troca também as linhas desses ambientes na tabela de ``docs/versoes.md`` (entre os
+marcadores ``compat:início`` e ``compat:fim``). Sai com erro se algo falhou. O Colab de verdade usa Python 3.13 e torch 2.11; aqui só há torch de CPU para
 Python 3.11, então todos os ambientes usam Python 3.11 + o torch de ``requirements/torch.txt`` (e a tabela diz isso).
 """
 from __future__ import annotations
@@ -139,7 +143,8 @@ def dependencies_key(pins: list[str]) -> str:
     except ImportError:  # python 3.10
         import tomli as tomllib
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    blob = json.dumps([PYTHON, TORCH_SPEC, pins, project["dependencies"], project["optional-dependencies"]])
+    installer = (ROOT / "helpers" / "production.py").read_text(encoding="utf-8")  # o ensure_installed do 06
+    blob = json.dumps([PYTHON, TORCH_SPEC, pins, project["dependencies"], project["optional-dependencies"], installer])
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -184,16 +189,46 @@ def prepare(name: str, pins: list[str], log: Path) -> tuple[bool, str, Path]:
         message = "a instalação trocou pacotes já instalados: " + "; ".join(changes)
         state_file.write_text(json.dumps({"key": key, "ok": False, "message": message}))
         return False, message, py
-    message = f"nada instalado mudou; {len(added)} novos ({', '.join(added[:6])}{', …' if len(added) > 6 else ''})"
-    # passo 2, só para rodar testes e o perfil offline aqui
-    if not run([*pip, f"{clone}[test,offline,producao,busca]"], log, cwd=OUTSIDE_DIR / name):
-        return False, "instalar os extras [test,offline,producao,busca] falhou", py
-    extra_changes = changed_packages(parse_freeze(after), parse_freeze(
-        subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout))
+    shown = ", ".join(added[:6]) + (", …" if len(added) > 6 else "")
+    message = f"nada instalado mudou; {len(added)} {'novo' if len(added) == 1 else 'novos'} ({shown})"
+    # passo 2, o do notebook 06 no Colab: production.ensure_installed() instala o que falta, sem trocar nada
+    ok, production_message = install_production(py, log, OUTSIDE_DIR / name, parse_freeze(before))
+    message += "; " + production_message
+    if not ok:
+        state_file.write_text(json.dumps({"key": key, "ok": False, "message": message}))
+        return False, message, py
+    after = freeze(py)
+    # passo 3, só para rodar testes e o perfil offline aqui (o [producao] já veio do passo 2)
+    if not run([*pip, f"{clone}[test,offline,busca]"], log, cwd=OUTSIDE_DIR / name):
+        return False, "instalar os extras [test,offline,busca] falhou", py
+    extra_changes = changed_packages(after, freeze(py))
     if extra_changes:  # não falha: o Colab não instala os extras; só fica registrado
-        message += "; os extras [test,offline,producao,busca] trocaram " + "; ".join(extra_changes)
+        message += "; os extras [test,offline,busca] trocaram " + "; ".join(extra_changes)
     state_file.write_text(json.dumps({"key": key, "ok": True, "message": message}))
     return True, message, py
+
+
+def freeze(py: Path) -> dict[str, str]:
+    return parse_freeze(subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout)
+
+
+def install_production(py: Path, log: Path, cwd: Path, colab: dict[str, str]) -> tuple[bool, str]:
+    """Roda ``production.ensure_installed(colab=True)``, o que a célula do 06 faz no Colab, e confere que as
+    versões instaladas diferem das de ``colab`` (o ambiente antes da série) só por acréscimos e que o
+    ``pip check`` passa. Devolve ``(ok, mensagem)``."""
+    code = "from helpers import production; print(production.ensure_installed(colab=True))"
+    if not run([py, "-c", code], log, cwd=cwd):
+        return False, "o production.ensure_installed() do 06 falhou"
+    now = freeze(py)
+    changes = changed_packages(colab, now)
+    added = [f"{n} {now[n]}" for n in ("onnx", "onnxscript", "onnxruntime", "torchao") if n in now and n not in colab]
+    kept = [f"{n} {now[n]}" for n in ("torchao", "protobuf", "numpy") if n in colab]
+    if changes:
+        return False, "o 06 trocou pacotes do Colab: " + "; ".join(changes)
+    if not run([py, "-m", "pip", "check"], log):
+        return False, "o pip check falhou depois do 06 (veja o log)"
+    return True, (f"o 06 acrescentou {', '.join(added) or 'nada'} e manteve {', '.join(kept)} "
+                  "(tudo igual à lista; pip check ok)")
 
 
 def environment(name: str) -> dict:
@@ -300,12 +335,56 @@ def versions(py: Path) -> str:
     return out.stdout.strip() or "?"
 
 
+COLUMNS = ("ambiente", "medido em", "versões", "instalação (a série e o 06)", "testes de unidade",
+           "comandos em 2 processos", "notebooks (parâmetros curtos)")
+KEYS = ("name", "measured", "versions", "install", "unit", "commands", "notebooks")
+
+
 def table(rows) -> str:
-    lines = ["| ambiente | versões | instalação | testes de unidade | comandos em 2 processos | notebooks (parâmetros curtos) |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for r in rows:
-        lines.append(f"| {r['name']} | {r['versions']} | {r['install']} | {r['unit']} | {r['commands']} | {r['notebooks']} |")
+        lines.append("| " + " | ".join(str(r.get(k, "—")).replace("|", "/") for k in KEYS) + " |")
     return "\n".join(lines)
+
+
+DOCS = ROOT / "docs" / "versoes.md"
+BEGIN, END = "<!-- compat:início -->", "<!-- compat:fim -->"
+
+
+def read_docs_rows(text: str) -> dict[str, dict]:
+    """As linhas da tabela gerada em ``docs/versoes.md`` (entre os marcadores), por ambiente."""
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"ERRO: {DOCS.relative_to(ROOT)} perdeu os marcadores {BEGIN} e {END} da tabela gerada.")
+    rows = {}
+    for line in text[text.index(BEGIN):text.index(END)].splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if line.startswith("| `") and len(cells) == len(KEYS):
+            rows[cells[0].strip("`")] = dict(zip(KEYS, cells))
+    return rows
+
+
+def write_docs(new_rows: list[dict]) -> None:
+    """Troca em ``docs/versoes.md`` as linhas dos ambientes que rodaram inteiros; as outras ficam como estavam."""
+    text = DOCS.read_text(encoding="utf-8")
+    rows = read_docs_rows(text)
+    for row in new_rows:
+        rows[row["name"]] = {**row, "name": f"`{row['name']}`"}
+    ordered = [rows[n] for n in ENVIRONMENTS if n in rows]
+    for row in ordered:
+        row["name"] = f"`{row['name'].strip('`')}`"
+    block = (f"{BEGIN}\n<!-- gerada por scripts/compat.py (make compat); não edite à mão -->\n\n"
+             + table(ordered) + f"\n\n{END}")
+    DOCS.write_text(text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):], encoding="utf-8")
+
+
+def machine() -> str:
+    """A CPU desta máquina, em poucas palavras (para a coluna «medido em»)."""
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                     if line.startswith("model name"))
+    except (OSError, StopIteration):
+        model = "CPU desconhecida"
+    return f"{model.split(' with ')[0]}, {os.cpu_count()} núcleos"
 
 
 def main(argv=None) -> int:
@@ -337,7 +416,7 @@ def main(argv=None) -> int:
             p for p in pins if p.split('==')[0] in KEY_PACKAGES)
         print(f"\n▶ {name}: {description}; fixadas: {shown or 'nenhuma'}  (log: {log})", flush=True)
         row = {"name": name, "versions": "?", "install": "—", "unit": "—", "commands": "—", "notebooks": "—"}
-        t = time.perf_counter()
+        t = t_env = time.perf_counter()
         ok, message, py = prepare(name, pins, log)
         row["install"] = f"{'ok' if ok else 'FALHOU'} ({time.perf_counter() - t:.0f} s): {message}"
         print(f"  instalação: {row['install']}", flush=True)
@@ -374,12 +453,17 @@ def main(argv=None) -> int:
         else:
             print(tail(log), flush=True)
         failed = failed or not ok
+        row["measured"] = (f"{time.strftime('%Y-%m-%d')}, {machine()}, {(time.perf_counter() - t_env) / 60:.0f} min"
+                           .replace(".", ","))
         rows.append(row)
     total = time.perf_counter() - start_all
     text = (f"Matriz de versões (`python scripts/compat.py --only {','.join(names)}"
             f"{' --skip-notebooks' if args.skip_notebooks else ''}{' --skip-commands' if args.skip_commands else ''}`), {time.strftime('%Y-%m-%d')}, "
             f"{os.cpu_count()} núcleos de CPU, {PYTHON} + {TORCH_SPEC}; total {total / 60:.1f} min\n\n" + table(rows) + "\n")
     (COMPAT_DIR / "resultado.md").write_text(text, encoding="utf-8")
+    whole = not (args.skip_notebooks or args.skip_commands or args.notebooks)
+    if whole:   # só uma execução inteira de um ambiente troca a linha dele na página
+        write_docs(rows)
     print("\n" + text)
     print("Tudo certo." if not failed else "Algo FALHOU (veja os logs em build/compat/<ambiente>/log.txt).")
     return 1 if failed else 0

@@ -103,3 +103,24 @@ def test_freeze_comparison_catches_a_replaced_package_and_ignores_new_ones():
     after = compat_script.parse_freeze("ipywidgets==8.1.9\ntorch==2.13.0+cpu\nevaluate==0.4.6\n")
     assert compat_script.changed_packages(before, after) == ["ipywidgets 7.7.1 → 8.1.9", "numpy 2.0.2 → removido"]
     assert compat_script.changed_packages(before, {**before, "evaluate": "0.4.6"}) == []
+
+
+def test_compat_writes_only_the_rows_that_ran_into_the_docs_page(tmp_path, monkeypatch):
+    page = tmp_path / "versoes.md"
+    page.write_text(f"# Versões\n\n{compat_script.BEGIN}\n{compat_script.END}\n\ntexto depois\n", encoding="utf-8")
+    monkeypatch.setattr(compat_script, "DOCS", page)
+    row = {k: f"{k} da colab" for k in compat_script.KEYS}
+    compat_script.write_docs([{**row, "name": "colab"}])
+    compat_script.write_docs([{**row, "name": "tf446", "unit": "ok (10 s; 3 passed)"}])
+    compat_script.write_docs([{**row, "name": "colab", "notebooks": "FALHOU | 06"}])      # a nova execução troca a linha
+    text = page.read_text(encoding="utf-8")
+    assert text.endswith(f"{compat_script.END}\n\ntexto depois\n") and text.count("| `colab` |") == 1
+    rows = compat_script.read_docs_rows(text)
+    assert list(rows) == ["colab", "tf446"]                                              # na ordem da matriz
+    assert rows["colab"]["notebooks"] == "FALHOU / 06" and rows["tf446"]["unit"] == "ok (10 s; 3 passed)"
+    assert rows["tf446"]["measured"] == "measured da colab"
+
+
+def test_the_docs_page_keeps_the_generated_table():
+    rows = compat_script.read_docs_rows(compat_script.DOCS.read_text(encoding="utf-8"))
+    assert set(rows) <= set(compat_script.ENVIRONMENTS)

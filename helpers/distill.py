@@ -63,7 +63,7 @@ def temperature_table(logits, temperatures, class_names=None) -> pd.DataFrame:
     for T in temperatures:
         p = softmax_with_temperature(logits, T)
         entropy = float(-(p * torch.log2(p.clamp_min(1e-30))).sum())
-        rows[f"T = {T:g}"] = {**{n: float(v) for n, v in zip(names, p)}, "entropia (bits)": entropy}
+        rows[f"T = {T:g}".replace(".", ",")] = {**{n: float(v) for n, v in zip(names, p)}, "entropia (bits)": entropy}
     return pd.DataFrame(rows).T.rename_axis("temperatura")
 
 
@@ -276,7 +276,7 @@ def make_distillation_trainer(student, teacher, tokenizer, train_dataset, eval_d
     ``Trainer.hyperparameter_search`` pede; ``student`` serve então só de modelo de referência.
     """
     from .compat import trainer_kwargs
-    from .training import explain_out_of_memory, make_trainer, with_series_callbacks
+    from .training import explain_out_of_memory, make_trainer, with_series_callbacks, with_series_progress
 
     base = make_trainer(student, tokenizer, train_dataset, eval_dataset, output_dir=output_dir,
                         compute_metrics=compute_metrics, callbacks=callbacks, **training_kwargs)
@@ -287,7 +287,7 @@ def make_distillation_trainer(student, teacher, tokenizer, train_dataset, eval_d
     trainer = DistillationTrainer(teacher=teacher, temperature=temperature, alpha_soft=alpha_soft,
                                   alpha_hard=alpha_hard, alpha_hidden=alpha_hidden, hidden_loss=hidden_loss,
                                   layer_map=layer_map, **trainer_kwargs(DistillationTrainer, **kwargs))
-    return explain_out_of_memory(trainer)  # sem memória na GPU: mensagem em português (BATCH_SIZE pela metade)
+    return explain_out_of_memory(with_series_progress(trainer))  # sem memória na GPU: mensagem em português (BATCH_SIZE pela metade)
 
 
 def add_teacher_logits(teacher, dataset, tokenizer, batch_size: int = 64):

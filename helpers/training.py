@@ -154,7 +154,10 @@ def freeze_layers(model, n_layers: int, freeze_embeddings: bool = True, verbose:
     trainable, total = trainable_parameters(model)
     if verbose:
         what = ("embeddings + " if freeze_embeddings else "") + f"{n_layers} de {len(layers)} camadas"
-        print(f"Congelados: {what}. Treináveis: {trainable:,} de {total:,} parâmetros ({100 * trainable / total:.1f}%).".replace(",", "."))
+        from .prose import pct
+
+        print(f"Congelados: {what}. Treináveis: {trainable:,} de {total:,} parâmetros".replace(",", ".")
+              + f" ({pct(trainable / total, 1)}).")
     return trainable, total
 
 
@@ -250,6 +253,72 @@ class PlainForwardAfterTraining(TrainerCallback):
 
     def on_train_end(self, args, state, control, model=None, **kwargs):
         restore_plain_forward(model)
+
+
+class SeriesProgress(TrainerCallback):
+    """Progresso do treino em português: uma barra de passos e, a cada época, uma linha de tabela.
+
+    Substitui os dicionários de log em inglês que o ``Trainer`` imprime (``{'loss': '0.95', ...}``). As
+    linhas saem quando a época fecha: depois da avaliação, ou depois do log de treino quando não há
+    avaliação. Um treino curto, contado em passos (``max_steps``), mostra só a barra; fora do treino (um
+    ``trainer.evaluate()`` avulso) nada é impresso: quem chamou mostra o resultado.
+    """
+
+    COLUMNS = {"loss": "perda treino", "soft": "soft", "hard": "hard", "hidden": "hidden",
+               "eval_loss": "perda validação", "eval_accuracy": "acurácia", "eval_f1_macro": "F1 macro",
+               "eval_f1_weighted": "F1 ponderado"}
+
+    def __init__(self):
+        self.bar, self.row, self.header = None, {}, None
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        from tqdm.auto import tqdm
+
+        self.row, self.header = {}, None
+        self.bar = tqdm(total=state.max_steps, desc="treino", leave=False,
+                        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} passos [{elapsed}<{remaining}]",
+                        disable=args.disable_tqdm or not state.is_world_process_zero)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.bar is not None:
+            self.bar.update(state.global_step - self.bar.n)
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if self.bar is None or not state.is_world_process_zero or not logs or args.max_steps > 0:
+            return
+        self.row.update({name: logs[key] for key, name in self.COLUMNS.items() if key in logs})
+        evaluates = getattr(args, "eval_strategy", "no") != "no"   # IntervalStrategy é um str
+        if "eval_loss" in logs or ("loss" in logs and not evaluates):
+            self.write(logs.get("epoch", state.epoch))
+
+    def write(self, epoch) -> None:
+        from .prose import num
+
+        epoch = f"{epoch:.0f}" if abs(epoch - round(epoch)) < 1e-6 else num(epoch, 2)
+        if self.header is None:
+            self.header = [name for name in self.COLUMNS.values() if name in self.row]
+            self.bar.write("época  " + "  ".join(self.header))
+        cells = [num(self.row[name]).rjust(len(name)) if name in self.row else "—".rjust(len(name))
+                 for name in self.header]
+        self.bar.write(epoch.rjust(5) + "  " + "  ".join(cells))
+        self.row = {}
+
+    def on_train_end(self, args, state, control, **kwargs):
+        if self.bar is not None:
+            self.bar.close()
+        self.bar = None
+
+
+def with_series_progress(trainer):
+    """Troca o progresso do ``trainer`` (os dicionários de log em inglês) por :class:`SeriesProgress`."""
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    for callback in list(trainer.callback_handler.callbacks):
+        if isinstance(callback, (PrinterCallback, ProgressCallback, SeriesProgress)) or \
+                type(callback).__name__ == "NotebookProgressCallback":
+            trainer.remove_callback(callback)
+    trainer.add_callback(SeriesProgress())
+    return trainer
 
 
 def with_series_callbacks(callbacks=None) -> list:
@@ -381,9 +450,9 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
                   data_collator=collator, processing_class=tokenizer, compute_metrics=compute_metrics,
                   callbacks=with_series_callbacks(callbacks))
     if class_weights is not None:
-        return explain_out_of_memory(WeightedLossTrainer(class_weights=class_weights,
-                                                         **trainer_kwargs(WeightedLossTrainer, **kwargs)))
-    trainer = Trainer(**trainer_kwargs(Trainer, **kwargs))
+        return explain_out_of_memory(with_series_progress(WeightedLossTrainer(
+            class_weights=class_weights, **trainer_kwargs(WeightedLossTrainer, **kwargs))))
+    trainer = with_series_progress(Trainer(**trainer_kwargs(Trainer, **kwargs)))
     if args.world_size > 1:
         # A cabeça de classificação do BERT e do DistilBERT aceita **kwargs, mas calcula a entropia cruzada média do
         # lote e ignora num_items_in_batch; o Trainer (4.46+ e 5.x) acha que ela dividiu pela contagem global e

@@ -297,3 +297,41 @@ def test_trainer_predict_order_with_group_by_length_is_not_the_dataset_order(tmp
     # ...e predict_proba devolve a ordem dos textos, com as mesmas probabilidades
     trainer_probs = torch.softmax(torch.from_numpy(out.predictions), -1).numpy()
     assert np.allclose(np.sort(trainer_probs[:, 1]), np.sort(probs[:, 1]), atol=1e-4)
+
+
+# ------------------------------------------------------------------ o progresso do treino, em português
+
+def test_training_progress_is_a_portuguese_table_per_epoch(tmp_path, capsys):
+    from tiny import tiny_dataset, tiny_teacher
+
+    from helpers import hub, metrics
+    from helpers.prose import num
+
+    tok = hub.load_tokenizer("bert-base-uncased", verbose=False)
+    data = tiny_dataset(n=12)
+    trainer = training.make_trainer(tiny_teacher(layers=2), tok, data, data, output_dir=str(tmp_path),
+                                    compute_metrics=metrics.make_compute_metrics(["a", "b", "c"]),
+                                    num_train_epochs=2, per_device_train_batch_size=4, disable_tqdm=True)
+    kinds = [type(c).__name__ for c in trainer.callback_handler.callbacks]
+    assert "SeriesProgress" in kinds and not {"ProgressCallback", "PrinterCallback", "NotebookProgressCallback"} & set(kinds)
+    trainer.train()
+    trainer.evaluate()                          # avulso, fora do treino: nada a mais na tabela
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].split("  ") == ["época", "perda treino", "perda validação", "acurácia", "F1 macro", "F1 ponderado"]
+    assert [line.split()[0] for line in lines[1:]] == ["1", "2"]
+    history = training.history_frame(trainer.state.log_history)
+    for line, (epoch, row) in zip(lines[1:], history.iterrows()):   # os números são os do histórico, com vírgula
+        assert line.split()[1:3] == [num(row["perda treino"]), num(row["perda validação"])]
+    assert "{" not in "\n".join(lines) and "'loss'" not in "\n".join(lines)
+
+
+def test_a_short_run_by_steps_shows_no_table(tmp_path, capsys):
+    from tiny import tiny_dataset, tiny_teacher
+
+    from helpers import hub
+
+    tok = hub.load_tokenizer("bert-base-uncased", verbose=False)
+    trainer = training.make_trainer(tiny_teacher(layers=2), tok, tiny_dataset(n=8), output_dir=str(tmp_path),
+                                    max_steps=2, per_device_train_batch_size=4, disable_tqdm=True)
+    trainer.train()
+    assert capsys.readouterr().out == ""

@@ -33,16 +33,51 @@ def repo_root() -> Path | None:
     return None
 
 
+def _build_base() -> Path:
+    if os.environ.get("VARIANTES_BUILD"):
+        return Path(os.environ["VARIANTES_BUILD"])
+    root = repo_root()
+    return (root if root is not None else Path.cwd()) / "build"
+
+
 def build_dir(*parts: str) -> Path:
     """``build/<parts>`` na raiz do repositório (ou em ``VARIANTES_BUILD``), criada se faltar."""
-    if os.environ.get("VARIANTES_BUILD"):
-        base = Path(os.environ["VARIANTES_BUILD"])
-    else:
-        root = repo_root()
-        base = (root if root is not None else Path.cwd()) / "build"
-    path = base.joinpath(*parts)
+    path = _build_base().joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def shown(path) -> str:
+    """``path`` como o aluno o lê: ``build/...``, ou relativo à raiz do repositório ou à pasta atual.
+
+    O caminho absoluto desta máquina (``/home/...``, ``/work/...``) não diz nada a quem lê e muda de
+    máquina para máquina; fora dessas pastas, fica só o nome.
+    """
+    path = Path(path).resolve()
+    root = repo_root()
+    for base, prefix in ((_build_base().resolve(), "build"), (root, ""), (Path.cwd().resolve(), "")):
+        if base is not None and path.is_relative_to(base):
+            return str(Path(prefix, path.relative_to(base))) or "."
+    return path.name
+
+
+def _value(value) -> str:
+    """Um valor da receita em português: sim/não, vírgula decimal."""
+    from .prose import table_number
+
+    if isinstance(value, bool):
+        return "sim" if value else "não"
+    return table_number(value) if isinstance(value, float) else str(value)
+
+
+RECIPE_NAMES = {"learning_rate": "taxa de aprendizado", "num_train_epochs": "épocas",
+                "per_device_train_batch_size": "lote", "max_length": "tokens no máximo", "seed": "semente",
+                "class_weights": "pesos de classe"}
+
+
+def describe_recipe(recipe: dict) -> str:
+    """``{'learning_rate': 0.0001, ...}`` → ``"taxa de aprendizado 0,0001, épocas 4, lote 16, ..."``."""
+    return ", ".join(f"{RECIPE_NAMES.get(k, k)} {_value(v)}" for k, v in recipe.items())
 
 
 def data_fingerprint(dataset) -> str:
@@ -72,7 +107,13 @@ def save_classifier(folder, model, tokenizer, record: dict, **extra) -> Path:
 
     folder = Path(folder)
     if distributed.is_main():
-        model.save_pretrained(folder)
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()      # a barra "Writing model shards", em inglês, de um arquivo só
+        try:
+            model.save_pretrained(folder)
+        finally:
+            hf_logging.enable_progress_bar()
         tokenizer.save_pretrained(folder)
         (folder / RECORD_FILE).write_text(json.dumps({**record, "extra": extra}, ensure_ascii=False, indent=1),
                                           encoding="utf-8")
@@ -93,11 +134,12 @@ def differences(saved: dict | None, wanted: dict) -> list[str]:
     out = []
     for key in ("modelo", "dados", "label2id"):
         if saved.get(key) != wanted.get(key):
-            out.append(f"{key}: salvo {saved.get(key)!r}, pedido {wanted.get(key)!r}")
+            out.append(f"{key}: salvo {saved.get(key)}, pedido {wanted.get(key)}")
     saved_recipe, wanted_recipe = saved.get("receita", {}), wanted.get("receita", {})
     for key in sorted(set(saved_recipe) | set(wanted_recipe)):
         if saved_recipe.get(key) != wanted_recipe.get(key):
-            out.append(f"receita.{key}: salvo {saved_recipe.get(key)!r}, pedido {wanted_recipe.get(key)!r}")
+            name = RECIPE_NAMES.get(key, key)
+            out.append(f"{name}: salvo {_value(saved_recipe.get(key))}, pedido {_value(wanted_recipe.get(key))}")
     return out
 
 
@@ -113,12 +155,12 @@ def load_classifier(folder, record: dict, verbose: bool = True):
     diff = differences(saved, record)
     if diff:
         if verbose:
-            print(f"Não reaproveito {folder}: " + "; ".join(diff) + ". Vou treinar aqui, com a receita pedida.")
+            print(f"Não reaproveito {shown(folder)}: " + "; ".join(diff) + ". Vou treinar aqui, com a receita pedida.")
         return None, None
     from .hub import quiet_loading
 
     if verbose:
-        print(f"Reaproveitando o modelo salvo em {folder} (mesmo modelo, dados, rótulos e receita).")
+        print(f"Reaproveitando o modelo salvo em {shown(folder)} (mesmo modelo, dados, rótulos e receita).")
     with quiet_loading():
         return AutoModelForSequenceClassification.from_pretrained(folder), saved
 
@@ -181,7 +223,7 @@ def classifier_for(model_id: str, dataset, tokenizer, tokenized, recipe: dict, s
         if model is not None:
             return model, {"reaproveitado": True, "pasta": folder, "treino (s)": saved["extra"].get("treino (s)")}
     if verbose:
-        print(f"Treinando {model_id} aqui: {recipe}.")
+        print(f"Treinando {model_id} aqui: {describe_recipe(recipe)}.")
     seed_everything(recipe["seed"])
     model = hub.load_model(model_id, AutoModelForSequenceClassification, num_labels=dataset.num_labels,
                            id2label=dataset.id2label, label2id=dataset.label2id, verbose=verbose)

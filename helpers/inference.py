@@ -68,6 +68,8 @@ def plot_prediction(text: str, model, tokenizer, max_length: int = 128):
     """Barra com a probabilidade de cada classe para uma frase (devolve a figura)."""
     from matplotlib.figure import Figure
 
+    from .plots import decimal_comma
+
     if not text.strip():
         raise ValueError("Digite uma frase.")
     row = predict([text], model, tokenizer, max_length=max_length).iloc[0]
@@ -76,9 +78,10 @@ def plot_prediction(text: str, model, tokenizer, max_length: int = 128):
     ax = fig.subplots()
     ax.barh([c[2:-1] for c in probs.index], probs.values, color="#2a9d8f")
     ax.set_xlim(0, 1)
+    ax.set_xlabel("probabilidade")
     ax.set_title(f"“{text[:60]}” → {row['classe']}", fontsize=10)
     fig.tight_layout()
-    return fig
+    return decimal_comma(fig)
 
 
 def prediction_box(model, tokenizer, max_length: int = 128):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import ScalarFormatter
+from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator, ScalarFormatter
 
 from .prose import num
 
@@ -20,13 +20,35 @@ class CommaFormatter(ScalarFormatter):
         return super().__call__(x, pos).replace(".", ",").replace("-", "−")
 
 
+def plain_number(value, pos=None) -> str:
+    """Um número de eixo log escrito por extenso (``20``, ``0,5``), não como potência (``2 × 10¹``)."""
+    return f"{value:g}".replace(".", ",").replace("-", "−")
+
+
+def _log_minor(value, pos=None) -> str:
+    """Nas marcas menores de um eixo log, só os múltiplos 2 e 5 ganham número (os outros ficam sem rótulo)."""
+    mantissa = round(value / 10 ** np.floor(np.log10(value)), 6) if value > 0 else 0
+    return plain_number(value) if mantissa in (2, 5) else ""
+
+
 def decimal_comma(fig):
-    """Vírgula decimal nos números dos eixos lineares de todos os eixos de ``fig``; devolve ``fig``."""
+    """Vírgula decimal nos números dos eixos de ``fig``; nos eixos log, números por extenso. Devolve ``fig``.
+
+    Eixos lineares: o ``ScalarFormatter`` vira :class:`CommaFormatter`. Eixos log (base 10): ``10``, ``20``,
+    ``50``, ``100``... em vez de ``10¹`` e marcas sem número.
+    """
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
-            if type(axis.get_major_formatter()) is ScalarFormatter:
+            formatter = axis.get_major_formatter()
+            if type(formatter) is ScalarFormatter:
                 axis.set_major_formatter(CommaFormatter())
+            elif isinstance(formatter, LogFormatter) and getattr(formatter, "_base", 10) == 10:
+                axis.set_major_formatter(FuncFormatter(plain_number))
+                axis.set_minor_formatter(FuncFormatter(_log_minor))
     return fig
+
+
+METRIC_NAMES = {"accuracy": "acurácia", "f1_macro": "F1 macro", "f1_weighted": "F1 ponderado"}
 
 
 def plot_history(history, metrics=("accuracy", "f1_macro"), title: str = "Treino"):
@@ -44,8 +66,10 @@ def plot_history(history, metrics=("accuracy", "f1_macro"), title: str = "Treino
     ax1.legend()
     for m in metrics:
         if m in history:
-            ax2.plot(history.index, history[m], "o-", label=m)
+            ax2.plot(history.index, history[m], "o-", label=METRIC_NAMES.get(m, m))
     ax2.set_xlabel("época")
+    for ax in (ax1, ax2):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # épocas inteiras: 1, 2, 3 (não 1,5)
     ax2.set_ylim(0, 1)
     ax2.set_title(f"{title}: validação")
     ax2.legend()
@@ -105,6 +129,13 @@ def plot_softmax_temperature(logits, T: float, class_names=None, ax=None):
     return decimal_comma(ax.figure)
 
 
+def temperature_options(T: float = 2.0) -> list[tuple[str, float]]:
+    """As temperaturas do controle, de 0,2 a 20 em passos iguais na escala log, com duas casas; cada uma com o
+    rótulo que o título do gráfico usa (vírgula decimal: o controle numérico do navegador escreveria «3.55»)."""
+    values = sorted({round(10 ** (k / 20), 2) for k in range(-14, 27)} | {round(float(T), 2)})
+    return [(_t_label(v), v) for v in values]
+
+
 def temperature_slider(logits, class_names=None, T: float = 2.0):
     """Controle deslizante (ipywidgets) para a temperatura; redesenha :func:`plot_softmax_temperature`."""
     import ipywidgets as w
@@ -112,8 +143,8 @@ def temperature_slider(logits, class_names=None, T: float = 2.0):
 
     from .widgets import live
 
-    slider = w.FloatLogSlider(value=T, base=10, min=-0.7, max=1.3, step=0.05, description="T",
-                              readout_format=".2f", continuous_update=False)
+    slider = w.SelectionSlider(options=temperature_options(T), value=round(float(T), 2), description="T",
+                               continuous_update=False)
 
     def render(T):
         ax = Figure(figsize=(6, 3.2)).subplots()

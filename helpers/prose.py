@@ -37,6 +37,11 @@ def pct(fraction, digits: int = 0) -> str:
     return f"{num(100 * float(fraction), digits)}%"
 
 
+def sci(value, digits: int = 2) -> str:
+    """``1.2e-07`` → ``"1,20e−07"``: notação científica com vírgula decimal (para diferenças minúsculas)."""
+    return f"{float(value):.{digits}e}".replace(".", ",").replace("-", MINUS)
+
+
 def times(ratio, digits: int = 1) -> str:
     """``2.04`` → ``"2,0×"``."""
     return f"{num(ratio, digits)}×"
@@ -45,6 +50,15 @@ def times(ratio, digits: int = 1) -> str:
 def table_number(value) -> str:
     """Formato das tabelas (pandas) da série: até 6 algarismos significativos, vírgula decimal."""
     return f"{float(value):.6g}".replace("-", MINUS).replace(".", ",")
+
+
+def array(values, digits: int = 4, indent: int = 0) -> str:
+    """Um array como o numpy o imprime, com vírgula decimal e menos tipográfico.
+
+    ``indent``: espaços no começo das linhas seguintes (para alinhar com um rótulo impresso antes).
+    """
+    text = np.array2string(np.asarray(values, dtype=float), precision=digits, suppress_small=True)
+    return text.replace(".", ",").replace("-", MINUS).replace("\n", "\n" + " " * indent)
 
 
 def say(text: str) -> None:

@@ -395,3 +395,8 @@ def test_trainer_validates_its_arguments():
         distill.DistillationTrainer(model=student, args=_args(), teacher=teacher, hidden_loss="l1")
     with pytest.raises(ValueError, match="positiva"):
         distill.DistillationTrainer(model=student, args=_args(), teacher=teacher, temperature=0)
+
+
+def test_temperature_table_labels_use_a_decimal_comma():
+    table = distill.temperature_table([3.0, 1.0, 0.2], [0.5, 1, 2.5])
+    assert list(table.index) == ["T = 0,5", "T = 1", "T = 2,5"]

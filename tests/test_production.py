@@ -172,6 +172,10 @@ def test_prediction_box_works_with_the_onnx_model(onnx_pair, tokenizer):
     assert bytes(image.value) != first and message.value == ""
     text.value = "   "
     assert "Digite uma frase" in message.value
+    fig = inference.plot_prediction("não gostei de nada", onnx_int8, tokenizer, max_length=64)
+    fig.canvas.draw()                                     # o eixo das probabilidades com vírgula decimal
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert "0,2" in ticks and not any("." in t for t in ticks) and fig.axes[0].get_xlabel() == "probabilidade"
 
 
 def test_missing_onnx_file_and_missing_package_speak_portuguese(tmp_path, monkeypatch):

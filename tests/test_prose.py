@@ -136,7 +136,7 @@ def test_classifier_is_reused_only_with_the_same_record(tmp_path, bert_standin, 
 
     other = artifacts.make_record("bert-base-uncased", dataset, learning_rate=1e-4, class_weights=True)
     assert artifacts.load_classifier(tmp_path, other) == (None, None)
-    assert "receita.class_weights: salvo False, pedido True" in capsys.readouterr().out
+    assert "pesos de classe: salvo não, pedido sim" in capsys.readouterr().out
     assert artifacts.load_classifier(tmp_path / "nada", record) == (None, None)
 
 
@@ -194,7 +194,7 @@ def test_classifier_for_trains_once_then_reuses_only_the_same_recipe(tmp_path, b
     _, info3 = artifacts.classifier_for("bert-base-uncased", dataset, tokenizer, tokenized, weighted, tmp_path / "c",
                                         reuse_from=[tmp_path / "a"], verbose=True)
     assert not info3["reaproveitado"] and info3["trainer"].class_weights is not None
-    assert "receita.class_weights: salvo False, pedido True" in capsys.readouterr().out
+    assert "pesos de classe: salvo não, pedido sim" in capsys.readouterr().out
     assert artifacts.read_record(tmp_path / "c")["receita"]["class_weights"] is True
 
 
@@ -218,3 +218,30 @@ def test_class_weights_from_02_follows_the_record_of_notebook_02(tmp_path, monke
     other = data.limit_train(dataset, 10, 0)
     assert artifacts.class_weights_from_02(other) == (False, "o notebook 02 salvou um modelo, mas com outros dados: sem pesos")
 
+
+
+def test_paths_and_recipes_are_shown_without_the_machine(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VARIANTES_BUILD", str(tmp_path / "saidas"))
+    folder = artifacts.build_dir("02_bertimbau") / "modelo"
+    assert artifacts.shown(folder) == "build/02_bertimbau/modelo"
+    assert artifacts.shown(ROOT / "data" / "x.csv") == "data/x.csv"          # dentro do repositório: relativo a ele
+    monkeypatch.chdir(tmp_path)
+    assert artifacts.shown(tmp_path / "outra" / "pasta") == "outra/pasta"   # na pasta atual: relativo a ela
+    assert artifacts.shown("/um/lugar/qualquer/modelo") == "modelo"           # fora de tudo: só o nome
+    recipe = artifacts.recipe(learning_rate=2e-5, num_train_epochs=4, per_device_train_batch_size=16, max_length=128,
+                              seed=42, class_weights=True)
+    text = artifacts.describe_recipe(recipe)
+    assert text == ("taxa de aprendizado 2e−05, épocas 4, lote 16, tokens no máximo 128, semente 42, "
+                    "pesos de classe sim")
+    assert artifacts.describe_recipe({"learning_rate": 0.0001}) == "taxa de aprendizado 0,0001"
+
+
+def test_arrays_print_with_a_decimal_comma_and_stay_aligned():
+    text = prose.array([[0.0142, -0.0354], [0.9, -0.248]], 4, indent=3)
+    first, second = text.splitlines()
+    assert first == "[[ 0,0142 −0,0354]" and second == "    [ 0,9    −0,248 ]]"
+    assert prose.array([0.0004, 0.00709], 5) == "[0,0004  0,00709]"
+
+
+def test_scientific_notation_uses_a_decimal_comma():
+    assert prose.sci(1.234e-7) == "1,23e−07" and prose.sci(0) == "0,00e+00" and prose.sci(-5e3, 1) == "−5,0e+03"

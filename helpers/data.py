@@ -513,7 +513,7 @@ def _hub_dataset(name: str, config, verbose: bool):
     raise DataError(
         f"{why}: o dataset '{name}' do Hub não está no cache local e não pode ser baixado. "
         "Use DATA_SOURCE='embutido' (data/avaliacoes_ptbr) ou DATA_SOURCE='csv' com seus arquivos; ou traga o "
-        "dataset pelo kit da seção \"Aula sem internet\" do README; ou rode com internet."
+        "dataset pelo kit da página \"Aula sem internet\" (docs/aula-sem-internet.md); ou rode com internet."
     )
 
 

@@ -103,6 +103,30 @@ def decimal_comma_tables() -> None:
     pd.set_option("display.float_format", table_number)
 
 
+OFFLINE_SOURCES = ("cada modelo do Hub vem do cache local, se estiver lá, ou vira um substituto local (o notebook "
+                   "avisa qual); os dados vêm de data/.")
+
+
+def profile_line() -> str:
+    """A linha do perfil, dita uma vez e **depois** de perguntar ao Hub se ele responde.
+
+    Sem ``HF_HUB_OFFLINE`` e sem rede, :func:`helpers.net.ensure_hub` passa a sessão para o perfil
+    offline antes desta linha: o aluno não lê «ONLINE» e, células depois, o contrário.
+    """
+    from . import net
+
+    if not is_offline():
+        net.ensure_hub(verbose=False)
+    reason = net.switch_reason()
+    if reason:
+        return (f"Perfil: OFFLINE, porque o Hugging Face Hub ({net.hub_endpoint()}) não respondeu ({reason}): "
+                f"{OFFLINE_SOURCES} Para não esperar essa pergunta, defina HF_HUB_OFFLINE=1 antes de começar; para "
+                "os modelos reais sem internet, veja a página \"Aula sem internet\" (docs/aula-sem-internet.md).")
+    if is_offline():
+        return f"Perfil: OFFLINE (HF_HUB_OFFLINE=1): {OFFLINE_SOURCES}"
+    return "Perfil: ONLINE: modelos e datasets vêm do Hugging Face Hub."
+
+
 def setup_notebook(seed: int = 42, quiet_libraries: bool = True) -> str:
     """Prepara um notebook: imprime versões, perfil e dispositivo; fixa sementes.
 
@@ -119,11 +143,7 @@ def setup_notebook(seed: int = 42, quiet_libraries: bool = True) -> str:
     decimal_comma_tables()
     versions = library_versions()
     print("Versões: " + " | ".join(f"{k} {v}" for k, v in versions.items()))
-    if is_offline():
-        print("Perfil: OFFLINE (HF_HUB_OFFLINE=1): cada modelo do Hub vem do cache local, se estiver lá, ou vira um "
-              "substituto local (o notebook avisa qual); os dados vêm de data/.")
-    else:
-        print("Perfil: ONLINE: modelos e datasets vêm do Hugging Face Hub.")
+    print(profile_line())
     device = get_device()
     if device == "cpu":
         hint = (

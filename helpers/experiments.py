@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  accelerate launch --num_processes N -m helpers.experiments ...        N GPUs\n"
         "  accelerate launch --cpu --num_processes N -m helpers.experiments ...  N processos na CPU (gloo)\n"
         "  torchrun --nproc-per-node N -m helpers.experiments ...\n"
-        "Veja a seção \"Em escala\" do README."))
+        "Veja a página \"Em escala\" (docs/em-escala.md)."))
     sub = root.add_subparsers(dest="command", required=True, title="comandos", metavar="{finetune,distill}")
 
     ft = sub.add_parser("finetune", help="o fine-tuning do notebook 02",

@@ -263,7 +263,7 @@ def resolve_model(model_id: str, verbose: bool = True) -> ResolvedModel:
             f"{_why_offline()}: o modelo '{model_id}' não está no cache local e não tem substituto.\n"
             f"Ids que funcionam offline (com substituto):\n  - {lista}\n"
             "O que fazer: use um deles; ou aponte MODEL_NAME para uma pasta com o modelo (save_pretrained); ou "
-            "traga o modelo real para o cache (kit da seção \"Aula sem internet\" do README, ou a variável "
+            "traga o modelo real para o cache (kit da página \"Aula sem internet\", docs/aula-sem-internet.md, ou a variável "
             "VARIANTES_MODELOS com a pasta onde ele está); ou rode com internet (sem HF_HUB_OFFLINE=1)."
         )
     if resolved.substituted:

@@ -113,7 +113,7 @@ def go_offline(reason: str, verbose: bool = True) -> None:
               "  Esta sessão passa para o perfil offline: cada modelo vem do cache local, se estiver lá, ou de um "
               "substituto local (anunciado); os dados vêm de data/.\n"
               "  Para não esperar nem esta pergunta, defina HF_HUB_OFFLINE=1 antes de começar; para os modelos reais "
-              "sem internet, veja a seção \"Aula sem internet\" do README.")
+              "sem internet, veja a página \"Aula sem internet\" (docs/aula-sem-internet.md).")
 
 
 def ensure_hub(verbose: bool = True) -> bool:

@@ -43,6 +43,22 @@ def online(monkeypatch):
     net.forget()
 
 
+def test_the_profile_is_said_once_after_asking_the_hub(online, monkeypatch):
+    from helpers import env
+
+    with FakeHub() as fake:
+        online(fake.url)
+        assert env.profile_line() == "Perfil: ONLINE: modelos e datasets vêm do Hugging Face Hub."
+    net.forget()
+    online(f"http://127.0.0.1:{closed_port()}")
+    line = env.profile_line()                           # sem rede: a sessão já passou para o offline
+    assert line.startswith("Perfil: OFFLINE, porque o Hugging Face Hub (http://127.0.0.1:") and "recusada" in line
+    assert "HF_HUB_OFFLINE=1" in line and os.environ["HF_HUB_OFFLINE"] == "1"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    net.forget()
+    assert env.profile_line().startswith("Perfil: OFFLINE (HF_HUB_OFFLINE=1): cada modelo do Hub")
+
+
 def test_probe_answers_none_when_a_server_answers_even_404():
     with FakeHub() as fake:
         assert net.probe(fake.url, timeout=2) is None
@@ -234,6 +250,7 @@ def test_notebook_03_without_network_and_without_hf_hub_offline_runs_offline_wit
 
     text = "\n".join(o.get("text", "") for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"
                      for o in c.get("outputs", []) if o.get("output_type") == "stream")
-    assert "Perfil: ONLINE" in text and "[sem internet]" in text and "recusada" in text
+    assert text.count("Perfil:") == 1 and "Perfil: ONLINE" not in text            # o perfil, uma vez, já o certo
+    assert "Perfil: OFFLINE, porque o Hugging Face Hub" in text and "recusada" in text
     assert "[substituto offline] 'neuralmind/bert-base-portuguese-cased'" in text
     assert "Retrying" not in text

@@ -3,8 +3,9 @@ inglês e com vírgula decimal.
 
     python scripts/output_hygiene.py              # lista o que sobrou em notebooks/*.ipynb
 
-Confere os textos das saídas (streams, text/plain, text/markdown, text/html; imagens não). Números com ponto
-decimal contam; ficam de fora o separador de milhar brasileiro (``1.203``) e versões (``5.24.0``).
+Confere os textos das saídas (streams, text/plain, text/markdown, text/html; imagens e o repr em texto de um
+widget não). Números com ponto decimal contam; ficam de fora o separador de milhar brasileiro (``1.203``),
+versões (``5.24.0``) e números de artigos do arXiv (``arXiv 1910.01108``).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ABSOLUTE_PATH = re.compile(r"(?<![\w.~])/(?:work|tmp|root|home|usr|opt|var|private|Users)/[^\s'\"<>)]*")
 LOG_KEY = re.compile(r"""['"](?:loss|eval_loss|train_loss|train_runtime|learning_rate|grad_norm|epoch|eval_runtime|"""
                      r"""train_samples_per_second|eval_samples_per_second|total_flos)['"]\s*:""")
-DECIMAL_POINT = re.compile(r"(?<![\w.,/\-])(?:0\.\d+|[1-9]\d{0,2}\.(?!\d{3}(?![\d.]))\d+|[1-9]\d{3,}\.\d+)(?![\w.])")
+DECIMAL_POINT = re.compile(r"(?<!arXiv )(?<![\w.,/\-])(?:0\.\d+|[1-9]\d{0,2}\.(?!\d{3}(?![\d.]))\d+|[1-9]\d{3,}\.\d+)(?![\w.])")
 TEXT_TYPES = ("text/plain", "text/markdown", "text/html")
 HTML_NOISE = re.compile(r"<style.*?</style>|<[^>]+>", re.S)
 
@@ -28,7 +29,10 @@ def output_texts(cell) -> list[str]:
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream":
             texts.append(out.get("text", ""))
+        widget = "application/vnd.jupyter.widget-view+json" in out.get("data", {})
         for mime in TEXT_TYPES:
+            if widget and mime == "text/plain":
+                continue  # o repr Python do widget (VBox(children=...)); quem abre o notebook vê o widget
             value = out.get("data", {}).get(mime)
             if value:
                 value = value if isinstance(value, str) else "".join(value)

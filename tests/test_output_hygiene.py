@@ -35,9 +35,24 @@ def test_a_planted_problem_is_caught(tmp_path, text, kind):
 
 
 @pytest.mark.parametrize("text", ["F1 macro: 0,594 em 1.203 frases (transformers 5.24.0)\n",
-                                  "lote 32, 1.719 avaliações; /content/variantes-bert no Colab\n"])
+                                  "lote 32, 1.719 avaliações; /content/variantes-bert no Colab\n",
+                                  "Sanh et al. 2019, arXiv 1910.01108\n"])
 def test_brazilian_numbers_versions_and_the_colab_folder_are_fine(tmp_path, text):
     assert output_hygiene.problems(notebook_printing(tmp_path, text)) == []
+
+
+def test_a_widget_is_read_by_what_it_draws_not_by_its_python_repr(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("plots.temperature_slider(...)")
+    cell.outputs = [nbformat.v4.new_output("execute_result", execution_count=1, data={
+        "text/plain": "VBox(children=(FloatLogSlider(value=2.0, description='T'),))",
+        "application/vnd.jupyter.widget-view+json": {"model_id": "abc", "version_major": 2, "version_minor": 0}})]
+    nb.cells = [cell]
+    nbformat.write(nb, tmp_path / "w.ipynb")
+    assert output_hygiene.problems(tmp_path / "w.ipynb") == []
+    cell.outputs[0]["data"].pop("application/vnd.jupyter.widget-view+json")     # sem widget, o texto é o que se vê
+    nbformat.write(nb, tmp_path / "w.ipynb")
+    assert any("ponto decimal: 2.0" in line for line in output_hygiene.problems(tmp_path / "w.ipynb"))
 
 
 def test_html_tables_are_read_without_their_markup(tmp_path):
@@ -45,8 +60,6 @@ def test_html_tables_are_read_without_their_markup(tmp_path):
     assert output_hygiene.problems(notebook_printing(tmp_path, html, "text/html")) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27: as saídas ainda mostram logs do Trainer em inglês, caminhos da "
-                                       "máquina e pontos decimais (python scripts/output_hygiene.py lista)")
 def test_committed_outputs_are_only_the_lesson():
     found = [f"{p.name}: {line}" for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
              for line in output_hygiene.problems(p)]

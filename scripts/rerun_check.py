@@ -1,7 +1,7 @@
 """Roda um notebook duas vezes no MESMO kernel e compara as saídas das células conferidas.
 
 Quem pesquisa roda células e o notebook inteiro de novo sem reiniciar o kernel. As células marcadas
-com ``# NBVAL_CHECK_OUTPUT`` (as que os testes comparam com as saídas versionadas) têm de dar o mesmo
+com a tag ``nbval-check-output`` (as que os testes comparam com as saídas versionadas) têm de dar o mesmo
 texto nas duas passagens. Usa os parâmetros curtos de ``make smoke`` e grava em ``build/smoke``
 (a segunda passagem reaproveita o que a primeira salvou, como acontece de verdade).
 
@@ -24,7 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_notebooks import smoke_environment, smoke_parameters  # noqa: E402
 
-CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+CHECK_TAG = "nbval-check-output"   # a marca do nbval, nas tags da célula (fora do código que o aluno lê)
+
+
+def is_checked(cell) -> bool:
+    return CHECK_TAG in cell.get("metadata", {}).get("tags", [])
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 TEXT_TYPES = ("text/plain", "text/markdown", "text/html", "text/latex", "application/json")
 
@@ -66,7 +70,7 @@ def run_twice(notebook: Path, parameters: dict | None = None, timeout: int = 120
     """Executa ``notebook`` duas vezes no mesmo kernel.
 
     Devolve ``(primeira, segunda, segundos)``: cada passagem é ``{índice da célula no notebook
-    original: linhas comparáveis}`` só para as células com ``# NBVAL_CHECK_OUTPUT`` (com
+    original: linhas comparáveis}`` só para as células com a tag ``nbval-check-output`` (com
     ``every_cell``, para todas as células de código, para olhar o resto). As variáveis de
     ambiente de ``make smoke`` (``VARIANTES_BUILD`` em ``build/smoke``) precisam estar em ``os.environ``
     antes da chamada: o kernel herda o ambiente deste processo.
@@ -87,7 +91,7 @@ def run_twice(notebook: Path, parameters: dict | None = None, timeout: int = 120
         original_index.append(None if injected else n)
         n += not injected
     checked = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and original_index[i] is not None
-               and (every_cell or CHECK_MARK in cell.source)]
+               and (every_cell or is_checked(cell))]
 
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name,
                             resources={"metadata": {"path": str(notebook.parent)}})
@@ -119,7 +123,7 @@ def differences(first: dict, second: dict, notebook=None) -> list[str]:
             continue
         head = f"célula {index}"
         if cells is not None:
-            head += f" ({next((l for l in cells[index].source.splitlines() if l.strip() and l.strip() != CHECK_MARK), '')!r})"
+            head += f" ({next((l for l in cells[index].source.splitlines() if l.strip()), '')!r})"
         diff = difflib.unified_diff(first[index], second[index], "primeira passagem", "segunda passagem", lineterm="", n=1)
         report.append(head + "\n" + "\n".join(list(diff)[:40]))
     return report
@@ -138,13 +142,13 @@ def main(argv: list[str]) -> int:
         print(f"▶ {notebook.name}, duas passagens no mesmo kernel, parâmetros {smoke_parameters(notebook)}", flush=True)
         first, second, seconds = run_twice(notebook, smoke_parameters(notebook), every_cell=True)
         cells = nbformat.read(notebook, as_version=4).cells
-        is_checked = {i: CHECK_MARK in cells[i].source for i in first}
-        report = differences({i: v for i, v in first.items() if is_checked[i]},
-                             {i: v for i, v in second.items() if is_checked[i]}, notebook)
-        others = differences({i: v for i, v in first.items() if not is_checked[i]},
-                             {i: v for i, v in second.items() if not is_checked[i]}, notebook)
+        checked = {i: is_checked(cells[i]) for i in first}
+        report = differences({i: v for i, v in first.items() if checked[i]},
+                             {i: v for i, v in second.items() if checked[i]}, notebook)
+        others = differences({i: v for i, v in first.items() if not checked[i]},
+                             {i: v for i, v in second.items() if not checked[i]}, notebook)
         failed |= bool(report)
-        print(f"  {sum(is_checked.values())} células conferidas, {len(report)} diferentes, {seconds:.0f} s")
+        print(f"  {sum(checked.values())} células conferidas, {len(report)} diferentes, {seconds:.0f} s")
         for item in report:
             print(item)
         if others:

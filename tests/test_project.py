@@ -123,7 +123,7 @@ def test_notebook_conventions(path):
     header = nb.cells[0]
     assert header.cell_type == "markdown" and header.source.startswith("# ")
     assert colab_badge(path.name) in header.source
-    assert "O que você vai aprender" in header.source and "Tempo estimado" in header.source
+    assert "O que você vai aprender" in header.source and "**Tempo de aula:** <!-- tempo:início -->" in header.source
     setup = [c for c in nb.cells if "setup" in c.metadata.get("tags", [])]
     assert len(setup) == 1 and setup[0].source == setup_source()
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
@@ -139,7 +139,8 @@ def test_notebook_conventions(path):
     assert "## Resumo" in text and "## Exercícios" in text
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert re.search(r"check_\w+\(", code), "falta um exercício corrigido automaticamente"
-    assert "NBVAL_CHECK_OUTPUT" in code
+    checked = [c for c in nb.cells if c.cell_type == "code" and "nbval-check-output" in c.metadata.get("tags", [])]
+    assert checked, "nenhuma célula tem a tag nbval-check-output (as saídas que o nbval compara)"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -169,6 +170,7 @@ def test_papermill_sees_the_parameters(path):
 
 
 STUDENT_FORBIDDEN = re.compile(r"papermill|nbval|NBVAL|integração contínua|\bCI\b|linha de base", re.I)
+CODE_FORBIDDEN = re.compile(r"papermill|nbval", re.I)   # as marcas do nbval ficam nas tags da célula
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -202,8 +204,10 @@ def test_student_text_has_no_infrastructure_words_and_one_vocabulary(path):
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     printed = "\n".join(o.get("text", "") + str(o.get("data", {}).get("text/markdown", ""))
                         for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
-    for where, content in (("markdown", text), ("saídas", printed)):
-        found = sorted(set(m.group(0) for m in STUDENT_FORBIDDEN.finditer(content)))
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    for where, content, forbidden in (("markdown", text, STUDENT_FORBIDDEN), ("saídas", printed, STUDENT_FORBIDDEN),
+                                      ("código", code, CODE_FORBIDDEN)):
+        found = sorted(set(m.group(0) for m in forbidden.finditer(content)))
         assert not found, f"{where} com palavras de infraestrutura ou do vocabulário antigo: {found}"
 
 

@@ -52,7 +52,7 @@ def test_second_run_in_the_same_kernel_gives_the_same_checked_outputs(path, monk
     for key, value in smoke_environment().items():
         monkeypatch.setenv(key, value)
     first, second, _ = run_twice(path, smoke_parameters(path), timeout=1200)
-    assert first, f"{path.name} não tem células com # NBVAL_CHECK_OUTPUT"
+    assert first, f"{path.name} não tem células com a tag nbval-check-output"
     report = differences(first, second, path)
     assert not report, f"{path.name}: saídas conferidas diferentes na segunda passagem:\n" + "\n\n".join(report)
 

@@ -1,7 +1,7 @@
 """Cada notebook cabe numa aula? Palavras que o aluno lê, a 130 por minuto, mais o tempo de execução.
 
     python scripts/class_time.py            # a tabela
-    python scripts/class_time.py --write    # regrava a tabela do README (entre os marcadores)
+    python scripts/class_time.py --write    # regrava a tabela do README e o «Tempo de aula» de cada notebook
 
 As palavras são as do markdown e as das frases que a execução escreve (saídas em Markdown de ``prose.say``);
 o tempo de execução é o que o ``make notebooks`` gravou na proveniência de cada notebook (a execução completa,
@@ -26,6 +26,7 @@ BUDGET_MINUTES = 40
 WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 LINK = re.compile(r"\]\([^)]*\)|<[^>]+>")           # endereços de links e tags HTML não são lidos
 BEGIN, END = "<!-- tempos-de-aula:início -->", "<!-- tempos-de-aula:fim -->"
+HEADER = re.compile(r"(<!-- tempo:início -->)(.*?)(<!-- tempo:fim -->)", re.S)   # na primeira célula de cada notebook
 
 
 def words_read(notebook: Path) -> int:
@@ -73,9 +74,36 @@ def readme_block(items: list[dict]) -> str:
             f"passa dela. Tabela gerada por `python scripts/class_time.py --write`.\n\n{table(items)}\n{END}")
 
 
+def header_text(item: dict, meta: dict) -> str:
+    """A frase do «Tempo de aula» no cabeçalho do notebook: leitura e execução, em minutos inteiros."""
+    reading = max(1, round(item["reading"]))
+    run = max(1, round((item["run"] or 0) / 60))
+    return (f"~{reading} min de leitura e ~{run} min de execução numa CPU de {meta.get('cores', '?')} núcleos "
+            "(perfil offline)")
+
+
+def with_header(source: str, text: str) -> str:
+    """``source`` (a primeira célula) com ``text`` entre os marcadores do «Tempo de aula»."""
+    if not HEADER.search(source):
+        raise SystemExit("ERRO: a primeira célula perdeu os marcadores <!-- tempo:início --> e <!-- tempo:fim -->.")
+    return HEADER.sub(lambda m: m.group(1) + text + m.group(3), source, count=1)
+
+
+def write_headers(items: list[dict]) -> None:
+    for item in items:
+        path = ROOT / "notebooks" / item["notebook"]
+        nb = nbformat.read(path, as_version=4)
+        new = with_header(nb.cells[0].source, header_text(item, recorded(path)))
+        if new != nb.cells[0].source:
+            nb.cells[0].source = new
+            nbformat.write(nb, path)
+
+
 def main(argv: list[str]) -> int:
     items = rows()
     if "--write" in argv:
+        write_headers(items)
+        items = rows()                     # as palavras do cabeçalho contam
         readme = ROOT / "README.md"
         text = readme.read_text(encoding="utf-8")
         if BEGIN not in text:
@@ -83,7 +111,7 @@ def main(argv: list[str]) -> int:
             return 1
         start, end = text.index(BEGIN), text.index(END) + len(END)
         readme.write_text(text[:start] + readme_block(items) + text[end:], encoding="utf-8")
-        print("README.md: tabela de tempos de aula regravada.")
+        print("README.md e cabeçalhos dos notebooks: tempos de aula regravados.")
     else:
         print(table(items))
     over = [r["notebook"] for r in items if not r["run"] or r["total"] > BUDGET_MINUTES]

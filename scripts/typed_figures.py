@@ -32,7 +32,8 @@ FIGURE = re.compile(r"""
 """, re.X)
 SOURCE = re.compile(r"arXiv\s*\d{4}\.\d{4,5}|et al\.|medid[oa]s? com `[^`]+`[\s\S]*?\d{4}-\d{2}-\d{2}"
                     r"|\d{4}-\d{2}-\d{2}[\s\S]*?medid[oa]s? com `[^`]+`")
-HIDE = [re.compile(p, re.S) for p in (r"```.*?```", r"\$\$.*?\$\$", r"\$[^$\n]+\$", r"`[^`\n]+`",
+HIDE = [re.compile(p, re.S) for p in (r"<!-- tempo:início -->.*?<!-- tempo:fim -->",  # gerado (class_time.py)
+                                       r"```.*?```", r"\$\$.*?\$\$", r"\$[^$\n]+\$", r"`[^`\n]+`",
                                        r"\]\([^)]*\)", r"<[^>\n]+>", r"https?://\S+")]
 
 

@@ -96,3 +96,16 @@ def test_reading_counts_markdown_and_run_written_prose_but_not_link_targets(tmp_
     path = tmp_path / "01_x.ipynb"
     nbformat.write(nb, path)
     assert class_time.words_read(path) == 3 + 3     # Olá, mundo, leia + O, aluno, ganhou
+
+
+def test_each_notebook_header_says_its_own_class_time():
+    import class_time
+    import nbformat
+
+    for item in class_time.rows():
+        path = ROOT / "notebooks" / item["notebook"]
+        first = nbformat.read(path, as_version=4).cells[0].source
+        expected = class_time.header_text(item, class_time.recorded(path))
+        assert class_time.with_header(first, expected) == first, (
+            f"{item['notebook']}: o «Tempo de aula» do cabeçalho não é o das saídas versionadas: rode "
+            "`python scripts/class_time.py --write`")

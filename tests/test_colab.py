@@ -124,3 +124,6 @@ def test_compat_writes_only_the_rows_that_ran_into_the_docs_page(tmp_path, monke
 def test_the_docs_page_keeps_the_generated_table():
     rows = compat_script.read_docs_rows(compat_script.DOCS.read_text(encoding="utf-8"))
     assert set(rows) <= set(compat_script.ENVIRONMENTS)
+    assert {"colab", "colab-2026.07"} <= set(rows), "as duas linhas do Colab saem de um make compat inteiro"
+    for name in ("colab", "colab-2026.07"):
+        assert "o 06 acrescentou" in rows[name]["install"] and "pip check ok" in rows[name]["install"]

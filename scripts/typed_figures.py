@@ -33,6 +33,7 @@ FIGURE = re.compile(r"""
 SOURCE = re.compile(r"arXiv\s*\d{4}\.\d{4,5}|et al\.|medid[oa]s? com `[^`]+`[\s\S]*?\d{4}-\d{2}-\d{2}"
                     r"|\d{4}-\d{2}-\d{2}[\s\S]*?medid[oa]s? com `[^`]+`")
 HIDE = [re.compile(p, re.S) for p in (r"<!-- tempo:início -->.*?<!-- tempo:fim -->",  # gerado (class_time.py)
+                                       r"<!-- compat:início -->.*?<!-- compat:fim -->",  # gerado (compat.py)
                                        r"```.*?```", r"\$\$.*?\$\$", r"\$[^$\n]+\$", r"`[^`\n]+`",
                                        r"\]\([^)]*\)", r"<[^>\n]+>", r"https?://\S+")]
 

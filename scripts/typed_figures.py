@@ -32,9 +32,9 @@ FIGURE = re.compile(r"""
 """, re.X)
 SOURCE = re.compile(r"arXiv\s*\d{4}\.\d{4,5}|et al\.|medid[oa]s? com `[^`]+`[\s\S]*?\d{4}-\d{2}-\d{2}"
                     r"|\d{4}-\d{2}-\d{2}[\s\S]*?medid[oa]s? com `[^`]+`")
-HIDE = [re.compile(p, re.S) for p in (r"<!-- tempo:início -->.*?<!-- tempo:fim -->",  # gerado (class_time.py)
-                                       r"<!-- compat:início -->.*?<!-- compat:fim -->",  # gerado (compat.py)
-                                       r"```.*?```", r"\$\$.*?\$\$", r"\$[^$\n]+\$", r"`[^`\n]+`",
+# trechos escritos por um comando (não digitados): o tempo de aula (class_time.py) e a tabela do make compat
+GENERATED = re.compile(r"<!-- (tempo|compat):início -->.*?<!-- \1:fim -->", re.S)
+HIDE = [re.compile(p, re.S) for p in (r"```.*?```", r"\$\$.*?\$\$", r"\$[^$\n]+\$", r"`[^`\n]+`",
                                        r"\]\([^)]*\)", r"<[^>\n]+>", r"https?://\S+")]
 
 
@@ -82,7 +82,7 @@ def blocks(markdown: str) -> list[str]:
 def typed_figures(markdown: str) -> list[tuple[str, str]]:
     """``(número, trecho)`` para cada número com cara de medida sem fonte no seu trecho."""
     found = []
-    for block in blocks(markdown):
+    for block in blocks(GENERATED.sub(" ", markdown)):
         visible = _visible(block)
         if SOURCE.search(block):
             continue

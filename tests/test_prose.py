@@ -245,3 +245,10 @@ def test_arrays_print_with_a_decimal_comma_and_stay_aligned():
 
 def test_scientific_notation_uses_a_decimal_comma():
     assert prose.sci(1.234e-7) == "1,23e−07" and prose.sci(0) == "0,00e+00" and prose.sci(-5e3, 1) == "−5,0e+03"
+
+
+def test_tables_and_times_written_by_a_command_are_not_typed_figures():
+    generated = "<!-- compat:início -->\n| `colab` | 33 min |\n<!-- compat:fim -->\n\nTexto: **Tempo de aula:** " \
+                "<!-- tempo:início -->~13 min de leitura<!-- tempo:fim -->."
+    assert typed_figures(generated) == []
+    assert [f for f, _ in typed_figures(generated + "\n\nE a CPU levou 33 min.")] == ["33 min"]

@@ -176,12 +176,12 @@ def prepare(name: str, pins: list[str], log: Path) -> tuple[bool, str, Path]:
         return False, "criar o venv falhou", py
     if not run([*pip, TORCH_SPEC], log) or (pins and not run([*pip, *pins], log)):
         return False, "instalar torch e as versões fixadas falhou", py
-    before = subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout
+    before = freeze_text(py)
     (here / "freeze_antes.txt").write_text(before)
     # passo 1, o da célula de preparação do Colab: `pip install <clone>`, sem -e e sem extras
     if not run([*pip, clone], log, cwd=OUTSIDE_DIR / name):
         return False, "pip install <cópia> falhou", py
-    after = subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout
+    after = freeze_text(py)
     (here / "freeze_depois.txt").write_text(after)
     changes = changed_packages(parse_freeze(before), parse_freeze(after))
     added = sorted(set(parse_freeze(after)) - set(parse_freeze(before)))
@@ -208,8 +208,12 @@ def prepare(name: str, pins: list[str], log: Path) -> tuple[bool, str, Path]:
     return True, message, py
 
 
+def freeze_text(py: Path) -> str:
+    return subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout
+
+
 def freeze(py: Path) -> dict[str, str]:
-    return parse_freeze(subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout)
+    return parse_freeze(freeze_text(py))
 
 
 def install_production(py: Path, log: Path, cwd: Path, colab: dict[str, str]) -> tuple[bool, str]:

@@ -37,7 +37,7 @@ def parse_args(argv=None):
     ap = Parser(description=__doc__, formatter_class=RawDescriptionHelpFormatter)
     ap.add_argument("--teacher-model", default="neuralmind/bert-base-portuguese-cased")
     ap.add_argument("--student-layers", type=int, nargs="*", default=None,
-                    help="camadas do professor copiadas para o aluno (padrão: uma a cada duas)")
+                    help="camadas do professor copiadas para o aluno (padrão: metade, com a primeira e a última, como o DistilBERT)")
     ap.add_argument("--max-length", type=int, default=128)
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--lr", type=float, default=None, help="do professor; padrão: 1e-4 com o substituto offline, 2e-5 com o BERTimbau (a regra do notebook 02)")
@@ -49,7 +49,7 @@ def parse_args(argv=None):
     ap.add_argument("--temperature", type=float, default=2.0)
     ap.add_argument("--alpha-soft", type=float, default=0.5)
     ap.add_argument("--alpha-hard", type=float, default=0.5)
-    ap.add_argument("--alpha-hidden", type=float, default=0.0)
+    ap.add_argument("--alpha-hidden", type=float, default=1.0)
     ap.add_argument("--hidden-loss", choices=["cosine", "mse"], default="cosine")
     ap.add_argument("--latency-repeats", type=int, default=10)
     ap.add_argument("--latency-threads", type=int, default=1)
@@ -92,7 +92,7 @@ def main(argv=None) -> dict:
     scores = {"professor": metrics.scores_on(teacher_trainer, tokenized["test"], dataset.labels)}
 
     n_layers = teacher.config.num_hidden_layers
-    layers = tuple(args.student_layers) if args.student_layers else tuple(range(0, n_layers, 2))
+    layers = tuple(args.student_layers) if args.student_layers else distill.spread_layers(n_layers)
     student_init = distill.init_student_from_teacher(teacher, layers)
     train_with_logits = distill.add_teacher_logits(teacher, tokenized["train"], tokenizer)
     layer_map = distill.uniform_layer_map(len(layers), n_layers) if n_layers % len(layers) == 0 else None

@@ -131,7 +131,7 @@ def main():
     train_with_logits = distill.add_teacher_logits(bert, tokenized["train"], tok_bert)
     for alpha_hidden, extra in ((1.0, {}), (1.0, {"fp16": True}), (0.0, {})):
         seed_everything(42)
-        student = distill.init_student_from_teacher(bert, layers=(0, 2, 4))
+        student = distill.init_student_from_teacher(bert)
         trainer = distill.make_distillation_trainer(
             student, bert, tok_bert, train_with_logits, output_dir="build/gpu", temperature=2.0, alpha_soft=0.9,
             alpha_hard=0.1, alpha_hidden=alpha_hidden, hidden_loss="cosine", layer_map=[(1, 2), (2, 4), (3, 6)],

@@ -74,17 +74,22 @@ def main(argv=None) -> dict:
         print(f"▶ {name} ({model_id}): {how}", flush=True)
         models[name] = (model.eval(), tokenizer)
 
-    distil, distil_tok = models["DistilBERT"]
-    print("▶ escolha da quantização do ONNX Runtime, na validação (o teste fica de fora):", flush=True)
-    distil_onnx = production.export_onnx(distil, distil_tok, out / "onnx" / "distilbert.onnx", max_length=args.max_length)
-    choice = production.compare_quantization(distil, distil_tok, distil_onnx, dataset["validation"]["text"],
-                                             out / "onnx", max_length=args.max_length)
-    print(choice.round(4).to_string(), flush=True)
-    chosen = production.best_quantization(choice)
-    print(f"▶ escolhida (menor diferença média na validação): {chosen}", flush=True)
+    print("▶ escolha da quantização do ONNX Runtime, por modelo, na validação (o teste fica de fora):", flush=True)
+    onnx_paths, chosen = {}, {}
+    names = ("BERT", "DistilBERT") if not args.no_bert_onnx else ("DistilBERT",)
+    for name in names:
+        model, tok = models[name]
+        onnx_paths[name] = production.export_onnx(model, tok, out / "onnx" / f"{name.lower()}.onnx",
+                                                  max_length=args.max_length)
+        choice = production.compare_quantization(model, tok, onnx_paths[name], dataset["validation"]["text"],
+                                                 out / "onnx", max_length=args.max_length)
+        print(f"{name}:\n" + choice.round(4).to_string(), flush=True)
+        chosen[name] = production.best_quantization(choice)
+        print(f"▶ {name}, escolhida (menor diferença média na validação): {chosen[name]}", flush=True)
     variants = production.make_variants(*models["BERT"], *models["DistilBERT"], out / "onnx", max_length=args.max_length,
                                         bert_onnx=not args.no_bert_onnx, quantization=chosen,
-                                        distil_onnx=distil_onnx, progress=lambda s: print("▶", s, flush=True))
+                                        distil_onnx=onnx_paths["DistilBERT"], bert_onnx_path=onnx_paths.get("BERT"),
+                                        progress=lambda s: print("▶", s, flush=True))
     print("▶ medindo (previsões no teste e latência)...", flush=True)
     table, _ = production.production_table(variants, dataset["test"]["text"], dataset["test"]["label"],
                                            dataset.labels, dataset["test"]["text"], repeats=args.repeats,

@@ -1,13 +1,13 @@
 """Corretores dos exercícios: rodam a função do aluno em casos conhecidos.
 
 Todos os corretores da série moram aqui, um ``check_*`` por exercício, na ordem dos
-notebooks (01 a 06). Cada um monta casos com a resposta certa (calculada pela função
-da série que o exercício reescreve) e chama :func:`run_checks`, que nunca levanta
+notebooks (01 a 06). Cada exercício pede uma **variante** do que a lição escreveu (uma
+fórmula vizinha, um caso de borda, uma propriedade): chamar a função da série não passa.
+Os casos trazem a resposta certa, calculada aqui, e :func:`run_checks` nunca levanta
 exceção para o aluno: mostra, caso a caso, o que deu certo e o que não deu.
 """
 from __future__ import annotations
 
-import math
 import traceback
 
 import numpy as np
@@ -32,6 +32,26 @@ def _close(got, expected, tol) -> bool:
     return got == expected
 
 
+def _shown(value) -> str:
+    """Um valor como o aluno o lê: vírgula decimal, listas curtas por extenso, o resto pela forma."""
+    try:
+        import torch
+
+        if isinstance(value, torch.Tensor):
+            value = value.detach().cpu().numpy()
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(value, np.ndarray):
+        if value.size > 8:
+            return f"um array de forma {value.shape}"
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return "[" + "; ".join(_shown(v) for v in value) + "]"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}".replace(".", ",").replace("-", "−")
+    return repr(value)
+
+
 def run_checks(function, cases, tol: float = 1e-6, name: str | None = None) -> bool:
     """Testa ``function`` em ``cases`` (lista de ``(args, esperado, descrição)``).
 
@@ -54,125 +74,150 @@ def run_checks(function, cases, tol: float = 1e-6, name: str | None = None) -> b
             print(f"✅ {description}")
         else:
             ok_all = False
-            shown = got if not hasattr(got, "shape") or math.prod(getattr(got, "shape", ())) <= 8 else f"tensor de forma {tuple(got.shape)}"
-            print(f"❌ {description}: esperado {expected!r}, veio {shown!r}")
+            print(f"❌ {description}: esperado {_shown(expected)}, veio {_shown(got)}")
     print("🎉 Tudo certo!" if ok_all else "Ainda não: releia o enunciado e tente de novo.")
     return ok_all
 
 
-# ------------------------------------------------------------------ notebook 01
+# ------------------------------------------------------------------ um corretor por notebook, na ordem
 
-def check_embedding_parameters(function) -> bool:
-    """Corrige o exercício "conte os parâmetros das embeddings"."""
-    from .variants import embedding_parameters
+def albert_embedding_parameters(vocab_size, embedding_size, hidden_size, max_positions=512, type_vocab_size=2):
+    """Referência: embeddings fatoradas do ALBERT (Lan et al. 2019, arXiv 1909.11942), como no ``AlbertModel``.
 
-    cases = [((30522, 768, 512, 2), embedding_parameters(30522, 768, 512, 2), "BERT-base (30522 × 768)"),
-             ((29794, 1024, 512, 2), embedding_parameters(29794, 1024, 512, 2), "BERTimbau-large (29794 × 1024)"),
-             ((30522, 384, 512, 2), embedding_parameters(30522, 384, 512, 2), "MiniLM-L6-H384 (o substituto offline)"),
-             ((50265, 768, 514, 1), embedding_parameters(50265, 768, 514, 1), "RoBERTa-base (1 tipo de segmento)")]
-    return run_checks(function, cases, tol=0, name="embedding_parameters")
-
-
-# ------------------------------------------------------------------ notebook 02
-
-def check_class_weights(function) -> bool:
-    """Corrige o exercício "escreva os pesos balanceados das classes"."""
-    from .training import class_weights
-
-    cases = [(([0, 0, 0, 1], 2), class_weights([0, 0, 0, 1], 2), "duas classes, 3 contra 1"),
-             (([0, 1, 2, 2, 2, 2], 3), class_weights([0, 1, 2, 2, 2, 2], 3), "três classes desbalanceadas"),
-             (([1, 0, 1, 0], 2), class_weights([1, 0, 1, 0], 2), "classes equilibradas: pesos iguais a 1")]
-    return run_checks(function, cases, tol=1e-5, name="class_weights")
+    Tabelas de palavras, posições e segmentos na dimensão E, o LayerNorm (peso e viés, 2E) e a
+    projeção E → H do codificador (``embedding_hidden_mapping_in``: E·H pesos + H vieses).
+    """
+    return (vocab_size + max_positions + type_vocab_size) * embedding_size + 2 * embedding_size \
+        + embedding_size * hidden_size + hidden_size
 
 
-# ------------------------------------------------------------------ notebook 03
+def check_albert_embeddings(function) -> bool:
+    """Corrige o exercício do 01: parâmetros das embeddings fatoradas do ALBERT, com a projeção E → H."""
+    cases = [((30000, 128, 768, 512, 2), albert_embedding_parameters(30000, 128, 768), "ALBERT-base (E = 128, H = 768)"),
+             ((30000, 128, 4096, 512, 2), albert_embedding_parameters(30000, 128, 4096),
+              "ALBERT-xxlarge (E = 128, H = 4096): a tabela não cresce com H"),
+             ((30000, 768, 768, 512, 2), albert_embedding_parameters(30000, 768, 768),
+              "E = H: a fatoração não economiza nada, e a projeção ainda está lá"),
+             ((100, 4, 8, 16, 1), albert_embedding_parameters(100, 4, 8, 16, 1), "números pequenos, 1 tipo de segmento")]
+    return run_checks(function, cases, tol=0, name="albert_embedding_parameters")
 
-def check_mean_pooling(function) -> bool:
-    """Corrige o exercício "escreva o mean pooling com máscara".
 
-    ``function(last_hidden_state, attention_mask)`` deve devolver a média dos
-    tokens com máscara 1, forma ``(lote, dimensão)``; uma linha só de *padding*
-    deve virar zeros.
+def effective_number_weights(labels, num_classes, beta):
+    """Referência: pesos pelo número efetivo de exemplos (Cui et al. 2019, arXiv 1901.05555), somando num_classes."""
+    counts = np.bincount(np.asarray(labels, dtype=int), minlength=num_classes).astype(float)
+    weights = (1 - beta) / (1 - beta ** counts)
+    return weights * num_classes / weights.sum()
+
+
+def check_effective_number_weights(function) -> bool:
+    """Corrige o exercício do 02: pesos de classe pelo número efetivo de exemplos, com β."""
+    labels = [0] * 60 + [1] * 30 + [2] * 10
+    cases = [((labels, 3, 0.0), np.ones(3), "β = 0: nenhum peso (todos 1)"),
+             ((labels, 3, 0.9), effective_number_weights(labels, 3, 0.9), "β = 0,9 com 60, 30 e 10 exemplos"),
+             ((labels, 3, 0.99), effective_number_weights(labels, 3, 0.99), "β = 0,99"),
+             ((labels, 3, 1 - 1e-9), np.array([1 / 60, 1 / 30, 1 / 10]) * 3 / (1 / 60 + 1 / 30 + 1 / 10),
+              "β → 1: o inverso da frequência (os pesos balanceados), normalizados para somar 3"),
+             (([1, 1, 0, 0], 2, 0.5), np.ones(2), "classes equilibradas: pesos iguais a 1")]
+    return run_checks(lambda *a: np.asarray(function(*a), dtype=float), cases, tol=1e-6,
+                      name="effective_number_weights")
+
+
+def check_mean_without_special(function) -> bool:
+    """Corrige o exercício do 03: a média dos tokens de verdade, sem [CLS], [SEP] nem padding.
+
+    ``function(last_hidden_state, attention_mask, special_tokens_mask)`` devolve (lote, dimensão);
+    uma linha sem nenhum token comum vira zeros.
     """
     import torch
 
-    h1 = torch.tensor([[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]])
-    h2 = torch.tensor([[[1.0, -1.0], [3.0, 1.0], [99.0, 99.0], [-50.0, 7.0]]])     # os dois últimos são padding
-    h3 = torch.tensor([[[2.0, 0.0, 1.0], [4.0, 2.0, 1.0], [6.0, 4.0, 1.0]],
-                       [[1.0, 1.0, 1.0], [8.0, 8.0, 8.0], [8.0, 8.0, 8.0]]])
-    h4 = torch.tensor([[[1.0, 2.0], [3.0, 4.0]], [[7.0, 7.0], [9.0, 9.0]]])
-    cases = [
-        ((h1, torch.tensor([[1, 1, 1]])), torch.tensor([[3.0, 4.0]]), "sem padding: média simples dos 3 tokens"),
-        ((h2, torch.tensor([[1, 1, 0, 0]])), torch.tensor([[2.0, 0.0]]), "o padding (máscara 0) não entra na média"),
-        ((h3, torch.tensor([[1, 1, 1], [1, 0, 0]])), torch.tensor([[4.0, 2.0, 1.0], [1.0, 1.0, 1.0]]),
-         "lote com frases de tamanhos diferentes"),
-        ((h4, torch.tensor([[1, 1], [0, 0]])), torch.tensor([[2.0, 3.0], [0.0, 0.0]]),
-         "linha só de padding vira zeros (sem NaN)"),
-    ]
-    return run_checks(function, cases, tol=1e-5, name="mean_pooling")
+    h = torch.tensor([[[10.0, 0.0], [1.0, 2.0], [3.0, 4.0], [-9.0, 9.0], [50.0, 50.0]]])   # [CLS] a b [SEP] pad
+    mask, special = torch.tensor([[1, 1, 1, 1, 0]]), torch.tensor([[1, 0, 0, 1, 0]])
+    h2 = torch.tensor([[[1.0, 1.0], [2.0, 2.0], [7.0, 7.0]], [[4.0, 0.0], [6.0, 2.0], [8.0, 4.0]]])
+    cases = [((h, mask, special), torch.tensor([[2.0, 3.0]]), "[CLS], [SEP] e padding ficam de fora"),
+             ((h2, torch.ones(2, 3, dtype=torch.long), torch.tensor([[1, 0, 1], [0, 0, 0]])),
+              torch.tensor([[2.0, 2.0], [6.0, 2.0]]), "lote: uma frase com especiais, outra sem"),
+             ((h2[:1], torch.tensor([[1, 1, 0]]), torch.tensor([[1, 1, 0]])), torch.zeros(1, 2),
+              "só tokens especiais e padding: zeros, sem NaN")]
+    return run_checks(function, cases, tol=1e-5, name="mean_without_special")
 
 
-# ------------------------------------------------------------------ notebook 04
-
-def check_soft_loss(function) -> bool:
-    """Corrige o exercício "escreva a perda soft".
-
-    ``function(student_logits, teacher_logits, T)`` deve devolver
-    ``T² · KL(softmax(professor/T) ‖ softmax(aluno/T))``, somada nas classes e
-    dividida pelo número de exemplos do lote.
-    """
+def soft_loss_per_example(student_logits, teacher_logits, T):
+    """Referência: T² · KL(p_T ‖ q_T) de cada exemplo, forma (lote,)."""
     import torch
 
-    from .distill import soft_target_loss
+    log_p = torch.log_softmax(torch.as_tensor(teacher_logits, dtype=torch.float32) / T, dim=-1)
+    log_q = torch.log_softmax(torch.as_tensor(student_logits, dtype=torch.float32) / T, dim=-1)
+    return (log_p.exp() * (log_p - log_q)).sum(dim=-1) * T**2
+
+
+def check_soft_loss_per_example(function) -> bool:
+    """Corrige o exercício do 04: a perda soft de **cada** exemplo (sem a média do lote)."""
+    import torch
 
     s = torch.tensor([[2.0, 0.5, -1.0], [0.0, 1.0, 0.0]])
     t = torch.tensor([[3.0, 1.0, -2.0], [-1.0, 2.0, 0.5]])
     s4 = torch.tensor([[1.0, -1.0, 0.0, 2.0], [0.5, 0.5, 0.5, 0.5], [-2.0, 1.0, 3.0, 0.0]])
-    t4 = torch.tensor([[0.0, -2.0, 1.0, 4.0], [1.0, 0.0, 0.0, -1.0], [-1.0, 0.0, 5.0, 1.0]])
-    cases = [
-        ((s, t, 1.0), soft_target_loss(s, t, 1.0), "T = 1: KL(professor ‖ aluno) com média no lote"),
-        ((s, t, 2.0), soft_target_loss(s, t, 2.0), "T = 2: não esqueça o fator T²"),
-        ((s4, t4, 4.0), soft_target_loss(s4, t4, 4.0), "lote de 3 exemplos, 4 classes, T = 4"),
-        ((t, t, 3.0), torch.tensor(0.0), "aluno igual ao professor: perda zero"),
-    ]
-
-    def as_scalar(*args):
-        value = torch.as_tensor(function(*args))
-        return value.reshape(()) if value.numel() == 1 else value
-
-    return run_checks(as_scalar, cases, tol=1e-5, name="soft_loss")
+    t4 = torch.tensor([[0.0, -2.0, 1.0, 4.0], [1.0, 0.0, 0.0, -1.0], [-2.0, 1.0, 3.0, 0.0]])
+    cases = [((s, t, 1.0), soft_loss_per_example(s, t, 1.0), "T = 1: um valor por exemplo, forma (2,)"),
+             ((s, t, 2.0), soft_loss_per_example(s, t, 2.0), "T = 2: com o fator T²"),
+             ((s4, t4, 4.0), soft_loss_per_example(s4, t4, 4.0),
+              "3 exemplos, 4 classes; o terceiro aluno é igual ao professor: perda zero só nele"),
+             ((s + 5.0, t, 2.0), soft_loss_per_example(s, t, 2.0), "somar uma constante aos logits não muda nada")]
+    return run_checks(lambda *a: torch.as_tensor(function(*a)), cases, tol=1e-5, name="soft_loss_per_example")
 
 
-# ------------------------------------------------------------------ notebook 05
+def expected_speedup(teacher_layers, student_layers, fixed_share):
+    """Referência: aceleração quando ``fixed_share`` do tempo do professor não depende das camadas."""
+    return 1 / (fixed_share + (1 - fixed_share) * student_layers / teacher_layers)
 
-def check_speedup(speedup, parameter_reduction) -> bool:
-    """Corrige o exercício do notebook 05 com os números de Sanh et al. 2019 (arXiv 1910.01108)."""
-    ok1 = run_checks(speedup, [((668, 410), 668 / 410, "inferência na CPU do artigo: 668 s × 410 s (≈1,63×)"),
-                               ((100, 100), 1.0, "mesma latência: 1×")], tol=1e-6, name="speedup")
-    ok2 = run_checks(parameter_reduction, [((110, 66), 0.4, "110M → 66M: 40% menos"),
-                                           ((22.7, 17.2), 1 - 17.2 / 22.7, "substitutos offline")], tol=1e-6,
-                     name="parameter_reduction")
+
+def fixed_share_from(speedup, teacher_layers, student_layers):
+    """Referência: a fração fixa que explica uma aceleração medida (o inverso de :func:`expected_speedup`)."""
+    ratio = student_layers / teacher_layers
+    return (1 / speedup - ratio) / (1 - ratio)
+
+
+def check_layer_speedup(expected, fixed_share) -> bool:
+    """Corrige o exercício do 05: a aceleração de tirar camadas quando parte do tempo não depende delas, e a volta."""
+    ok1 = run_checks(expected, [((12, 6, 0.0), 2.0, "tudo nas camadas: 12 → 6 dá 2×"),
+                                ((12, 6, 0.2), expected_speedup(12, 6, 0.2), "20% fixo: menos que 2×"),
+                                ((6, 3, 1.0), 1.0, "tudo fixo: tirar camadas não acelera"),
+                                ((12, 4, 0.1), expected_speedup(12, 4, 0.1), "12 → 4 camadas, 10% fixo")],
+                     tol=1e-9, name="expected_speedup")
+    ok2 = run_checks(fixed_share, [((2.0, 12, 6), 0.0, "2× com metade das camadas: nada fixo"),
+                                   ((668 / 410, 12, 6), fixed_share_from(668 / 410, 12, 6),
+                                    "o 1,63× do artigo (668 s / 410 s, Sanh et al. 2019)"),
+                                   ((1.0, 6, 3), 1.0, "nenhuma aceleração: tudo fixo")],
+                     tol=1e-9, name="fixed_share")
     return ok1 and ok2
 
 
-def check_int8(quantize_int8, dequantize_int8, int8_size_mb) -> bool:
-    """Corrige o exercício do notebook 06: int8 simétrico com uma escala dada, e o tamanho esperado em disco.
+def dynamic_quantize_uint8(x):
+    """Referência: o ``DynamicQuantizeLinear`` do ONNX (as ativações no ONNX Runtime dinâmico), em numpy.
 
-    As respostas vêm de :func:`helpers.production.quantize` e :func:`helpers.production.dequantize`.
+    Faixa com o zero incluído, escala = faixa / 255, ponto zero = round(−mín / escala) limitado a
+    0..255, q = round(x / escala) + ponto zero, limitado a 0..255 (arredonda metade para o par).
     """
-    from .production import dequantize, quantize
+    x = np.asarray(x, dtype=np.float32)
+    low, high = min(float(x.min()), 0.0), max(float(x.max()), 0.0)
+    scale = np.float32((high - low) / 255)
+    zero_point = int(np.clip(np.rint(-low / scale), 0, 255))
+    q = np.clip(np.rint(x / scale) + zero_point, 0, 255).astype(np.uint8)
+    return q, float(scale), zero_point
 
-    x = [0.5, -1.27, 0.004, 2.0, -0.3]
-    ok1 = run_checks(lambda v, s: np.asarray(quantize_int8(v, s), dtype=float),
-                     [((x, 0.01), quantize(x, 0.01).numpy().astype(float), "escala 0,01: arredonda e corta em ±127"),
-                      (([0.0, 0.02, -0.02], 0.01), np.array([0.0, 2.0, -2.0]), "múltiplos exatos da escala")],
-                     tol=0, name="quantize_int8")
-    q = [50, -127, 0, 127, -30]
-    ok2 = run_checks(lambda v, s: np.asarray(dequantize_int8(v, s), dtype=float),
-                     [((q, 0.01), dequantize(q, 0.01).numpy().astype(float), "de volta: q × escala"),
-                      (([1, -1], 0.5), np.array([0.5, -0.5]), "escala 0,5")], tol=1e-6, name="dequantize_int8")
-    ok3 = run_checks(int8_size_mb, [((1_000_000, 0), 1.0, "um milhão de pesos em int8: 1 MB"),
-                                    ((0, 1_000_000), 4.0, "um milhão em float32: 4 MB"),
-                                    ((42_000_000, 24_000_000), 42 + 96, "42M em int8 e 24M em float32")],
-                     tol=1e-9, name="int8_size_mb")
-    return ok1 and ok2 and ok3
+
+def check_dynamic_quantize_uint8(function) -> bool:
+    """Corrige o exercício do 06: quantizar ativações em uint8 com ponto zero, como o ONNX Runtime dinâmico."""
+    def flat(x):
+        q, scale, zero_point = function(x)
+        return [*np.asarray(q, dtype=float).tolist(), float(scale), float(zero_point)]
+
+    def expected(x):
+        q, scale, zero_point = dynamic_quantize_uint8(x)
+        return [*q.astype(float).tolist(), scale, float(zero_point)]
+
+    mixed, positive, negative = [-1.0, 0.0, 0.5, 2.0], [0.2, 1.0, 2.55], [-3.0, -0.5, -1.0]
+    cases = [((mixed,), expected(mixed), "negativos e positivos: o zero vira um inteiro exato (o ponto zero)"),
+             ((positive,), expected(positive), "só positivos: a faixa começa em 0, ponto zero 0"),
+             ((negative,), expected(negative), "só negativos: a faixa termina em 0, ponto zero 255")]
+    return run_checks(flat, cases, tol=1e-6, name="dynamic_quantize_uint8")

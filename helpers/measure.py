@@ -7,7 +7,9 @@ Usado pelos notebooks 01 (custo das arquiteturas), 02 (parâmetros treináveis),
 * :func:`size_on_disk_mb`: o que ``save_pretrained`` grava;
 * :func:`forward_ms` e :func:`alternating_forward_ms`: o menor tempo de passagens repetidas,
   com entradas aleatórias (o custo de uma arquitetura não depende dos valores dos pesos);
-* :func:`cpu_latency` e :func:`efficiency_table`: a mediana de passagens com frases de verdade.
+  :func:`alternating_forward_times`: os tempos de cada passagem alternada, para ver o ruído;
+* :func:`cpu_latency` e :func:`efficiency_table`: a mediana de passagens com frases de verdade;
+  :func:`cpu_latency_times`: os tempos de cada passagem, para ver o ruído.
 """
 from __future__ import annotations
 
@@ -63,11 +65,12 @@ def forward_ms(model, inputs, repeats: int = 5) -> float:
         return float(min(_one_pass_ms(model, inputs) for _ in range(repeats)))
 
 
-def alternating_forward_ms(model, reference, inputs, repeats: int = 5) -> tuple[float, float]:
-    """``(tempo do model, tempo da referência)``: menores de ``repeats`` passagens **alternadas**.
+def alternating_forward_times(model, reference, inputs, repeats: int = 5) -> tuple[list[float], list[float]]:
+    """``(tempos do model, tempos da referência)``, em ms: as ``repeats`` passagens **alternadas**, na ordem.
 
-    As passagens se revezam (modelo, referência, modelo, ...): se outro programa ocupa a
-    CPU por um tempo, atrapalha os dois lados, e a razão entre os dois tempos fica de pé.
+    As passagens se revezam (modelo, referência, modelo, ...), depois de uma de aquecimento de
+    cada um. O par ``i`` (a passagem ``i`` de cada lado) foi medido na mesma janela de tempo: a
+    dispersão das razões ``model[i] / referência[i]`` mostra o ruído da medida.
     """
     if repeats < 1:
         raise ValueError(f"repeats precisa ser pelo menos 1 (recebi {repeats}).")
@@ -78,6 +81,17 @@ def alternating_forward_ms(model, reference, inputs, repeats: int = 5) -> tuple[
         for _ in range(repeats):
             own.append(_one_pass_ms(model, inputs))
             ref.append(_one_pass_ms(reference, inputs))
+    return own, ref
+
+
+def alternating_forward_ms(model, reference, inputs, repeats: int = 5) -> tuple[float, float]:
+    """``(tempo do model, tempo da referência)``: menores de ``repeats`` passagens **alternadas**.
+
+    As passagens se revezam (modelo, referência, modelo, ...): se outro programa ocupa a
+    CPU por um tempo, atrapalha os dois lados, e a razão entre os dois tempos fica de pé.
+    Os tempos de cada passagem: :func:`alternating_forward_times`.
+    """
+    own, ref = alternating_forward_times(model, reference, inputs, repeats)
     return float(min(own)), float(min(ref))
 
 
@@ -93,18 +107,13 @@ def cpu_copy(model):
     return (model if on_cpu else copy.deepcopy(model).to("cpu")).eval()
 
 
-def cpu_latency(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: int = 15, warmup: int = 2,
-                threads: int = 1, max_length: int = 128) -> pd.DataFrame:
-    """Tempo de uma passagem na CPU (mediana de ``repeats``, em ms) por modelo e tamanho de lote.
+def cpu_latency_times(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: int = 15, warmup: int = 2,
+                      threads: int = 1, max_length: int = 128) -> dict:
+    """Os tempos (ms) de cada passagem na CPU: ``{(modelo, lote): [tempo da repetição 0, 1, ...]}``.
 
-    ``tokenizer``: um só para todos os modelos, ou um dicionário ``{nome: tokenizador}``
-    quando os modelos têm vocabulários diferentes (BERT × DistilBERT, no notebook 05).
-
-    * entradas já tokenizadas (o tokenizador fica fora do tempo), com *padding* até a
-      maior frase do lote: o lote de ``b`` frases são as ``b`` primeiras de ``texts``;
-    * ``torch.inference_mode`` e ``threads`` fixos (o valor anterior volta no fim); um modelo ONNX
-      (:class:`helpers.production.OnnxClassifier`) usa as threads com que foi aberto (1 por padrão);
-    * as medidas se alternam entre os modelos, para que uma máquina ocupada pese igual em todos.
+    Mesmas regras de :func:`cpu_latency` (que devolve as medianas destes tempos). As medidas se
+    alternam entre os modelos: a repetição ``i`` de um modelo e a ``i`` de outro foram medidas uma
+    logo depois da outra, então a razão entre elas, repetição a repetição, mostra o ruído da comparação.
     """
     texts = list(texts)
     if max(batch_sizes) > len(texts):
@@ -133,9 +142,35 @@ def cpu_latency(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: in
                             times[(name, b)].append(1000 * (time.perf_counter() - start))
     finally:
         torch.set_num_threads(previous)
-    table = pd.DataFrame({f"lote {b} (ms)": {name: statistics.median(times[(name, b)]) for name in cpu_models}
-                          for b in batch_sizes})
+    return times
+
+
+def latency_medians(times: dict) -> pd.DataFrame:
+    """A tabela de :func:`cpu_latency` (mediana, em ms, por modelo e lote) a partir de :func:`cpu_latency_times`."""
+    names = list(dict.fromkeys(name for name, _ in times))
+    sizes = list(dict.fromkeys(b for _, b in times))
+    table = pd.DataFrame({f"lote {b} (ms)": {name: statistics.median(times[(name, b)]) for name in names}
+                          for b in sizes})
     return table.rename_axis("modelo")
+
+
+def cpu_latency(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: int = 15, warmup: int = 2,
+                threads: int = 1, max_length: int = 128) -> pd.DataFrame:
+    """Tempo de uma passagem na CPU (mediana de ``repeats``, em ms) por modelo e tamanho de lote.
+
+    ``tokenizer``: um só para todos os modelos, ou um dicionário ``{nome: tokenizador}``
+    quando os modelos têm vocabulários diferentes (BERT × DistilBERT, no notebook 05).
+
+    * entradas já tokenizadas (o tokenizador fica fora do tempo), com *padding* até a
+      maior frase do lote: o lote de ``b`` frases são as ``b`` primeiras de ``texts``;
+    * ``torch.inference_mode`` e ``threads`` fixos (o valor anterior volta no fim); um modelo ONNX
+      (:class:`helpers.production.OnnxClassifier`) usa as threads com que foi aberto (1 por padrão);
+    * as medidas se alternam entre os modelos, para que uma máquina ocupada pese igual em todos.
+
+    Os tempos de cada repetição: :func:`cpu_latency_times`.
+    """
+    return latency_medians(cpu_latency_times(models, tokenizer, texts, batch_sizes, repeats=repeats, warmup=warmup,
+                                             threads=threads, max_length=max_length))
 
 
 def efficiency_table(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: int = 15,

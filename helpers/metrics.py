@@ -102,7 +102,7 @@ PATTERNS = {
     "negação": "negação (" + ", ".join(f"“{w}”" for w in NEGATION_WORDS[:4]) + "...)",
     "contraste": "contraste (" + ", ".join(f"“{w}”" for w in CONTRAST_WORDS[:3]) + "...)",
     "ironia": "marca de ironia (reticências, ou um elogio como “ótimo” num texto negativo)",
-    "neutro": "rótulo verdadeiro neutro (um veredito morno ou misto)",
+    "neutro": "rótulo verdadeiro neutro (descrição sem veredito, ou prós e contras equilibrados)",
     "cortado": "texto cortado em `max_length`",
 }
 

@@ -14,7 +14,7 @@ E as ferramentas do notebook: :func:`encode` (todas as representações de uma l
 de frases), :func:`model_inputs` (só as entradas que o ``forward`` do modelo aceita),
 :func:`cosine_similarity_matrix`, :func:`similarity_table`,
 :func:`plot_similarity`, :func:`similarity_explorer` e o corretor
-:func:`check_mean_pooling`.
+:func:`helpers.checks.check_mean_without_special`.
 """
 from __future__ import annotations
 
@@ -130,9 +130,10 @@ def model_inputs(model, batch) -> dict:
     """As entradas de ``batch`` (a saída do tokenizador) que o ``forward`` de ``model`` aceita.
 
     O tokenizador do BERT devolve ``token_type_ids``, mas o DistilBERT não tem
-    *token-type embeddings*: em várias versões do ``transformers``, passar essa chave
+    *token-type embeddings*: no ``transformers`` 4.x (conferido no 4.57.6), passar essa chave
     a ``DistilBertModel`` dá ``TypeError: forward() got an unexpected keyword argument
-    'token_type_ids'``. A chave sai quando a assinatura do ``forward`` não tem um parâmetro
+    'token_type_ids'``; no 5.x (conferido no 5.18 e no 5.25), o ``forward`` tem ``**kwargs`` e a
+    aceita calado. A chave sai quando a assinatura do ``forward`` não tem um parâmetro
     com esse nome; o resto passa como está. É :func:`helpers.compat.forward_inputs`, o mesmo
     que a inferência, as métricas, as medidas de tempo e a destilação usam.
     """

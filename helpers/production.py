@@ -161,12 +161,14 @@ def dequantize(q, scale) -> torch.Tensor:
 def torch_int8(model):
     """Cópia de ``model`` com as camadas ``nn.Linear`` em int8 dinâmico, pelo torchao.
 
-    ``torchao.quantization.quantize_`` com ``Int8DynamicActivationInt8WeightConfig``: pesos em int8
-    com uma escala por canal de saída, guardados uma vez; as ativações são quantizadas **na hora**, a
-    cada passagem, com a escala do que chegou (por isso "dinâmica": nenhuma calibração antes). Só as
+    ``torchao.quantization.quantize_`` com ``Int8DynamicActivationInt8WeightConfig`` (padrão do torchao
+    0.18: ``granularity=PerRow()``, ``act_mapping_type=SYMMETRIC``): pesos em int8 com uma escala por
+    neurônio de saída, guardados uma vez; as ativações são quantizadas **na hora**, a cada passagem, em
+    int8 simétrico com uma escala por token (por isso "dinâmica": nenhuma calibração antes). Só as
     ``nn.Linear`` mudam; embeddings, LayerNorm e softmax ficam em float. O ``model`` original não muda.
-    (O ``torch.ao.quantization.quantize_dynamic``, que os materiais antigos usam, está descontinuado
-    desde o PyTorch 2.10 e avisa que vai sair: por isso o torchao.)
+    (O ``torch.ao.quantization.quantize_dynamic``, que os materiais antigos usam, está descontinuado:
+    no PyTorch 2.13 ele avisa que o ``torch.ao.quantization`` vai ser removido e manda migrar para o
+    torchao, o ``DEPRECATION_WARNING`` de ``torch/ao/quantization/utils.py``: por isso o torchao.)
     """
     quantization = require("torchao.quantization")
     quantized = copy.deepcopy(model).eval()
@@ -258,18 +260,24 @@ def export_onnx(model, tokenizer, path, max_length: int = 128) -> Path:
     return path
 
 
-def quantize_onnx(path, out, per_channel: bool = True, symmetric_activations: bool = True) -> Path:
+def quantize_onnx(path, out, per_channel: bool = False, symmetric_embeddings: bool = False) -> Path:
     """Quantização dinâmica int8 do ONNX Runtime (``onnxruntime.quantization.quantize_dynamic``).
 
-    Pesos das multiplicações de matrizes (``MatMul``) **e** a tabela de embeddings (o ``Gather``) em
-    int8; as ativações são quantizadas na hora, como no PyTorch, com **uma** escala para o tensor de
-    ativações inteiro. ``per_channel`` (padrão): uma escala por coluna de pesos em vez de uma por
-    tensor. ``symmetric_activations`` (padrão): as ativações em int8 simétrico (zero no zero, como os
-    pesos) em vez do uint8 com deslocamento (a opção ``ActivationSymmetric`` do ONNX Runtime). As duas
-    escolhas foram feitas na **validação**, nunca no teste: ``benchmarks/inference_speed.py`` compara as
-    quatro combinações e imprime a concordância com o fp32 e a diferença média de probabilidade.
-    Antes, ``quant_pre_process`` faz a inferência de formas e simplifica o grafo, como a documentação do
-    ONNX Runtime recomenda.
+    O que ela faz (conferido no ``onnxruntime/quantization/quantize.py`` e ``onnx_quantizer.py`` da
+    versão 1.32): os pesos das multiplicações de matrizes (``MatMul`` com matriz constante) vão para
+    **int8** simétrico (zero no zero); as ativações são quantizadas na hora por um
+    ``DynamicQuantizeLinear``, sempre em **uint8** com deslocamento (``quantize_dynamic`` passa
+    ``QuantType.QUInt8`` com o comentário "dynamic activation only supports uint8"), e as tabelas de
+    embeddings (o ``Gather``) são guardadas com o tipo das ativações, **uint8**, uma escala por tabela.
+
+    ``per_channel``: uma escala por coluna da matriz de pesos (um neurônio de saída) em vez de uma
+    para a matriz inteira; o padrão do ONNX Runtime é ``per_channel=False``, e o desta função também.
+    ``symmetric_embeddings``: passa ``ActivationSymmetric=True``. Apesar do nome, na quantização
+    dinâmica essa opção **não** muda as ativações (continuam uint8 com deslocamento calculado na hora):
+    muda só as tabelas de embeddings, que passam a ter o zero fixo no meio da faixa (128) em vez de um
+    deslocamento calculado do menor e do maior valor da tabela. A escolha entre as opções se faz na
+    **validação** (:func:`compare_quantization`). Antes, ``quant_pre_process`` faz a inferência de
+    formas e simplifica o grafo, como a documentação do ONNX Runtime recomenda.
     """
     quantization = require("onnxruntime.quantization")
     from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -281,20 +289,27 @@ def quantize_onnx(path, out, per_channel: bool = True, symmetric_activations: bo
         quant_pre_process(str(path), str(prepared), skip_symbolic_shape=True)  # as formas vêm do exportador
         quantization.quantize_dynamic(str(prepared), str(out), weight_type=quantization.QuantType.QInt8,
                                       per_channel=per_channel,
-                                      extra_options={"ActivationSymmetric": bool(symmetric_activations)})
+                                      extra_options={"ActivationSymmetric": bool(symmetric_embeddings)})
     return out
 
 
-QUANTIZATION_CHOICES = {"por tensor, ativações uint8": (False, False), "por tensor, ativações int8": (False, True),
-                        "por canal, ativações uint8": (True, False), "por canal, ativações int8": (True, True)}
+# nome → (per_channel, symmetric_embeddings) de quantize_onnx; a primeira é o padrão do ONNX Runtime
+QUANTIZATION_CHOICES = {"pesos por tensor, embeddings assimétricas": (False, False),
+                        "pesos por tensor, embeddings simétricas": (False, True),
+                        "pesos por canal, embeddings assimétricas": (True, False),
+                        "pesos por canal, embeddings simétricas": (True, True)}
+DEFAULT_QUANTIZATION = "pesos por tensor, embeddings assimétricas"
 
 
 def compare_quantization(model, tokenizer, onnx_path, texts, folder, max_length: int = 128):
-    """As quatro combinações de :func:`quantize_onnx` (escala por tensor ou por canal; ativações uint8 ou int8).
+    """As quatro combinações de :func:`quantize_onnx` (pesos por tensor ou por canal; embeddings assimétricas ou simétricas).
 
     Para cada uma, nas frases ``texts`` (use a **validação**: a escolha não pode olhar o teste): a
-    fração de classes iguais às de ``model`` em float, a diferença média e a maior diferença de
-    probabilidade. Os arquivos ficam em ``folder``. Devolve uma tabela, uma linha por combinação.
+    fração de classes iguais às de ``model`` em fp32, a diferença média e a maior diferença de
+    probabilidade. Os arquivos ficam em ``folder``, com o nome de ``onnx_path`` e o número da
+    combinação (``bert.escolha_0.onnx``...), para que dois modelos possam usar a mesma pasta.
+    Devolve uma tabela, uma linha por combinação. Escolha **por modelo**: o que vale para um não
+    vale, sem medir, para o outro.
     """
     import pandas as pd
 
@@ -304,8 +319,8 @@ def compare_quantization(model, tokenizer, onnx_path, texts, folder, max_length:
     base = predict_proba(texts, model, tokenizer, max_length=max_length)
     rows = {}
     for i, (name, (per_channel, symmetric)) in enumerate(QUANTIZATION_CHOICES.items()):
-        path = quantize_onnx(onnx_path, Path(folder) / f"escolha_{i}.onnx", per_channel=per_channel,
-                             symmetric_activations=symmetric)
+        path = quantize_onnx(onnx_path, choice_path(onnx_path, folder, i), per_channel=per_channel,
+                             symmetric_embeddings=symmetric)
         probs = predict_proba(texts, OnnxClassifier(path, model.config), tokenizer, max_length=max_length)
         gap = np.abs(probs - base)
         rows[name] = {"mesma classe que o fp32": float((probs.argmax(1) == base.argmax(1)).mean()),
@@ -313,9 +328,32 @@ def compare_quantization(model, tokenizer, onnx_path, texts, folder, max_length:
     return pd.DataFrame(rows).T.rename_axis("int8 do ONNX Runtime")
 
 
+def choice_path(onnx_path, folder, index: int) -> Path:
+    """Onde :func:`compare_quantization` grava a combinação ``index`` de ``onnx_path``."""
+    return Path(folder) / f"{Path(onnx_path).stem}.escolha_{index}.onnx"
+
+
 def best_quantization(choice) -> str:
     """O nome, em :data:`QUANTIZATION_CHOICES`, da linha de :func:`compare_quantization` com a menor diferença média."""
     return str(choice["diferença média de prob."].astype(float).idxmin())
+
+
+def int8_matmul(x, w, axis: int | None = None):
+    """Um produto de matrizes em int8, passo a passo: ``x`` (ativações) vezes ``w`` (pesos, entradas × saídas).
+
+    Quantiza ``x`` com uma escala só e ``w`` com uma escala por tensor (``axis=None``) ou por coluna
+    (``axis=1``: um neurônio de saída), multiplica os inteiros acumulando em **int32** (cada produto de
+    dois int8 cabe em 16 bits; a soma de muitos, não) e volta para fp32 multiplicando pelo produto das
+    escalas. Devolve um ``SimpleNamespace`` com ``q_x``, ``s_x``, ``q_w``, ``s_w`` (int8 e escalas),
+    ``acc`` (int32), ``y`` (o resultado em fp32) e ``exact`` (``x @ w`` em fp32, para comparar).
+    """
+    x = torch.as_tensor(x, dtype=torch.float32)
+    w = torch.as_tensor(w, dtype=torch.float32)
+    s_x, s_w = int8_scale(x), int8_scale(w, axis=axis)
+    q_x, q_w = quantize(x, s_x), quantize(w, s_w)
+    acc = torch.from_numpy(q_x.numpy().astype(np.int32) @ q_w.numpy().astype(np.int32))   # só inteiros
+    y = acc.to(torch.float32) * (s_x * s_w.reshape(1, -1))
+    return SimpleNamespace(q_x=q_x, s_x=s_x, q_w=q_w, s_w=s_w, acc=acc, y=y, exact=x @ w)
 
 
 class OnnxClassifier:
@@ -393,26 +431,31 @@ def max_logit_difference(a, b, tokenizer, texts, max_length: int = 128) -> float
 
 REFERENCE = "BERT fp32"
 FLOAT_OF = {"DistilBERT int8 (PyTorch)": "DistilBERT fp32", "DistilBERT ONNX fp32": "DistilBERT fp32",
-            "DistilBERT ONNX int8": "DistilBERT fp32", "BERT ONNX int8": "BERT fp32"}
+            "DistilBERT ONNX int8": "DistilBERT fp32", "BERT ONNX fp32": "BERT fp32", "BERT ONNX int8": "BERT fp32"}
 
 
 def make_variants(bert, bert_tokenizer, distil, distil_tokenizer, folder, max_length: int = 128,
-                  bert_onnx: bool = True, quantization: str = "por canal, ativações int8", distil_onnx=None,
+                  bert_onnx: bool = True, quantization=DEFAULT_QUANTIZATION, distil_onnx=None, bert_onnx_path=None,
                   progress=print) -> dict:
-    """``{nome: (modelo, tokenizador)}`` das variantes da tabela: os dois modelos em float e as versões menores.
+    """``{nome: (modelo, tokenizador)}`` das variantes da tabela: os dois modelos em fp32 e as versões menores.
 
     BERT fp32, DistilBERT fp32, DistilBERT int8 (PyTorch, :func:`torch_int8`), DistilBERT ONNX fp32
     (:func:`export_onnx`), DistilBERT ONNX int8 (:func:`quantize_onnx`) e, com ``bert_onnx``, BERT ONNX
-    int8. ``quantization``: um nome de :data:`QUANTIZATION_CHOICES` (de :func:`best_quantization`) para as
-    versões ONNX int8. ``distil_onnx``: o arquivo que :func:`export_onnx` já gravou para ``distil`` (por
-    exemplo, o usado em :func:`compare_quantization`), para não exportar de novo. Os arquivos ONNX ficam em ``folder``. ``progress``: recebe uma frase por etapa
+    fp32 e BERT ONNX int8 (a linha em fp32 separa o ganho da troca de runtime do ganho do int8).
+    ``quantization``: um nome de :data:`QUANTIZATION_CHOICES` (de :func:`best_quantization`) para as
+    duas versões ONNX int8, ou um dicionário ``{"BERT": nome, "DistilBERT": nome}`` com a escolha de
+    cada modelo, feita na validação de cada um. ``distil_onnx`` e ``bert_onnx_path``: os arquivos que
+    :func:`export_onnx` já gravou (por exemplo, os usados em :func:`compare_quantization`), para não
+    exportar de novo. Os arquivos ONNX ficam em ``folder``. ``progress``: recebe uma frase por etapa
     (``None``: calado). O que já existe em ``folder`` é sobrescrito.
     """
     say = progress or (lambda *_: None)
     folder = Path(folder)
-    if quantization not in QUANTIZATION_CHOICES:
-        raise ValueError(f"quantization deve ser um de {list(QUANTIZATION_CHOICES)}, veio {quantization!r}.")
-    per_channel, symmetric = QUANTIZATION_CHOICES[quantization]
+    chosen = dict(quantization) if isinstance(quantization, dict) else {"BERT": quantization, "DistilBERT": quantization}
+    for name in ("BERT", "DistilBERT") if bert_onnx else ("DistilBERT",):
+        if chosen.get(name) not in QUANTIZATION_CHOICES:
+            raise ValueError(f"quantization deve ser um de {list(QUANTIZATION_CHOICES)} (ou um dicionário "
+                             f"com 'BERT' e 'DistilBERT'), veio {chosen.get(name)!r} para {name}.")
     out = {REFERENCE: (bert, bert_tokenizer), "DistilBERT fp32": (distil, distil_tokenizer)}
     try:
         require("torchao.quantization")
@@ -426,13 +469,16 @@ def make_variants(bert, bert_tokenizer, distil, distil_tokenizer, folder, max_le
         distil_onnx = export_onnx(distil, distil_tokenizer, folder / "distilbert.onnx", max_length=max_length)
     onnx_distil = Path(distil_onnx)
     out["DistilBERT ONNX fp32"] = (OnnxClassifier(onnx_distil, distil.config), distil_tokenizer)
-    say("int8 no ONNX Runtime...")
-    int8_distil = quantize_onnx(onnx_distil, folder / "distilbert.int8.onnx", per_channel, symmetric)
+    say(f"int8 no ONNX Runtime ({chosen['DistilBERT']})...")
+    int8_distil = quantize_onnx(onnx_distil, folder / "distilbert.int8.onnx", *QUANTIZATION_CHOICES[chosen["DistilBERT"]])
     out["DistilBERT ONNX int8"] = (OnnxClassifier(int8_distil, distil.config), distil_tokenizer)
     if bert_onnx:
-        say("o mesmo para o BERT...")
-        onnx_bert = export_onnx(bert, bert_tokenizer, folder / "bert.onnx", max_length=max_length)
-        int8_bert = quantize_onnx(onnx_bert, folder / "bert.int8.onnx", per_channel, symmetric)
+        if bert_onnx_path is None:
+            say("exportando o BERT para ONNX...")
+            bert_onnx_path = export_onnx(bert, bert_tokenizer, folder / "bert.onnx", max_length=max_length)
+        say(f"o BERT em ONNX int8 ({chosen['BERT']})...")
+        int8_bert = quantize_onnx(bert_onnx_path, folder / "bert.int8.onnx", *QUANTIZATION_CHOICES[chosen["BERT"]])
+        out["BERT ONNX fp32"] = (OnnxClassifier(bert_onnx_path, bert.config), bert_tokenizer)
         out["BERT ONNX int8"] = (OnnxClassifier(int8_bert, bert.config), bert_tokenizer)
     return out
 

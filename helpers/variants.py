@@ -121,16 +121,24 @@ def time_forward(variant: Variant, seq_len: int = 128, batch_size: int = 1, repe
     return measure.forward_ms(model, measure.random_inputs(seq_len, batch_size, seed), repeats)
 
 
+RATIO_LOW, RATIO_HIGH = "razão mín.", "razão máx."
+
+
 def time_forwards(variants=VARIANTS, base: str = "BERT-base", seq_len: int = 128, batch_size: int = 1,
                   repeats: int = 5, seed: int = 0, progress=None, threads: int | None = 1) -> pd.DataFrame:
     """Tempo de cada variante e a proporção ao ``base``, medidos **em alternância**.
 
     O ``base`` fica carregado o tempo todo; para cada variante, as passagens alternam
     (variante, base, variante, base, ...) e cada tempo é o menor de ``repeats``
-    passagens (:func:`helpers.measure.alternating_forward_ms`). A coluna
+    passagens (:func:`helpers.measure.alternating_forward_times`). A coluna
     ``"<base> ao lado (ms)"`` guarda o tempo do ``base`` medido junto com aquela variante, e a
     proporção divide uma coisa pela outra: compara tempos medidos lado a lado, na mesma janela. Se
     outro programa ocupa a CPU por um tempo, atrapalha os dois lados.
+
+    **O ruído.** A linha do próprio ``base`` é medida do mesmo jeito, contra uma **cópia** dele
+    (mesma arquitetura, mesmos pesos): a proporção dela só se afasta de 1 pelo ruído da medida.
+    ``"razão mín."`` e ``"razão máx."`` são a menor e a maior das razões passagem a passagem
+    (``tempo[i] / base[i]``) de cada linha: a dispersão das repetições.
 
     ``threads``: quantas threads o PyTorch usa durante a medida (o valor anterior volta no fim).
     Com uma só, um programa rodando no outro núcleo não trava a conta (com duas threads em dois
@@ -150,43 +158,125 @@ def time_forwards(variants=VARIANTS, base: str = "BERT-base", seq_len: int = 128
         inputs = measure.random_inputs(seq_len, batch_size, seed)
         torch.manual_seed(seed)
         reference = build_model(by_name[base], device="cpu").eval()
-        rows, base_times = {}, []
-        todo = [v for v in variants if v.name != base]
+        rows = {}
+        todo = [by_name[base]] + [v for v in variants if v.name != base]  # o base primeiro, contra a cópia
         for v in (progress(todo) if progress else todo):
             torch.manual_seed(seed)
-            own, ref = measure.alternating_forward_ms(build_model(v, device="cpu").eval(), reference, inputs, repeats)
-            base_times.append(ref)
-            rows[v.name] = {"tempo (ms)": own, beside: ref, "tempo × " + base: own / ref}
-        base_ms = min(base_times) if base_times else measure.forward_ms(reference, inputs, repeats)
-        rows[base] = {"tempo (ms)": base_ms, beside: base_ms, "tempo × " + base: 1.0}
+            own, ref = measure.alternating_forward_times(build_model(v, device="cpu").eval(), reference, inputs,
+                                                         repeats)
+            pairs = [o / r for o, r in zip(own, ref)]
+            rows[v.name] = {"tempo (ms)": min(own), beside: min(ref), "tempo × " + base: min(own) / min(ref),
+                            RATIO_LOW: min(pairs), RATIO_HIGH: max(pairs)}
     finally:
         torch.set_num_threads(previous)
     return pd.DataFrame(rows).T.loc[[v.name for v in variants]]
 
 
-def forward_macs(variant: Variant, seq_len: int = 128) -> float:
-    """Multiplicações-e-somas das multiplicações de matrizes do encoder, por sequência (teoria).
+def noise_band(cost: pd.DataFrame, base: str = "BERT-base") -> float:
+    """O ruído da medida de tempo: a maior distância até 1 na linha do ``base`` medido contra a cópia dele.
 
-    Por camada: as projeções Q, K, V e de saída da atenção (``4·d²`` por token), as duas
-    matrizes da rede *feed-forward* (``2·d·d_ff`` por token; ``d_ff = 4d`` no BERT) e a
-    autoatenção (``Q·Kᵀ`` e ``pesos·V``: ``2·n²·d`` por sequência). Total:
-    ``L·(n·(4d² + 2·d·d_ff) + 2·n²·d)``, ou seja ``≈ 12·L·d²`` por token mais ``2·L·n·d``
-    da atenção. Não conta embeddings (só consultas), LayerNorm, softmax, o *pooler*, a
-    projeção 128→768 do ALBERT nem as contas extras da atenção desemaranhada do DeBERTa.
+    Conta a proporção dos menores tempos e as razões de cada repetição (``"razão mín."`` e
+    ``"razão máx."``, quando a tabela as tem). Uma diferença menor que isso é ruído, não custo.
+    """
+    row = cost.loc[base]
+    values = [row["tempo × " + base]] + [row[c] for c in (RATIO_LOW, RATIO_HIGH) if c in cost.columns]
+    return float(max(abs(float(v) - 1) for v in values))
+
+
+def ratio_within_noise(cost: pd.DataFrame, name: str, base: str = "BERT-base") -> bool:
+    """``True`` quando a proporção de ``name`` não se distingue de 1 nesta medida.
+
+    Vale quando ela fica a até :func:`noise_band` de 1, ou quando as razões das repetições do
+    próprio modelo caem dos dois lados de 1 (uma repetição mais rápida, outra mais lenta que o ``base``).
+    """
+    row = cost.loc[name]
+    if abs(float(row["tempo × " + base]) - 1) <= noise_band(cost, base):
+        return True
+    return RATIO_LOW in cost.columns and float(row[RATIO_LOW]) <= 1 <= float(row[RATIO_HIGH])
+
+
+def relative_positions(variant: Variant) -> int:
+    """Linhas da tabela de posições relativas que cada camada projeta (``2k``); 0 sem atenção relativa.
+
+    Como no ``transformers`` (``models/deberta_v2/modeling_deberta_v2.py``): ``att_span`` é
+    ``position_buckets`` quando positivo, senão ``max_relative_positions`` (ou, se este for menor
+    que 1, ``max_position_embeddings``), e a atenção usa ``rel_embeddings[0 : 2 * att_span]``.
     """
     cfg = make_config(variant)
-    layers, hidden, _ = _shape(cfg)
+    if cfg.model_type not in ("deberta", "deberta-v2") or not getattr(cfg, "relative_attention", False):
+        return 0
+    span = getattr(cfg, "max_relative_positions", -1)
+    if span < 1:
+        span = cfg.max_position_embeddings
+    if getattr(cfg, "position_buckets", -1) > 0:
+        span = cfg.position_buckets
+    return 2 * span
+
+
+PART_PROJECTIONS = "projeções Q, K, V e saída"
+PART_FFN = "feed-forward"
+PART_ATTENTION = "atenção (Q·Kᵀ e pesos·V)"
+PART_REL_PROJ = "tabela de posições × W_q e W_k"
+PART_REL_PRODUCTS = "conteúdo→posição e posição→conteúdo"
+
+
+def layer_macs(variant: Variant, seq_len: int = 128, batch_size: int = 1) -> dict:
+    """Multiplicações-e-somas de **uma camada** do encoder numa passagem, parte por parte (teoria).
+
+    Para ``batch_size`` frases de ``n = seq_len`` tokens, largura ``d`` e *feed-forward* ``d_ff``:
+    as projeções Q, K, V e de saída (``4·d²`` por token), as duas matrizes da *feed-forward*
+    (``2·d·d_ff`` por token) e a autoatenção (``Q·Kᵀ`` e ``pesos·V``: ``2·n²·d`` por frase).
+
+    Com a atenção desemaranhada do DeBERTa (He et al. 2020, arXiv 2006.03654), como o
+    ``transformers`` a calcula (``DisentangledSelfAttention.disentangled_attention_bias``), cada
+    camada ainda **projeta a tabela de ``2k`` posições relativas** por ``W_k`` (para conteúdo→posição)
+    e por ``W_q`` (para posição→conteúdo): ``2·2k·d²`` uma vez por passagem, qualquer que seja o
+    tamanho da frase e do lote; e faz os dois produtos com essas posições (``Q`` contra as posições
+    projetadas e ``K`` contra elas): ``2·n·2k·d`` por frase (depois, um ``gather`` escolhe as ``n``
+    posições de cada token, sem contas).
+    """
+    cfg = make_config(variant)
+    _, d, _ = _shape(cfg)
     ff = getattr(cfg, "intermediate_size", None) or getattr(cfg, "hidden_dim")
-    n = seq_len
-    return float(layers * (n * (4 * hidden * hidden + 2 * hidden * ff) + 2 * n * n * hidden))
+    n, b = seq_len, batch_size
+    parts = {PART_PROJECTIONS: b * n * 4 * d * d, PART_FFN: b * n * 2 * d * ff, PART_ATTENTION: b * 2 * n * n * d}
+    span = relative_positions(variant)
+    if span:
+        kinds = [k for k in (getattr(cfg, "pos_att_type", None) or []) if k in ("c2p", "p2c")]
+        projected = 2 if getattr(cfg, "share_att_key", False) else len(kinds)  # compartilhadas: as duas sempre
+        parts[PART_REL_PROJ] = projected * span * d * d
+        parts[PART_REL_PRODUCTS] = len(kinds) * b * n * span * d
+    return {k: float(v) for k, v in parts.items()}
+
+
+def forward_macs(variant: Variant, seq_len: int = 128, batch_size: int = 1) -> float:
+    """Multiplicações-e-somas das multiplicações de matrizes do encoder, por passagem (teoria).
+
+    ``camadas × soma das partes de`` :func:`layer_macs`: ``L·(n·(4d² + 2·d·d_ff) + 2·n²·d)`` por
+    frase, ou seja ``≈ 12·L·d²`` por token mais ``2·L·n·d`` da atenção, e, no DeBERTa, as contas
+    da atenção desemaranhada. Não conta embeddings (só consultas), LayerNorm, softmax, o *pooler*
+    nem a projeção 128→768 do ALBERT.
+    """
+    layers, _, _ = _shape(make_config(variant))
+    return float(layers * sum(layer_macs(variant, seq_len, batch_size).values()))
+
+
+def layer_macs_table(names=("BERT-base", "DeBERTa-v3-base"), seq_len: int = 128, batch_size: int = 1,
+                     variants=VARIANTS) -> pd.DataFrame:
+    """Milhões de multiplicações-e-somas por camada, parte por parte (:func:`layer_macs`), lado a lado."""
+    by_name = {v.name: v for v in variants}
+    table = pd.DataFrame({name: layer_macs(by_name[name], seq_len, batch_size) for name in names}).fillna(0) / 1e6
+    table.loc["total por camada"] = table.sum()
+    return table.round(1).rename_axis("milhões de multiplicações-e-somas")
 
 
 def cost_table(table: pd.DataFrame, timing: pd.DataFrame, seq_len: int, variants=VARIANTS,
-               base: str = "BERT-base") -> pd.DataFrame:
+               base: str = "BERT-base", batch_size: int = 1) -> pd.DataFrame:
     """Tempo medido (de :func:`time_forwards`) e contas da teoria, os dois também em proporção ao ``base``.
 
     A proporção de tempo de cada linha divide o tempo do modelo pelo do ``base`` medido ao lado dele
-    (coluna ``"<base> ao lado (ms)"``), não pelo menor tempo do ``base`` na tabela inteira.
+    (coluna ``"<base> ao lado (ms)"``), não pelo menor tempo do ``base`` na tabela inteira; as
+    colunas ``"razão mín."`` e ``"razão máx."`` (a dispersão das repetições) passam como vieram.
     """
     by_name = {v.name: v for v in variants}
     out = table[["camadas", "dimensão", "parâmetros (M, calculado)"]].copy()
@@ -196,7 +286,10 @@ def cost_table(table: pd.DataFrame, timing: pd.DataFrame, seq_len: int, variants
     out["tempo (ms)"] = own.round(1)
     out[beside] = ref.round(1)
     out["tempo × " + base] = (own / ref).round(2)  # as duas colunas ao lado: medidas na mesma janela
-    macs = pd.Series({name: forward_macs(by_name[name], seq_len) for name in out.index})
+    for column in (RATIO_LOW, RATIO_HIGH):
+        if column in timing:
+            out[column] = timing[column].astype(float).round(2)
+    macs = pd.Series({name: forward_macs(by_name[name], seq_len, batch_size) for name in out.index})
     out["contas (G)"] = (macs / 1e9).round(2)
     out["contas × " + base] = (macs / macs[base]).round(2)
     return out
@@ -242,36 +335,60 @@ def _near(a: float, b: float, tol: float = 0.05) -> str:
     return "praticamente igual ao" if abs(a - b) <= tol * b else ("maior que o" if a > b else "menor que o")
 
 
-def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", twin: str = "BERTimbau-base") -> str:
+def _names(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " e " + items[-1]
+
+
+def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", seq_len: int = 128, batch_size: int = 1,
+                  variants=VARIANTS) -> str:
     """O que a medição de tempo mostrou, em frases escritas a partir dos valores (tabela de :func:`cost_table`).
 
     As proporções são as de :func:`time_forwards` (cada variante medida em alternância
-    com o ``base``). ``twin`` é um modelo com a mesma arquitetura do ``base`` (só o
-    vocabulário muda): a distância da proporção dele até 1 mostra o tamanho do ruído.
+    com o ``base``; o ``base``, contra uma cópia dele, dá o tamanho do ruído: :func:`noise_band`).
+    ``seq_len`` e ``batch_size`` são os da medida (para as contas da atenção do DeBERTa).
     Cada veredito é decidido pelos números, então a mesma função serve para qualquer CPU.
     """
-    from .prose import times
+    from .prose import num, pct, times
 
+    by_name = {v.name: v for v in variants}
     t = cost["tempo × " + base].astype(float)
     macs = cost["contas (G)"] / cost.loc[base, "contas (G)"]
     params = cost["parâmetros (M, calculado)"]
+    band = noise_band(cost, base)
     lines = []
-    if twin in cost.index:
-        noise = abs(t[twin] - 1)
-        if noise <= 0.1:
-            lines.append(f"- **Ruído da medida**: o {twin}, com a mesma arquitetura do {base} (só o vocabulário muda), "
-                         f"levou {times(t[twin], 2)} o tempo dele: diferenças desse tamanho entre os outros modelos são "
-                         "ruído, não custo.")
-        else:
-            lines.append(f"- **Ruído da medida**: o {twin}, com a mesma arquitetura do {base} (só o vocabulário muda), "
-                         f"levou {times(t[twin], 2)} o tempo dele: esta medição está **ruidosa** (outros programas "
-                         "ocupando a CPU?). Leia as proporções abaixo com desconfiança e rode de novo com mais "
-                         "`REPEATS`.")
+    spread = (f", com as repetições de {times(cost.loc[base, RATIO_LOW], 2)} a {times(cost.loc[base, RATIO_HIGH], 2)}"
+              if RATIO_LOW in cost.columns else "")
+    twins = [n for n in cost.index if n != base and abs(macs[n] - 1) < 0.005]  # as mesmas contas do base
+    same = [n for n in twins if ratio_within_noise(cost, n, base)]
+    apart = [n for n in twins if n not in same]
+    line = (f"- **Ruído da medida**: o {base} medido contra uma cópia dele mesmo (mesma arquitetura, mesmos pesos) "
+            f"levou {times(t[base], 2)} o tempo da cópia{spread}. Nesta execução, proporções que se afastam da "
+            f"igualdade em até {pct(band, 1)} são ruído, não custo")
+    if band > 0.1:
+        line += (": a medição está **ruidosa** (outros programas ocupando a CPU?). Leia as proporções abaixo com "
+                 "desconfiança e rode de novo com mais `REPEATS`")
+    line += "."
+    if same:
+        def shown(n):
+            if abs(t[n] - 1) <= band:
+                return f"{n} ({times(t[n], 2)})"
+            return (f"{n} ({times(t[n], 2)}, mas com repetições de {times(cost.loc[n, RATIO_LOW], 2)} a "
+                    f"{times(cost.loc[n, RATIO_HIGH], 2)}: ora mais rápido, ora mais lento que o {base})")
+        line += (" Dos modelos com as mesmas contas do " + base + ", empatam com ele, dentro do ruído: "
+                 + _names([shown(n) for n in same]) + ".")
+    if apart:
+        line += (" Com as mesmas contas, mas fora desse ruído: " + _names([f"{n} ({times(t[n], 2)})" for n in apart])
+                 + "; a contagem de contas não explica essa diferença (ou ela vem do que a conta não inclui, como "
+                 "as embeddings e o acesso à memória, ou o ruído foi maior do que a linha do " + base + " mostrou).")
+    lines.append(line)
     if "ALBERT-base" in cost.index:
         r = t["ALBERT-base"]
-        if r >= 0.8:
-            verdict = "um tempo parecido" if r <= 1.25 else "até mais tempo"
-            tail = "Ele economiza **disco e memória**, não tempo."
+        if ratio_within_noise(cost, "ALBERT-base", base):
+            verdict, tail = "o mesmo tempo, dentro do ruído", "Ele economiza **disco e memória**, não tempo."
+        elif r > 1:
+            verdict, tail = "até mais tempo", "Ele economiza **disco e memória**, não tempo."
+        elif r >= 0.8:
+            verdict, tail = "um pouco menos tempo", "Ele economiza **disco e memória**, quase nada de tempo."
         else:
             verdict = "menos tempo, mas bem menos do que os parâmetros sugeririam"
             tail = "Ele economiza sobretudo **disco e memória**."
@@ -285,24 +402,39 @@ def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", twin: str = "BERT
                    else "o tempo caiu menos do que as contas: nesta máquina, o que não depende das camadas pesou mais")
         lines.append(f"- **DistilBERT** tem metade das camadas do {base} (pela teoria, {times(macs['DistilBERT'], 2)} as "
                      f"contas dele) e levou {times(r, 2)} o tempo dele: {verdict}.")
-    if "DeBERTa-v3-base" in cost.index:
-        r = t["DeBERTa-v3-base"]
-        if r > 1.15:
-            verdict = ("custa mais que um BERT do mesmo tamanho. A diferença vem das contas extras da atenção "
-                       "desemaranhada (conteúdo × posição e posição × conteúdo), que a nossa conta teórica não inclui")
-        elif r >= 0.87:
-            verdict = ("quase o mesmo que um BERT do mesmo tamanho. Nesta máquina, as contas extras da atenção "
-                       "desemaranhada pesaram pouco")
+    deberta = "DeBERTa-v3-base"
+    if deberta in cost.index and deberta in by_name and relative_positions(by_name[deberta]):
+        r, theory = t[deberta], float(macs[deberta])
+        own = layer_macs(by_name[deberta], seq_len, batch_size)
+        bert = sum(layer_macs(by_name[base], seq_len, batch_size).values())
+        proj, products = own[PART_REL_PROJ], own[PART_REL_PRODUCTS]
+        span = relative_positions(by_name[deberta])
+        share = proj / (proj + products)
+        line = (f"- **DeBERTa-v3-base** tem as mesmas camadas e a mesma largura do {base} e levou {times(r, 2)} o tempo "
+                f"dele. Por camada, além dos {num(bert / 1e6, 0)} milhões de multiplicações-e-somas de um BERT, a "
+                f"atenção desemaranhada projeta a tabela de {span} posições relativas por W_q e W_k "
+                f"({num(proj / 1e6, 0)} milhões, 2·2k·d², o mesmo para qualquer frase) e multiplica Q e K pelas "
+                f"posições projetadas, conteúdo→posição e posição→conteúdo ({num(products / 1e6, 0)} milhões, "
+                f"2·n·2k·d com n = {seq_len} tokens): a projeção da tabela é {pct(share)} do custo extra"
+                + (", a maior parte." if share > 0.5 else ".")
+                + f" Somando as duas, a conta prevê {times(theory, 2)} as contas do {base}")
+        if abs(r / theory - 1) <= max(0.1, band):
+            line += (f"; a medida fica a {pct(abs(r / theory - 1))} da conta, perto dela: o custo extra do DeBERTa é "
+                     "o que a atenção desemaranhada acrescenta.")
+        elif r > theory:
+            line += (f"; a medida passa da conta em {pct(r / theory - 1)}: nesta máquina pesa também o que a conta não "
+                     "vê (a escolha das posições de cada token com `gather`, cópias de memória, a LayerNorm da tabela).")
         else:
-            verdict = "menos que o BERT-base, o que a teoria não explica (rode de novo com mais repetições)"
-        lines.append(f"- **DeBERTa-v3-base** tem as mesmas camadas do {base} e levou {times(r, 2)} o tempo dele: {verdict}.")
+            line += (f"; a medida fica {pct(1 - r / theory)} abaixo da conta: nesta CPU, as multiplicações extras "
+                     "renderam mais contas por segundo que as do resto.")
+        lines.append(line)
     pairs = [(f"{f}-large", f"{f}-base") for f in ("BERT", "RoBERTa", "BERTimbau")
              if f"{f}-large" in cost.index and f"{f}-base" in cost.index]
     if pairs:
-        measured = [t[a] / t[b] for a, b in pairs]
+        # a linha do base é ele contra a cópia: o tempo dele já é o denominador de todas as outras
+        measured = [t[a] / (1.0 if b == base else t[b]) for a, b in pairs]
         theory = cost.loc[pairs[0][0], "contas (G)"] / cost.loc[pairs[0][1], "contas (G)"]
         each = [f"{times(m, 2)} ({a.split('-')[0]})" for m, (a, _) in zip(measured, pairs)]
-        names = each[0] if len(each) == 1 else ", ".join(each[:-1]) + " e " + each[-1]
         low, high = min(measured), max(measured)
         if high < 0.8 * theory:
             where = ("abaixo da teoria: nesta CPU, as matrizes maiores do *large* provavelmente rendem mais contas "
@@ -316,9 +448,10 @@ def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", twin: str = "BERT
         if len(measured) > 1 and high > 1.15 * low:
             spread = (" Os pares têm a mesma arquitetura (só o vocabulário muda), então a distância entre as "
                       "proporções medidas é ruído da medida.")
-        lines.append(f"- Os modelos *large* levaram {names} o tempo dos *base*; pela contagem de contas, a teoria prevê "
-                     f"{times(theory, 2)}. A medida fica {where}.{spread} Essa proporção **depende da máquina**: "
-                     "outra CPU (mais núcleos, outras instruções vetoriais, outra memória cache) dá outro número.")
+        lines.append(f"- Os modelos *large* levaram {_names(each)} o tempo dos *base*; pela contagem de contas, a "
+                     f"teoria prevê {times(theory, 2)}. A medida fica {where}.{spread} Essa proporção **depende da "
+                     "máquina**: outra CPU (mais núcleos, outras instruções vetoriais, outra memória cache) dá outro "
+                     "número.")
     return "\n".join(lines)
 
 
@@ -400,8 +533,3 @@ def chooser_widget():
         "deploy": w.Dropdown(options=["servidor", "mobile"], description="deploy"),
     }
     return live(controls, lambda **kw: choose_variant(**kw).to_frame("").to_html(header=False), kind="html")
-
-
-def embedding_parameters(vocab_size: int, hidden_size: int, max_positions: int = 512, type_vocab_size: int = 2) -> int:
-    """Parâmetros da camada de embeddings de um BERT (gabarito do exercício do notebook 01)."""
-    return (vocab_size + max_positions + type_vocab_size) * hidden_size + 2 * hidden_size

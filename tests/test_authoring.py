@@ -96,9 +96,11 @@ def test_markdown_edit_changes_that_cell_and_keeps_every_output(path, tmp_path):
 def test_code_edit_drops_only_that_stale_output(tmp_path):
     path = next(p for p in NOTEBOOKS if p.name.startswith("02_"))
     original = nbformat.read(path, as_version=4)
-    index = next(i for i, c in enumerate(original.cells)
+    every_line = [line for c in original.cells for line in c.source.splitlines()]
+    index = next(i for i, c in enumerate(original.cells)     # uma célula com saída cuja última linha é única
                  if c.cell_type == "code" and c.outputs and "setup" not in c.metadata.get("tags", [])
-                 and "parameters" not in c.metadata.get("tags", []))
+                 and "parameters" not in c.metadata.get("tags", [])
+                 and every_line.count(c.source.splitlines()[-1]) == 1)
     last = original.cells[index].source.splitlines()[-1]
 
     def edit(text):

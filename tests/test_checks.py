@@ -1,144 +1,138 @@
 """Testes de helpers.checks: cada corretor aceita a resposta certa e recusa as erradas de verdade.
 
-Para cada exercício: a função de referência da série passa; uma resposta que devolve uma
-constante do tipo certo não passa (um corretor que aceitasse isso não corrige nada); o
-``raise NotImplementedError`` do enunciado vira "ainda não implementada"; um erro na função
-do aluno vira explicação, não traceback.
+Para cada exercício: uma resposta certa, escrita aqui à mão, passa; a resposta que só chama a função da série que a
+lição usa não passa (o exercício pede uma variante); uma constante não passa; o ``raise NotImplementedError`` do
+enunciado vira "ainda não implementada"; um erro na função do aluno vira explicação, não traceback.
 """
 import numpy as np
 import pytest
 import torch
 
-from helpers import checks, distill, pooling, production, training, variants
+from helpers import checks, distill, pooling, production, training
 
 pytestmark = pytest.mark.unit
 
 
-def _speedup_pair():
-    return (lambda slow, fast: slow / fast), (lambda before, after: 1 - after / before)
+# ------------------------------------------------------------------ exercícios que pedem uma variante
+# A resposta certa é escrita aqui, à mão (não com a função de referência de helpers.checks); a resposta que só
+# chama a função da série que a lição usa não passa.
+
+def _albert(v, e, h, p=512, t=2):
+    return (v + p + t) * e + 2 * e + e * h + h
 
 
-def _run_speedup(speedup, reduction=None):
-    return checks.check_speedup(speedup, reduction or _speedup_pair()[1])
+def _effective(labels, k, beta):
+    n = np.bincount(labels, minlength=k)
+    w = (1 - beta) / (1 - beta ** n)
+    return w / w.sum() * k
 
 
-def _int8_refs():
-    return production.quantize, production.dequantize, (lambda n_int8, n_float32: (n_int8 + 4 * n_float32) / 1e6)
+def _mean_without_special(h, mask, special):
+    keep = (mask * (1 - special)).unsqueeze(-1).float()
+    return (h * keep).sum(1) / keep.sum(1).clamp(min=1)
 
 
-def _run_int8(quantize_int8, dequantize_int8=None, int8_size_mb=None):
-    refs = _int8_refs()
-    return checks.check_int8(quantize_int8, dequantize_int8 or refs[1], int8_size_mb or refs[2])
+def _per_example(s, t, T):
+    p = torch.softmax(t / T, -1)
+    return (p * (p.log() - torch.log_softmax(s / T, -1))).sum(-1) * T * T
 
 
-CHECKERS = {
-    "embedding_parameters": (checks.check_embedding_parameters, variants.embedding_parameters, lambda *a: 1000),
-    "class_weights": (checks.check_class_weights, training.class_weights, lambda labels, k: torch.ones(k)),
-    "mean_pooling": (checks.check_mean_pooling, pooling.mean_pooling,
-                     lambda h, mask: torch.zeros(h.shape[0], h.shape[-1])),
-    "soft_loss": (checks.check_soft_loss, distill.soft_target_loss, lambda s, t, T: torch.tensor(0.5)),
-    "speedup": (_run_speedup, _speedup_pair()[0], lambda slow, fast: 1.63),
-    "int8": (_run_int8, _int8_refs()[0], lambda x, scale: np.zeros(len(x))),
+def _speedup_by_hand(lt, ls, f):
+    return 1 / (f + (1 - f) * ls / lt)
+
+
+def _share_by_hand(s, lt, ls):
+    r = ls / lt
+    return (1 / s - r) / (1 - r)
+
+
+def _uint8(x):
+    x = np.asarray(x, dtype=np.float32)
+    lo, hi = min(x.min(), 0), max(x.max(), 0)
+    scale = (hi - lo) / 255
+    zp = int(np.clip(np.rint(-lo / scale), 0, 255))
+    return np.clip(np.rint(x / scale) + zp, 0, 255), scale, zp
+
+
+VARIANTS = {  # corretor, resposta certa, resposta que só delega à série
+    "albert": (checks.check_albert_embeddings, _albert,
+               lambda v, e, h, p=512, t=2: (v + p + t) * h + 2 * h),  # as embeddings do BERT
+    "effective": (checks.check_effective_number_weights, _effective,
+                  lambda labels, k, beta: training.class_weights(labels, k)),
+    "special": (checks.check_mean_without_special, _mean_without_special,
+                lambda h, mask, special: pooling.mean_pooling(h, mask)),
+    "per_example": (checks.check_soft_loss_per_example, _per_example,
+                    lambda s, t, T: distill.soft_target_loss(s, t, T)),
+    "layer_speedup": (lambda f: checks.check_layer_speedup(f, _share_by_hand), _speedup_by_hand,
+                      lambda lt, ls, f: lt / ls),
+    "uint8": (checks.check_dynamic_quantize_uint8, _uint8,
+              lambda x: (production.quantize(x, production.int8_scale(x)), float(production.int8_scale(x)), 0)),
 }
 
 
-@pytest.mark.parametrize("name", CHECKERS)
-def test_reference_passes(name, capsys):
-    checker, reference, _ = CHECKERS[name]
-    assert checker(reference) is True
-    out = capsys.readouterr().out
-    assert "🎉 Tudo certo!" in out and "❌" not in out
-
-
-@pytest.mark.parametrize("name", CHECKERS)
-def test_a_constant_answer_fails(name, capsys):
-    checker, _, constant = CHECKERS[name]
-    assert checker(constant) is False
+@pytest.mark.parametrize("name", VARIANTS)
+def test_a_right_answer_passes_and_delegating_to_the_series_fails(name, capsys):
+    checker, right, delegates = VARIANTS[name]
+    assert checker(right) is True
+    assert "🎉 Tudo certo!" in capsys.readouterr().out
+    assert checker(delegates) is False
     out = capsys.readouterr().out
     assert "❌" in out and "Ainda não" in out
+    assert checker(lambda *a: 1 / 0) is False and "ZeroDivisionError" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("name", CHECKERS)
-def test_the_unfinished_stub_is_reported_as_such(name, capsys):
-    checker, _, _ = CHECKERS[name]
+def test_fixed_share_is_checked_too(capsys):
+    assert checks.check_layer_speedup(_speedup_by_hand, lambda s, lt, ls: 1 - 1 / s) is False   # fórmula errada
+    out = capsys.readouterr().out
+    assert "❌ nenhuma aceleração: tudo fixo: esperado 1, veio 0" in out and "1.0" not in out
 
+
+def test_the_albert_formula_is_the_one_of_the_library():
+    from transformers import AlbertConfig, AlbertModel
+
+    config = AlbertConfig(vocab_size=100, embedding_size=4, hidden_size=8, num_attention_heads=2,
+                          intermediate_size=16, max_position_embeddings=16, type_vocab_size=1, num_hidden_layers=1)
+    model = AlbertModel(config)
+    counted = sum(p.numel() for p in model.embeddings.parameters()) \
+        + sum(p.numel() for p in model.encoder.embedding_hidden_mapping_in.parameters())
+    assert counted == checks.albert_embedding_parameters(100, 4, 8, 16, 1)
+
+
+def test_the_uint8_reference_is_what_onnx_runtime_computes():
+    ort = pytest.importorskip("onnxruntime")
+    from onnx import TensorProto, helper
+
+    node = helper.make_node("DynamicQuantizeLinear", ["x"], ["y", "scale", "zp"])
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None])],
+                              [helper.make_tensor_value_info(n, t, s) for n, t, s in
+                               (("y", TensorProto.UINT8, [None]), ("scale", TensorProto.FLOAT, []),
+                                ("zp", TensorProto.UINT8, []))])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    for x in ([-1.0, 0.0, 0.5, 2.0], [0.2, 1.0, 2.55], [-3.0, -0.5, -1.0], [-0.7, 0.31, 1.9, -2.2, 0.0]):
+        y, scale, zp = session.run(None, {"x": np.asarray(x, dtype=np.float32)})
+        q, s, z = checks.dynamic_quantize_uint8(x)
+        assert y.tolist() == q.tolist() and int(zp) == z and float(scale) == pytest.approx(s, rel=1e-6)
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_a_constant_or_an_unfinished_answer_fails(name, capsys):
+    checker, right, _ = VARIANTS[name]
     def stub(*args):
         raise NotImplementedError
 
     assert checker(stub) is False
     assert "ainda não implementada" in capsys.readouterr().out
+    assert checker(lambda *args: 0.5) is False
+    assert "❌" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("name", CHECKERS)
-def test_an_error_in_the_student_function_becomes_a_line(name, capsys):
-    checker, _, _ = CHECKERS[name]
-    assert checker(lambda *args: 1 / 0) is False
-    out = capsys.readouterr().out
-    assert "ZeroDivisionError" in out and "Traceback" not in out
-
-
-# ------------------------------------------------------------------ respostas quase certas (os erros comuns)
-
-def test_soft_loss_accepts_a_numpy_answer_returning_float():
-    def numpy_version(student, teacher, T):
-        s, t = student.numpy().astype(np.float64) / T, teacher.numpy().astype(np.float64) / T
-        p = np.exp(t - t.max(-1, keepdims=True))
-        p /= p.sum(-1, keepdims=True)
-        log_q = s - s.max(-1, keepdims=True)
-        log_q -= np.log(np.exp(log_q).sum(-1, keepdims=True))
-        return float(T**2 * (p * (np.log(p) - log_q)).sum() / len(p))
-
-    assert checks.check_soft_loss(numpy_version) is True
-
-
-@pytest.mark.filterwarnings("ignore:reduction")
-@pytest.mark.parametrize("wrong", [
-    lambda s, t, T: distill.soft_target_loss(s, t, T) / T**2,                       # esqueceu T²
-    lambda s, t, T: distill.soft_target_loss(t, s, T),                              # KL na direção errada
-    lambda s, t, T: torch.nn.functional.kl_div(torch.log_softmax(s / T, -1), torch.softmax(t / T, -1),
-                                               reduction="mean") * T**2,            # média em tudo
-    lambda s, t, T: torch.nn.functional.kl_div(torch.log_softmax(s / T, -1), torch.softmax(t / T, -1),
-                                               reduction="none").sum(-1) * T**2,    # sem reduzir o lote
-], ids=["sem T²", "direção errada", "média em tudo", "sem reduzir o lote"])
-def test_soft_loss_rejects_the_common_mistakes(wrong, capsys):
-    assert checks.check_soft_loss(wrong) is False
-    assert "Ainda não" in capsys.readouterr().out
-
-
-def test_mean_pooling_rejects_a_mean_that_counts_padding(capsys):
-    assert checks.check_mean_pooling(lambda h, mask: h.mean(dim=1)) is False
-    out = capsys.readouterr().out
-    assert "❌ o padding (máscara 0) não entra na média" in out and "✅ sem padding" in out
-
-
-def test_mean_pooling_rejects_nan_on_an_all_padding_row(capsys):
-    def nan_prone(h, mask):
-        m = mask.unsqueeze(-1).float()
-        return (h * m).sum(1) / m.sum(1)
-
-    assert checks.check_mean_pooling(nan_prone) is False
-    assert "❌ linha só de padding vira zeros" in capsys.readouterr().out
-
-
-def test_class_weights_accepts_a_list_and_rejects_counts(capsys):
-    assert checks.check_class_weights(lambda labels, k: training.class_weights(labels, k).tolist()) is True
-    assert checks.check_class_weights(lambda labels, k: np.bincount(labels, minlength=k).astype(float)) is False
-
-
-def test_embedding_parameters_rejects_forgetting_positions_and_segments(capsys):
-    assert checks.check_embedding_parameters(lambda v, h, p=512, t=2: v * h) is False
-    assert checks.check_embedding_parameters(lambda v, h, p=512, t=2: (v + p + t) * h) is False  # sem o LayerNorm
-
-
-def test_speedup_checks_both_functions(capsys):
-    speedup, reduction = _speedup_pair()
-    assert checks.check_speedup(speedup, reduction) is True
-    assert checks.check_speedup(speedup, lambda before, after: after / before) is False   # 0,6 em vez de 0,4
-
-
-def test_int8_checks_clipping_the_way_back_and_the_size(capsys):
-    quantize, dequantize, size = _int8_refs()
-    assert checks.check_int8(quantize, dequantize, size) is True
-    assert checks.check_int8(lambda x, s: np.round(np.asarray(x) / s), dequantize, size) is False      # sem o ±127
-    assert checks.check_int8(quantize, lambda q, s: np.asarray(q) / s, size) is False                  # divide
-    assert checks.check_int8(quantize, dequantize, lambda a, b: (a + b) / 1e6) is False                # float = 1 byte
+def test_common_mistakes_fail(capsys):
+    assert checks.check_albert_embeddings(lambda v, e, h, p=512, t=2: (v + p + t) * e + 2 * e) is False  # sem a projeção
+    assert checks.check_effective_number_weights(
+        lambda labels, k, beta: (1 - beta) / (1 - beta ** np.bincount(labels, minlength=k))) is False     # sem normalizar
+    assert checks.check_mean_without_special(lambda h, m, s: _mean_without_special(h, m, 0 * s)) is False  # conta CLS/SEP
+    assert checks.check_soft_loss_per_example(lambda s, t, T: _per_example(s, t, T) / T / T) is False      # sem T²
+    assert checks.check_dynamic_quantize_uint8(
+        lambda x: (np.clip(np.rint(np.asarray(x) / (np.ptp(x) / 255)), 0, 255), np.ptp(x) / 255, 0)) is False  # sem deslocamento
+    assert "❌" in capsys.readouterr().out

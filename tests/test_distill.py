@@ -400,3 +400,18 @@ def test_trainer_validates_its_arguments():
 def test_temperature_table_labels_use_a_decimal_comma():
     table = distill.temperature_table([3.0, 1.0, 0.2], [0.5, 1, 2.5])
     assert list(table.index) == ["T = 0,5", "T = 1", "T = 2,5"]
+
+
+def test_spread_layers_keeps_the_first_and_the_last_like_distilbert():
+    # extract_distilbert.py (Hugging Face) copia as camadas 0, 2, 4, 7, 9 e 11 do BERT-base
+    assert distill.spread_layers(12) == (0, 2, 4, 7, 9, 11)
+    assert distill.spread_layers(6) == (0, 2, 5)
+    assert distill.spread_layers(6, 2) == (0, 5)
+    assert distill.spread_layers(4, 4) == (0, 1, 2, 3)
+    for n in range(4, 25):
+        layers = distill.spread_layers(n)
+        assert layers[0] == 0 and layers[-1] == n - 1 and len(layers) == n // 2 and list(layers) == sorted(set(layers))
+    with pytest.raises(ValueError, match="camadas"):
+        distill.spread_layers(6, 7)
+    student = distill.init_student_from_teacher(tiny_teacher(6, seed=3))  # sem layers: a mesma regra
+    assert student.config.teacher_layers == [0, 2, 5]

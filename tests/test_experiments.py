@@ -307,7 +307,7 @@ def loss_terms_shown(notebook_path):
 
 @slow
 def test_distill_reproduces_notebook_04(tmp_path):
-    short = {"TEACHER_EPOCHS": 1, "STUDENT_EPOCHS": 1, "TRAIN_LIMIT": 256, "RUN_ABLATION": False,
+    short = {"TEACHER_EPOCHS": 1, "STUDENT_EPOCHS": 1, "TRAIN_LIMIT": 256,
              "LATENCY_REPEATS": 1, "BOOTSTRAP_SAMPLES": 200}
     notebook = execute_notebook("04_destilacao.ipynb", short, tmp_path / "nb")
     out = tmp_path / "cmd"
@@ -315,7 +315,8 @@ def test_distill_reproduces_notebook_04(tmp_path):
                  "--latency-repeats", "1", "--bootstrap-samples", "200", "--output-dir", str(out), "--no-progress"], ROOT)
     command = json.loads((out / "resumo.json").read_text())
     for key in ("F1 macro professor", "F1 macro aluno destilado", "F1 macro aluno só com rótulos",
-                "retenção do F1 do professor", "destilado − só com rótulos (F1, teste)"):
+                "retenção do F1 do professor (teste)", "retenção do F1 do professor (validação)",
+                "destilado − só com rótulos (F1, teste)"):
         assert command[key] == notebook[key], key
     assert same_weights(tmp_path / "nb" / "04_destilacao" / "professor", out / "professor")
     # o treino do aluno destilado: os mesmos termos da perda, na última época, que a tabela do notebook mostra

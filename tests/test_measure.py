@@ -80,6 +80,15 @@ def test_alternating_forward_ms_alternates_and_returns_each_side():
     assert ref >= 30 and own < ref
 
 
+def test_alternating_forward_times_returns_every_pass_in_order():
+    model, reference = Sleeper(1, slow_calls=2), Sleeper(20)         # aquecimento + 1ª repetição lentas no modelo
+    own, ref = measure.alternating_forward_times(model, reference, {}, repeats=3)
+    assert len(own) == len(ref) == 3 and model.calls == reference.calls == 4
+    assert own[0] >= 200 and max(own[1:]) < 150 and min(ref) >= 20   # a repetição lenta aparece (não é o mínimo)
+    with pytest.raises(ValueError, match="repeats"):
+        measure.alternating_forward_times(model, reference, {}, repeats=0)
+
+
 def test_cpu_latency_sees_the_slower_model_and_restores_threads():
     threads = torch.get_num_threads()
     models = {"lento": Sleeper(25), "rápido": Sleeper(1)}
@@ -88,6 +97,19 @@ def test_cpu_latency_sees_the_slower_model_and_restores_threads():
     assert list(table.columns) == ["lote 1 (ms)", "lote 4 (ms)"] and list(table.index) == ["lento", "rápido"]
     assert (table.loc["lento"] >= 25).all() and (table.loc["rápido"] < table.loc["lento"]).all()
     assert models["lento"].calls == 2 * (1 + 3)           # dois lotes × (aquecimento + repetições)
+
+
+def test_latency_times_keep_every_pass_and_the_medians_summarize_them():
+    models = {"lento": Sleeper(12), "rápido": Sleeper(1)}
+    times = measure.cpu_latency_times(models, Tok(), ["a"] * 4, batch_sizes=(1, 4), repeats=3, warmup=1)
+    assert set(times) == {("lento", 1), ("lento", 4), ("rápido", 1), ("rápido", 4)}
+    assert all(len(v) == 3 for v in times.values())
+    assert all(slow > fast for slow, fast in zip(times[("lento", 1)], times[("rápido", 1)]))
+    table = measure.latency_medians(times)
+    assert list(table.columns) == ["lote 1 (ms)", "lote 4 (ms)"] and list(table.index) == ["lento", "rápido"]
+    assert table.loc["lento", "lote 4 (ms)"] == sorted(times[("lento", 4)])[1]
+    with pytest.raises(ValueError, match="repeats"):
+        measure.cpu_latency_times(models, Tok(), ["a"] * 4, batch_sizes=(1,), repeats=0)
 
 
 def test_cpu_latency_one_tokenizer_per_model_and_errors():

@@ -59,6 +59,23 @@ def test_per_channel_scale_is_one_per_row_and_helps_small_rows():
     assert err_row < err_whole / 10
 
 
+def test_int8_matmul_accumulates_integers_in_int32_and_rescales_by_the_product_of_scales():
+    x = torch.tensor([[0.5, -1.0, 0.25], [1.27, 0.0, -0.635]])
+    w = torch.tensor([[0.2, -0.05], [0.1, 0.01], [-0.3, 0.02]])
+    by_hand = production.int8_matmul(x, w)
+    assert by_hand.q_x.dtype == by_hand.q_w.dtype == torch.int8 and by_hand.acc.dtype == torch.int32
+    assert by_hand.q_x.tolist() == [[50, -100, 25], [127, 0, -64]]        # escala 1,27 / 127 = 0,01
+    assert by_hand.acc.tolist() == (by_hand.q_x.long() @ by_hand.q_w.long()).tolist()   # a conta em inteiros, exata
+    torch.testing.assert_close(by_hand.y.double(), by_hand.acc.double() * float(by_hand.s_x) * float(by_hand.s_w))
+    torch.testing.assert_close(by_hand.exact, x @ w)
+    assert 0 < (by_hand.y - by_hand.exact).abs().max() < 0.01
+    per_column = production.int8_matmul(x, w, axis=1)                     # uma escala por neurônio de saída
+    assert per_column.s_w.shape == (1, 2)
+    assert per_column.s_w.flatten().tolist() == pytest.approx([0.3 / 127, 0.05 / 127])
+    small = slice(1, 2)                                                     # a coluna de pesos pequenos erra menos
+    assert ((per_column.y - x @ w)[:, small].abs().max() < (by_hand.y - x @ w)[:, small].abs().max())
+
+
 # --- PyTorch (torchao) ------------------------------------------------------------------------------------------
 
 def test_torch_int8_quantizes_the_linear_layers_and_keeps_the_original(tokenizer):
@@ -147,6 +164,39 @@ def test_onnx_int8_is_smaller_and_close(onnx_pair, tokenizer):
     assert 0 < gap < 0.05
 
 
+def test_onnx_dynamic_int8_keeps_activations_uint8_and_the_symmetric_option_only_moves_the_embeddings(
+        onnx_pair, tmp_path):
+    import onnx
+    from onnx import numpy_helper
+
+    _, onnx_fp32, _ = onnx_pair
+    graphs = {}
+    for name, (per_channel, symmetric) in production.QUANTIZATION_CHOICES.items():
+        path = production.quantize_onnx(onnx_fp32.path, tmp_path / f"{per_channel}_{symmetric}.onnx",
+                                        per_channel=per_channel, symmetric_embeddings=symmetric)
+        graph = onnx.load(str(path)).graph
+        graphs[(per_channel, symmetric)] = ([n.op_type for n in graph.node],
+                                            {i.name: numpy_helper.to_array(i) for i in graph.initializer})
+    for (per_channel, symmetric), (ops, inits) in graphs.items():
+        assert "DynamicQuantizeLinear" in ops and "MatMulInteger" in ops     # ativações: uint8, na hora
+        table = inits["bert.embeddings.word_embeddings.weight_quantized"]
+        assert table.dtype == np.uint8                                       # a tabela de embeddings: uint8
+        zero = inits["bert.embeddings.word_embeddings.weight_zero_point"]
+        if symmetric:                                                        # zero fixo no meio da faixa
+            assert int(zero) == 128
+        else:                                                                # do menor ao maior valor: 0 a 255
+            assert (table.min(), table.max()) == (0, 255)
+        weight_zeros = [v for k, v in inits.items() if k.endswith("_zero_point") and v.dtype == np.int8]
+        assert weight_zeros and all((v == 0).all() for v in weight_zeros)  # pesos: int8 simétrico
+        scales = [v.size for k, v in inits.items() if k.endswith("_scale") and "embeddings" not in k
+                  and k[:-len("_scale")] + "_zero_point" in inits and inits[k[:-len("_scale")] + "_zero_point"].dtype == np.int8]
+        assert (max(scales) > 1) == per_channel                              # por canal: uma escala por coluna
+    for per_channel in (False, True):                                        # a opção "simétrica" mexe só nas embeddings
+        (ops_a, a), (ops_b, b) = graphs[(per_channel, False)], graphs[(per_channel, True)]
+        changed = {k for k in a if not np.array_equal(a[k], b[k])}
+        assert ops_a == ops_b and changed and all("embeddings" in k for k in changed)
+
+
 def test_predict_and_latency_accept_the_onnx_model(onnx_pair, tokenizer):
     model, onnx_fp32, onnx_int8 = onnx_pair
     torch_table = inference.predict(SENTENCES, model, tokenizer, max_length=64)
@@ -201,8 +251,9 @@ def test_compare_quantization_measures_the_four_choices_against_float(onnx_pair,
     assert list(choice.index) == list(production.QUANTIZATION_CHOICES)
     base = inference.predict_proba(texts, model, tokenizer, max_length=64)
     for i, name in enumerate(choice.index):               # cada linha é mesmo o arquivo daquela combinação
-        probs = inference.predict_proba(texts, production.OnnxClassifier(tmp_path / f"escolha_{i}.onnx", model.config),
-                                        tokenizer, max_length=64)
+        path = production.choice_path(onnx_fp32.path, tmp_path, i)
+        assert path.name == f"bert.escolha_{i}.onnx"
+        probs = inference.predict_proba(texts, production.OnnxClassifier(path, model.config), tokenizer, max_length=64)
         assert choice.loc[name, "diferença média de prob."] == pytest.approx(np.abs(probs - base).mean(), rel=1e-5)
         assert choice.loc[name, "maior diferença de prob."] == pytest.approx(np.abs(probs - base).max(), rel=1e-5)
     assert choice["diferença média de prob."].nunique() > 1                 # as escolhas mudam o resultado
@@ -210,6 +261,9 @@ def test_compare_quantization_measures_the_four_choices_against_float(onnx_pair,
     assert choice.loc[best, "diferença média de prob."] == choice["diferença média de prob."].min()
     with pytest.raises(ValueError, match="quantization deve ser"):
         production.make_variants(model, tokenizer, tiny_distil(), tokenizer, tmp_path, quantization="por bloco")
+    with pytest.raises(ValueError, match="quantization deve ser.*para BERT"):
+        production.make_variants(model, tokenizer, tiny_distil(), tokenizer, tmp_path,
+                                 quantization={"DistilBERT": production.DEFAULT_QUANTIZATION})
 
 
 def test_ensure_installed_names_what_is_missing_or_installs_it(monkeypatch):
@@ -255,9 +309,11 @@ def test_installed_pins_skips_versions_pip_would_refuse(monkeypatch):
 
 def test_production_table_compares_every_variant_with_the_same_inputs(tmp_path, tokenizer):
     bert, distil = tiny_teacher(layers=4), tiny_distil()
-    variants = production.make_variants(bert, tokenizer, distil, tokenizer, tmp_path, max_length=64, progress=None)
+    per_model = {"BERT": "pesos por canal, embeddings simétricas", "DistilBERT": production.DEFAULT_QUANTIZATION}
+    variants = production.make_variants(bert, tokenizer, distil, tokenizer, tmp_path, max_length=64,
+                                        quantization=per_model, progress=None)
     expected = ["BERT fp32", "DistilBERT fp32", "DistilBERT int8 (PyTorch)", "DistilBERT ONNX fp32",
-                "DistilBERT ONNX int8", "BERT ONNX int8"]
+                "DistilBERT ONNX int8", "BERT ONNX fp32", "BERT ONNX int8"]
     import importlib.util
 
     if importlib.util.find_spec("torchao") is None:
@@ -272,6 +328,14 @@ def test_production_table_compares_every_variant_with_the_same_inputs(tmp_path, 
     assert pd.isna(table.loc["DistilBERT fp32", "mesma classe que o fp32"])       # ele é o fp32
     assert table.loc["DistilBERT ONNX fp32", "mesma classe que o fp32"] == 1.0     # mesmas contas
     assert table.loc["DistilBERT ONNX fp32", "maior diferença de prob."] < 1e-4
+    assert table.loc["BERT ONNX fp32", "mesma classe que o fp32"] == 1.0           # a linha que separa o runtime
+    assert table.loc["BERT ONNX fp32", "maior diferença de prob."] < 1e-4
+    for name, chosen in per_model.items():                                          # cada modelo com a sua escolha
+        again = production.quantize_onnx(variants[f"{name} ONNX fp32"][0].path, tmp_path / f"{name}.again.onnx",
+                                         *production.QUANTIZATION_CHOICES[chosen])
+        np.testing.assert_array_equal(
+            inference.predict_proba(texts, production.OnnxClassifier(again, variants[name + " fp32"][0].config),
+                                    tokenizer, max_length=64), probs[f"{name} ONNX int8"])
     assert 0 < table.loc["DistilBERT ONNX int8", "maior diferença de prob."] < 0.05
     for name in variants:
         expected = (probs[name].argmax(axis=1) == np.array(y)).mean()

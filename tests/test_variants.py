@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from helpers import measure, variants
+from helpers import variants
 
 pytestmark = pytest.mark.unit
 
@@ -34,11 +34,6 @@ def test_albert_shares_layers_and_distilbert_has_half(table):
     assert table.loc["ALBERT-base", "parâmetros (M, calculado)"] < table.loc["BERT-base", "parâmetros (M, calculado)"] / 8
 
 
-def test_embedding_parameters_matches_real_module():
-    m = variants.build_model(variants.VARIANTS[0])
-    assert measure.count_parameters(m.embeddings) == variants.embedding_parameters(30522, 768, 512, 2)
-
-
 def test_deberta_row_describes_v3_and_albert_row_has_sop():
     by_name = {v.name: v for v in variants.VARIANTS}
     deberta = by_name["DeBERTa-v3-base"]
@@ -60,6 +55,47 @@ def test_forward_macs_follows_the_formula():
     assert ratio == pytest.approx(3.53, abs=0.01)                                # 2 × (1024/768)² e a atenção
     # a atenção cresce com n²: 4× os tokens dá mais que 4× as contas
     assert variants.forward_macs(by_name["BERT-base"], 4 * n) / expected == pytest.approx(4.32, abs=0.01)
+    assert variants.forward_macs(by_name["BERT-base"], n, batch_size=2) == 2 * expected
+
+
+def test_deberta_layer_macs_project_the_relative_position_table_once_per_pass():
+    deberta = {v.name: v for v in variants.VARIANTS}["DeBERTa-v3-base"]
+    n, d, span = 128, 768, 512                     # 2k = 2 × position_buckets (256)
+    assert variants.relative_positions(deberta) == span
+    assert variants.relative_positions(variants.VARIANTS[0]) == 0
+    parts = variants.layer_macs(deberta, n)
+    assert parts[variants.PART_REL_PROJ] == 2 * span * d * d            # W_q e W_k sobre a tabela inteira
+    assert parts[variants.PART_REL_PRODUCTS] == 2 * n * span * d        # conteúdo→posição e posição→conteúdo
+    assert parts[variants.PART_REL_PROJ] > 5 * parts[variants.PART_REL_PRODUCTS]
+    two = variants.layer_macs(deberta, n, batch_size=2)                 # a projeção não cresce com o lote
+    assert two[variants.PART_REL_PROJ] == parts[variants.PART_REL_PROJ]
+    assert two[variants.PART_REL_PRODUCTS] == 2 * parts[variants.PART_REL_PRODUCTS]
+    bert = variants.forward_macs(variants.VARIANTS[0], n)
+    assert variants.forward_macs(deberta, n) / bert == pytest.approx(1.76, abs=0.01)
+    table = variants.layer_macs_table(seq_len=n)
+    assert table.loc["total por camada", "DeBERTa-v3-base"] == pytest.approx(sum(parts.values()) / 1e6, abs=0.1)
+    assert table.loc[variants.PART_REL_PROJ, "BERT-base"] == 0
+
+
+def test_deberta_relative_positions_follow_the_transformers_code():
+    """A tabela projetada tem ``2·att_span`` linhas, com ``att_span`` lido como no transformers."""
+    import torch
+
+    cfg = dict(model_type="deberta-v2", vocab_size=100, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+               intermediate_size=64, max_position_embeddings=64, type_vocab_size=0, relative_attention=True,
+               position_buckets=8, share_att_key=True, pos_att_type=["p2c", "c2p"], max_relative_positions=-1)
+    tiny = variants.Variant("mini-deberta", "-", "DeBERTa", cfg, 0.1, "-", "-")
+    model = variants.build_model(tiny, device="cpu").eval()
+    seen = []
+    hooks = [getattr(model.encoder.layer[0].attention.self, name).register_forward_hook(
+        lambda m, args, out: seen.append(args[0].shape[-2])) for name in ("query_proj", "key_proj")]
+    with torch.inference_mode():
+        model(input_ids=torch.ones(1, 5, dtype=torch.long))
+    for h in hooks:
+        h.remove()
+    span = variants.relative_positions(tiny)
+    assert span == 16
+    assert sorted(seen) == [5, 5, span, span]                          # as frases e a tabela de posições
 
 
 def _tiny(name, layers):
@@ -82,17 +118,34 @@ def test_time_forwards_measures_each_variant_against_the_base():
     tiny = [_tiny("base", 2), _tiny("fundo", 8), _tiny("raso", 1)]
     seen = []
     timing = variants.time_forwards(tiny, base="base", seq_len=16, repeats=3, progress=lambda it: seen.extend(it) or it)
-    assert [v.name for v in seen] == ["fundo", "raso"]            # o base não é medido sozinho
+    assert [v.name for v in seen] == ["base", "fundo", "raso"]     # o base primeiro, contra uma cópia dele
     assert list(timing.index) == ["base", "fundo", "raso"]
-    assert list(timing.columns) == ["tempo (ms)", "base ao lado (ms)", "tempo × base"]
-    assert timing.loc["base", "tempo × base"] == 1.0
+    assert list(timing.columns) == ["tempo (ms)", "base ao lado (ms)", "tempo × base", "razão mín.", "razão máx."]
     # a proporção de cada linha é o tempo dela dividido pelo do base medido junto
     assert (timing["tempo × base"] == timing["tempo (ms)"] / timing["base ao lado (ms)"]).all()
-    assert timing.loc["base", "tempo (ms)"] == min(timing.loc[["fundo", "raso"], "base ao lado (ms)"])
+    assert (timing["razão mín."] <= timing["razão máx."]).all()
     assert (timing["tempo (ms)"] > 0).all()
     assert timing.loc["fundo", "tempo × base"] > timing.loc["raso", "tempo × base"]   # 8 camadas contra 1
     with pytest.raises(ValueError, match="referência"):
         variants.time_forwards(tiny, base="nenhum")
+
+
+def test_time_forwards_keeps_the_ratio_of_each_repetition(monkeypatch):
+    calls = []
+
+    def fake(model, reference, inputs, repeats):
+        calls.append(model.config.num_hidden_layers)
+        if len(calls) == 1:                                        # o base contra a cópia: só ruído
+            return [10.0, 12.0, 9.0], [10.0, 10.0, 10.0]
+        return [20.0, 25.0, 21.0], [10.0, 12.5, 10.0]
+
+    monkeypatch.setattr(variants.measure, "alternating_forward_times", fake)
+    timing = variants.time_forwards([_tiny("base", 2), _tiny("fundo", 4)], base="base", seq_len=8, repeats=3)
+    assert calls == [2, 4]
+    assert timing.loc["base", "tempo × base"] == pytest.approx(0.9)          # 9 ÷ 10: os menores de cada lado
+    assert timing.loc["base", "razão mín."] == pytest.approx(0.9) and timing.loc["base", "razão máx."] == pytest.approx(1.2)
+    assert timing.loc["fundo", "tempo × base"] == pytest.approx(2.0)
+    assert timing.loc["fundo", "razão mín."] == pytest.approx(2.0) and timing.loc["fundo", "razão máx."] == pytest.approx(2.1)
 
 
 def test_time_forwards_uses_the_threads_asked_and_gives_them_back(monkeypatch):
@@ -102,13 +155,13 @@ def test_time_forwards_uses_the_threads_asked_and_gives_them_back(monkeypatch):
 
     def fake(model, reference, inputs, repeats):
         seen.append(torch.get_num_threads())
-        return 1.0, 2.0
+        return [1.0], [2.0]
 
-    monkeypatch.setattr(variants.measure, "alternating_forward_ms", fake)
+    monkeypatch.setattr(variants.measure, "alternating_forward_times", fake)
     before = torch.get_num_threads()
     tiny = [_tiny("base", 1), _tiny("outro", 1)]
     variants.time_forwards(tiny, base="base", seq_len=8, repeats=1)
-    assert seen == [1] and torch.get_num_threads() == before
+    assert seen == [1, 1] and torch.get_num_threads() == before
     variants.time_forwards(tiny, base="base", seq_len=8, repeats=1, threads=None)
     assert seen[-1] == before
 
@@ -123,12 +176,18 @@ def test_cost_table_divides_by_the_base_measured_beside(table):
     assert cost.loc["DistilBERT", "BERT-base ao lado (ms)"] == 1500.0
 
 
-def _cost(table, **times):
+def _cost(table, base_ratio=(0.99, 0.98, 1.03), **times):
+    """Tabela de custo com tempos dados; ``base_ratio``: (proporção, mín., máx.) do base contra a cópia."""
     ms = {"BERT-base": 1000.0, "BERT-large": 2200.0, "DistilBERT": 520.0, "RoBERTa-base": 950.0,
           "RoBERTa-large": 2160.0, "ALBERT-base": 1280.0, "DeBERTa-v3-base": 2330.0, "BERTimbau-base": 1000.0,
           "BERTimbau-large": 2210.0}
     ms.update(times)
-    timing = pd.DataFrame({"tempo (ms)": ms, "tempo × BERT-base": {k: v / ms["BERT-base"] for k, v in ms.items()}})
+    ratio = {k: v / 1000.0 for k, v in ms.items()}
+    low, high = dict(ratio), dict(ratio)
+    ratio["BERT-base"], low["BERT-base"], high["BERT-base"] = base_ratio
+    timing = pd.DataFrame({"tempo (ms)": {k: 1000.0 * r for k, r in ratio.items()},
+                           "BERT-base ao lado (ms)": dict.fromkeys(ms, 1000.0),
+                           "razão mín.": low, "razão máx.": high})
     return variants.cost_table(table, timing, seq_len=128)
 
 
@@ -137,33 +196,63 @@ def test_cost_table_ratios(table):
     assert cost.loc["ALBERT-base", "tempo × BERT-base"] == pytest.approx(1.28)
     assert cost.loc["DistilBERT", "contas × BERT-base"] == pytest.approx(0.5)
     assert cost.loc["BERT-large", "contas × BERT-base"] == pytest.approx(3.53)
+    assert cost.loc["DeBERTa-v3-base", "contas × BERT-base"] == pytest.approx(1.76)   # com a atenção desemaranhada
     assert cost.loc["BERT-base", "contas (G)"] == pytest.approx(11.17, abs=0.01)
+    assert cost.loc["BERT-base", "razão máx."] == pytest.approx(1.03)
+
+
+def test_noise_band_and_within_noise(table):
+    cost = _cost(table)
+    assert variants.noise_band(cost) == pytest.approx(0.03)                  # a maior distância de 1 no base
+    assert variants.ratio_within_noise(cost, "BERTimbau-base") and not variants.ratio_within_noise(cost, "ALBERT-base")
+    assert not variants.ratio_within_noise(cost, "RoBERTa-base")                  # 0,95: fora de ±3%
+    straddle = _cost(table)
+    straddle.loc["ALBERT-base", ["razão mín.", "razão máx."]] = [0.97, 1.4]     # repetições dos dois lados de 1
+    assert variants.ratio_within_noise(straddle, "ALBERT-base")
+    assert ("ALBERT-base (1,28×, mas com repetições de 0,97× a 1,40×: ora mais rápido, ora mais lento que o "
+            "BERT-base)") in variants.cost_findings(straddle)
+    wide = _cost(table, base_ratio=(1.0, 0.93, 1.08))
+    assert variants.noise_band(wide) == pytest.approx(0.08) and variants.ratio_within_noise(wide, "RoBERTa-base")
 
 
 def test_cost_findings_render_the_measured_ratios(table):
     text = variants.cost_findings(_cost(table))
+    assert ("o BERT-base medido contra uma cópia dele mesmo (mesma arquitetura, mesmos pesos) levou 0,99× o tempo "
+            "da cópia, com as repetições de 0,98× a 1,03×") in text
+    assert "se afastam da igualdade em até 3,0% são ruído" in text
+    assert "empatam com ele, dentro do ruído: BERTimbau-base (1,00×)." in text
+    assert "fora desse ruído: RoBERTa-base (0,95×) e ALBERT-base (1,28×)" in text
     assert "levou 1,28× o tempo dele (até mais tempo)" in text
     assert "não tempo" in text
     assert "9,4× menos parâmetros" in text
     assert "levou 0,52× o tempo dele: o tempo cai junto com as camadas" in text
-    assert "DeBERTa-v3-base** tem as mesmas camadas do BERT-base e levou 2,33× o tempo dele: custa mais" in text
+    assert "DeBERTa-v3-base** tem as mesmas camadas e a mesma largura do BERT-base e levou 2,33× o tempo" in text
+    assert "tabela de 512 posições relativas por W_q e W_k (604 milhões" in text
+    assert "conteúdo→posição e posição→conteúdo (101 milhões" in text
+    assert "a projeção da tabela é 86% do custo extra, a maior parte" in text
+    assert "a conta prevê 1,76× as contas do BERT-base; a medida passa da conta em 33%" in text
     assert "2,20× (BERT), 2,27× (RoBERTa) e 2,21× (BERTimbau)" in text
     assert "a teoria prevê 3,53×" in text and "abaixo da teoria" in text and "depende da máquina" in text
-    assert "~3×" not in text
-    assert "levou 1,00× o tempo dele: diferenças desse tamanho entre os outros modelos são ruído" in text
+    assert "~3×" not in text and "ruidosa" not in text
 
 
 def test_cost_findings_change_the_verdict_with_the_numbers(table):
-    other = variants.cost_findings(_cost(table, **{"ALBERT-base": 940.0, "BERT-large": 3300.0, "RoBERTa-large": 3250.0,
-                                                  "BERTimbau-large": 3400.0, "DeBERTa-v3-base": 1000.0}))
-    assert "levou 0,94× o tempo dele (um tempo parecido)" in other
+    other = variants.cost_findings(_cost(table, **{"ALBERT-base": 1020.0, "BERT-large": 3300.0, "RoBERTa-large": 3250.0,
+                                                  "BERTimbau-large": 3400.0, "DeBERTa-v3-base": 1800.0,
+                                                  "RoBERTa-base": 1000.0}))
+    assert "levou 1,02× o tempo dele (o mesmo tempo, dentro do ruído)" in other
     assert "A medida fica perto da teoria" in other
-    assert "quase o mesmo que um BERT do mesmo tamanho" in other
+    assert "a medida fica a 2% da conta, perto dela" in other
+    assert "fora desse ruído" not in other
+    fast = variants.cost_findings(_cost(table, **{"ALBERT-base": 900.0}))
+    assert "levou 0,90× o tempo dele (um pouco menos tempo)" in fast
     slow = variants.cost_findings(_cost(table, DistilBERT=900.0, **{"ALBERT-base": 500.0}))
     assert "o tempo caiu menos do que as contas" in slow
     assert "não tempo" not in slow and "bem menos do que os parâmetros sugeririam" in slow
-    noisy = variants.cost_findings(_cost(table, **{"BERTimbau-base": 1310.0}))
-    assert "levou 1,31× o tempo dele: esta medição está **ruidosa**" in noisy
+    noisy = variants.cost_findings(_cost(table, base_ratio=(1.0, 0.85, 1.2)))
+    assert "em até 20,0% são ruído" in noisy and "a medição está **ruidosa**" in noisy
+    below = variants.cost_findings(_cost(table, **{"DeBERTa-v3-base": 1200.0}))
+    assert "a medida fica 32% abaixo da conta" in below
     spread = variants.cost_findings(_cost(table, **{"BERT-large": 3580.0, "RoBERTa-large": 2560.0,
                                                    "BERTimbau-large": 2420.0}))
     assert "3,58× (BERT), 2,69× (RoBERTa) e 2,42× (BERTimbau)" in spread

@@ -76,8 +76,8 @@ RECIPE_NAMES = {"learning_rate": "taxa de aprendizado", "num_train_epochs": "ép
 
 
 def describe_recipe(recipe: dict) -> str:
-    """``{'learning_rate': 0.0001, ...}`` → ``"taxa de aprendizado 0,0001, épocas 4, lote 16, ..."``."""
-    return ", ".join(f"{RECIPE_NAMES.get(k, k)} {_value(v)}" for k, v in recipe.items())
+    """``{'learning_rate': 0.0001, ...}`` → ``"taxa de aprendizado: 0,0001; épocas: 4; lote: 16; ..."``."""
+    return "; ".join(f"{RECIPE_NAMES.get(k, k)}: {_value(v)}" for k, v in recipe.items())
 
 
 def data_fingerprint(dataset) -> str:

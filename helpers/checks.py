@@ -195,8 +195,8 @@ def check_layer_speedup(expected, fixed_share) -> bool:
 def dynamic_quantize_uint8(x):
     """Referência: o ``DynamicQuantizeLinear`` do ONNX (as ativações no ONNX Runtime dinâmico), em numpy.
 
-    Faixa com o zero incluído, escala = faixa / 255, ponto zero = round(−mín / escala) limitado a
-    0..255, q = round(x / escala) + ponto zero, limitado a 0..255 (arredonda metade para o par).
+    Faixa com o zero incluído, escala = faixa / 255, deslocamento = round(−mín / escala) limitado a
+    0..255, q = round(x / escala) + deslocamento, limitado a 0..255 (arredonda metade para o par).
     """
     x = np.asarray(x, dtype=np.float32)
     low, high = min(float(x.min()), 0.0), max(float(x.max()), 0.0)
@@ -207,7 +207,7 @@ def dynamic_quantize_uint8(x):
 
 
 def check_dynamic_quantize_uint8(function) -> bool:
-    """Corrige o exercício do 06: quantizar ativações em uint8 com ponto zero, como o ONNX Runtime dinâmico."""
+    """Corrige o exercício do 06: quantizar ativações em uint8 com deslocamento, como o ONNX Runtime dinâmico."""
     def flat(x):
         q, scale, zero_point = function(x)
         return [*np.asarray(q, dtype=float).tolist(), float(scale), float(zero_point)]
@@ -217,7 +217,7 @@ def check_dynamic_quantize_uint8(function) -> bool:
         return [*q.astype(float).tolist(), scale, float(zero_point)]
 
     mixed, positive, negative = [-1.0, 0.0, 0.5, 2.0], [0.2, 1.0, 2.55], [-3.0, -0.5, -1.0]
-    cases = [((mixed,), expected(mixed), "negativos e positivos: o zero vira um inteiro exato (o ponto zero)"),
-             ((positive,), expected(positive), "só positivos: a faixa começa em 0, ponto zero 0"),
-             ((negative,), expected(negative), "só negativos: a faixa termina em 0, ponto zero 255")]
+    cases = [((mixed,), expected(mixed), "negativos e positivos: o zero vira um inteiro exato (o deslocamento)"),
+             ((positive,), expected(positive), "só positivos: a faixa começa em 0, deslocamento 0"),
+             ((negative,), expected(negative), "só negativos: a faixa termina em 0, deslocamento 255")]
     return run_checks(flat, cases, tol=1e-6, name="dynamic_quantize_uint8")

@@ -30,7 +30,6 @@ RATING_CANDIDATES = ("rating", "overall_rating", "stars", "nota", "estrelas", "s
 # Datasets do Hub que os notebooks nomeiam (exemplos de HF_DATASET): o kit de aula sem internet
 # (scripts/kit.py) baixa estes para o cache do Hugging Face.
 NOTEBOOK_DATASETS = (
-    "AiresPucrs/google-play-apps-review-pt",
     "fancyzhx/yelp_polarity",
 )
 VALIDATION_NAMES = ("validation", "valid", "val", "dev", "validacao", "validação")
@@ -525,7 +524,7 @@ def load_data(source: str = "embutido", hf_dataset=None, hf_config=None, csv_tra
         return load_embedded(verbose=kwargs.get("verbose", True))
     if source in ("hub", "hf", "a"):
         if not hf_dataset:
-            raise DataError("DATA_SOURCE='hub' precisa de HF_DATASET (ex.: 'ruanchaves/b2w-reviews01').")
+            raise DataError("DATA_SOURCE='hub' precisa de HF_DATASET (o id 'dono/nome' de um dataset do Hub).")
         return load_hub_dataset(hf_dataset, hf_config, **kwargs)
     if source in ("csv", "b"):
         if not csv_train:

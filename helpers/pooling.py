@@ -127,14 +127,14 @@ def cosine_similarity_matrix(a, b=None) -> torch.Tensor:
 # --------------------------------------------------------------------------- frases → vetores
 
 def model_inputs(model, batch) -> dict:
-    """As entradas de ``batch`` (a saída do tokenizador) que o ``forward`` de ``model`` aceita.
+    """As entradas de ``batch`` (a saída do tokenizador) que o ``forward`` de ``model`` declara.
 
     O tokenizador do BERT devolve ``token_type_ids``, mas o DistilBERT não tem
     *token-type embeddings*: no ``transformers`` 4.x (conferido no 4.57.6), passar essa chave
     a ``DistilBertModel`` dá ``TypeError: forward() got an unexpected keyword argument
     'token_type_ids'``; no 5.x (conferido no 5.18 e no 5.25), o ``forward`` tem ``**kwargs`` e a
-    aceita calado. A chave sai quando a assinatura do ``forward`` não tem um parâmetro
-    com esse nome; o resto passa como está. É :func:`helpers.compat.forward_inputs`, o mesmo
+    aceita calado (e a ignora). A chave sai quando a assinatura do ``forward`` não declara
+    um parâmetro com esse nome; o resto passa como está. É :func:`helpers.compat.forward_inputs`, o mesmo
     que a inferência, as métricas, as medidas de tempo e a destilação usam.
     """
     return forward_inputs(model, batch)

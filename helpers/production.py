@@ -301,7 +301,7 @@ QUANTIZATION_CHOICES = {"pesos por tensor, embeddings assimétricas": (False, Fa
 DEFAULT_QUANTIZATION = "pesos por tensor, embeddings assimétricas"
 
 
-def compare_quantization(model, tokenizer, onnx_path, texts, folder, max_length: int = 128):
+def compare_quantization(model, tokenizer, onnx_path, texts, folder, max_length: int = 128, per_text: bool = False):
     """As quatro combinações de :func:`quantize_onnx` (pesos por tensor ou por canal; embeddings assimétricas ou simétricas).
 
     Para cada uma, nas frases ``texts`` (use a **validação**: a escolha não pode olhar o teste): a
@@ -309,7 +309,9 @@ def compare_quantization(model, tokenizer, onnx_path, texts, folder, max_length:
     probabilidade. Os arquivos ficam em ``folder``, com o nome de ``onnx_path`` e o número da
     combinação (``bert.escolha_0.onnx``...), para que dois modelos possam usar a mesma pasta.
     Devolve uma tabela, uma linha por combinação. Escolha **por modelo**: o que vale para um não
-    vale, sem medir, para o outro.
+    vale, sem medir, para o outro. Com ``per_text=True``, devolve ``(tabela, por_frase)``, em que
+    ``por_frase[nome]`` é a diferença média de probabilidade de cada frase (a média dela é a coluna
+    "diferença média de prob."), para comparar duas combinações com um intervalo pareado.
     """
     import pandas as pd
 
@@ -317,15 +319,17 @@ def compare_quantization(model, tokenizer, onnx_path, texts, folder, max_length:
 
     texts = list(texts)
     base = predict_proba(texts, model, tokenizer, max_length=max_length)
-    rows = {}
+    rows, by_text = {}, {}
     for i, (name, (per_channel, symmetric)) in enumerate(QUANTIZATION_CHOICES.items()):
         path = quantize_onnx(onnx_path, choice_path(onnx_path, folder, i), per_channel=per_channel,
                              symmetric_embeddings=symmetric)
         probs = predict_proba(texts, OnnxClassifier(path, model.config), tokenizer, max_length=max_length)
         gap = np.abs(probs - base)
+        by_text[name] = gap.mean(axis=1)
         rows[name] = {"mesma classe que o fp32": float((probs.argmax(1) == base.argmax(1)).mean()),
                       "diferença média de prob.": float(gap.mean()), "maior diferença de prob.": float(gap.max())}
-    return pd.DataFrame(rows).T.rename_axis("int8 do ONNX Runtime")
+    table = pd.DataFrame(rows).T.rename_axis("int8 do ONNX Runtime")
+    return (table, by_text) if per_text else table
 
 
 def choice_path(onnx_path, folder, index: int) -> Path:
@@ -484,28 +488,31 @@ def make_variants(bert, bert_tokenizer, distil, distil_tokenizer, folder, max_le
 
 
 def production_table(variants: dict, texts, y_true, labels, latency_texts, batch_sizes=(1, 32), repeats: int = 10,
-                     max_length: int = 128):
+                     max_length: int = 128, with_times: bool = False):
     """Tabela da seção de produção e as probabilidades de cada variante no teste: ``(tabela, probs)``.
 
     Para cada variante (de :func:`make_variants`): tamanho em disco, latência na CPU (mediana de
     ``repeats``, 1 thread, as mesmas frases, as variantes intercaladas: :func:`helpers.measure.cpu_latency`),
     F1 macro e acurácia no teste, a fração do F1 do BERT fp32 que ela mantém e, para as versões
-    menores, a concordância com o mesmo modelo em float (fração de classes iguais e maior diferença
-    de probabilidade, frase a frase).
+    menores, a concordância com o mesmo modelo em float (fração de classes iguais, diferença média e
+    maior diferença de probabilidade, frase a frase). Com ``with_times=True``, devolve ``(tabela, probs,
+    tempos)``, em que ``tempos`` são os de :func:`helpers.measure.cpu_latency_times` (cada repetição, em
+    ms), para a faixa das razões de latência repetição a repetição.
     """
     import pandas as pd
 
     from .inference import predict_proba
-    from .measure import cpu_latency
+    from .measure import cpu_latency_times, latency_medians
     from .metrics import classification_metrics
 
     if REFERENCE not in variants:
         raise ValueError(f"A tabela compara tudo com '{REFERENCE}': inclua essa variante.")
     y_true = np.asarray(y_true)
     probs = {name: predict_proba(list(texts), m, tok, max_length=max_length) for name, (m, tok) in variants.items()}
-    latency = cpu_latency({n: m for n, (m, _) in variants.items()}, {n: t for n, (_, t) in variants.items()},
-                          list(latency_texts)[:max(batch_sizes)], batch_sizes=batch_sizes, repeats=repeats,
-                          threads=1, max_length=max_length)
+    times = cpu_latency_times({n: m for n, (m, _) in variants.items()}, {n: t for n, (_, t) in variants.items()},
+                              list(latency_texts)[:max(batch_sizes)], batch_sizes=batch_sizes, repeats=repeats,
+                              threads=1, max_length=max_length)
+    latency = latency_medians(times)
     rows = {}
     for name, (model, _) in variants.items():
         scores = classification_metrics(probs[name].argmax(axis=1), y_true, labels)
@@ -519,14 +526,17 @@ def production_table(variants: dict, texts, y_true, labels, latency_texts, batch
     table[f"disco ÷ {REFERENCE}"] = table["disco (MB)"] / ref["disco (MB)"]
     for b in batch_sizes:
         table[f"aceleração lote {b}"] = ref[f"lote {b} (ms)"] / table[f"lote {b} (ms)"]
-    same, gap = {}, {}
+    same, mean_gap, gap = {}, {}, {}
     for name, base in FLOAT_OF.items():
         if name in probs and base in probs:
             same[name] = float((probs[name].argmax(axis=1) == probs[base].argmax(axis=1)).mean())
+            mean_gap[name] = float(np.abs(probs[name] - probs[base]).mean())
             gap[name] = float(np.abs(probs[name] - probs[base]).max())
     table["mesma classe que o fp32"] = pd.Series(same, dtype=float)
+    table["diferença média de prob."] = pd.Series(mean_gap, dtype=float)
     table["maior diferença de prob."] = pd.Series(gap, dtype=float)
-    return table.rename_axis("variante"), probs
+    table = table.rename_axis("variante")
+    return (table, probs, times) if with_times else (table, probs)
 
 
 def fastest_distilbert(table, batch: int = 1) -> str:

@@ -175,9 +175,12 @@ def class_weights(labels, num_labels: int) -> torch.Tensor:
 def weighted_cross_entropy(logits, labels, weights=None, num_items_in_batch=None):
     """Entropia cruzada com pesos por classe.
 
-    Sem ``num_items_in_batch``: média ponderada (igual a ``F.cross_entropy(weight=...)``).
-    Com ele (acúmulo de gradiente no Trainer): soma ponderada dividida pelo número
-    de exemplos do passo inteiro, para que cada passo tenha a mesma escala.
+    Sem ``num_items_in_batch``: média ponderada (igual a ``F.cross_entropy(weight=...)``,
+    que divide a soma ponderada pela soma dos pesos do lote).
+    Com ele (o ``Trainer`` o passa desde o transformers 4.46, quando o ``forward`` do modelo
+    aceita os argumentos da perda): soma ponderada dividida pelo número de exemplos do passo
+    inteiro. Dentro de um lote, a proporção entre os exemplos é a mesma nos dois casos; entre
+    lotes, não: um lote com mais exemplos de classes de peso alto pesa mais aqui.
     """
     weights = None if weights is None else weights.to(logits.device, logits.dtype)
     if num_items_in_batch is None:

@@ -315,7 +315,7 @@ def test_distill_reproduces_notebook_04(tmp_path):
                  "--latency-repeats", "1", "--bootstrap-samples", "200", "--output-dir", str(out), "--no-progress"], ROOT)
     command = json.loads((out / "resumo.json").read_text())
     for key in ("F1 macro professor", "F1 macro aluno destilado", "F1 macro aluno só com rótulos",
-                "retenção do F1 do professor (teste)", "retenção do F1 do professor (validação)",
+                "retenção do F1 do professor (teste)", "retenção do F1 do professor (validação, usada na escolha)",
                 "destilado − só com rótulos (F1, teste)"):
         assert command[key] == notebook[key], key
     assert same_weights(tmp_path / "nb" / "04_destilacao" / "professor", out / "professor")

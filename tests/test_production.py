@@ -257,6 +257,12 @@ def test_compare_quantization_measures_the_four_choices_against_float(onnx_pair,
         assert choice.loc[name, "diferença média de prob."] == pytest.approx(np.abs(probs - base).mean(), rel=1e-5)
         assert choice.loc[name, "maior diferença de prob."] == pytest.approx(np.abs(probs - base).max(), rel=1e-5)
     assert choice["diferença média de prob."].nunique() > 1                 # as escolhas mudam o resultado
+    again, by_text = production.compare_quantization(model, tokenizer, onnx_fp32.path, texts, tmp_path,
+                                                     max_length=64, per_text=True)
+    assert list(by_text) == list(choice.index)                              # a média por frase é a da tabela
+    for name in choice.index:
+        assert len(by_text[name]) == len(texts)
+        assert by_text[name].mean() == pytest.approx(again.loc[name, "diferença média de prob."], rel=1e-5)
     best = production.best_quantization(choice)
     assert choice.loc[best, "diferença média de prob."] == choice["diferença média de prob."].min()
     with pytest.raises(ValueError, match="quantization deve ser"):
@@ -321,8 +327,12 @@ def test_production_table_compares_every_variant_with_the_same_inputs(tmp_path, 
     assert list(variants) == expected
     texts = SENTENCES * 8
     y = [i % 3 for i in range(len(texts))]
-    table, probs = production.production_table(variants, texts, y, ["negativo", "neutro", "positivo"], texts,
-                                               batch_sizes=(1, 32), repeats=2, max_length=64)
+    table, probs, times = production.production_table(variants, texts, y, ["negativo", "neutro", "positivo"], texts,
+                                                      batch_sizes=(1, 32), repeats=2, max_length=64, with_times=True)
+    for name in variants:                       # a tabela traz a mediana das repetições devolvidas
+        for b in (1, 32):
+            assert len(times[(name, b)]) == 2
+            assert table.loc[name, f"lote {b} (ms)"] == pytest.approx(float(np.median(times[(name, b)])))
     assert table.loc["BERT fp32", "F1 ÷ BERT fp32"] == 1.0
     assert table.loc["BERT fp32", "aceleração lote 1"] == 1.0
     assert pd.isna(table.loc["DistilBERT fp32", "mesma classe que o fp32"])       # ele é o fp32
@@ -337,6 +347,8 @@ def test_production_table_compares_every_variant_with_the_same_inputs(tmp_path, 
             inference.predict_proba(texts, production.OnnxClassifier(again, variants[name + " fp32"][0].config),
                                     tokenizer, max_length=64), probs[f"{name} ONNX int8"])
     assert 0 < table.loc["DistilBERT ONNX int8", "maior diferença de prob."] < 0.05
+    mean_gap = np.abs(probs["DistilBERT ONNX int8"] - probs["DistilBERT fp32"]).mean()
+    assert table.loc["DistilBERT ONNX int8", "diferença média de prob."] == pytest.approx(mean_gap, rel=1e-5)
     for name in variants:
         expected = (probs[name].argmax(axis=1) == np.array(y)).mean()
         assert table.loc[name, "acurácia (teste)"] == pytest.approx(expected)

@@ -231,9 +231,9 @@ def test_paths_and_recipes_are_shown_without_the_machine(tmp_path, monkeypatch, 
     recipe = artifacts.recipe(learning_rate=2e-5, num_train_epochs=4, per_device_train_batch_size=16, max_length=128,
                               seed=42, class_weights=True)
     text = artifacts.describe_recipe(recipe)
-    assert text == ("taxa de aprendizado 2e−05, épocas 4, lote 16, tokens no máximo 128, semente 42, "
-                    "pesos de classe sim")
-    assert artifacts.describe_recipe({"learning_rate": 0.0001}) == "taxa de aprendizado 0,0001"
+    assert text == ("taxa de aprendizado: 2e−05; épocas: 4; lote: 16; tokens no máximo: 128; semente: 42; "
+                    "pesos de classe: sim")
+    assert artifacts.describe_recipe({"learning_rate": 0.0001}) == "taxa de aprendizado: 0,0001"
 
 
 def test_arrays_print_with_a_decimal_comma_and_stay_aligned():

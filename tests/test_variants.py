@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from helpers import variants
+from helpers import checks, variants
 
 pytestmark = pytest.mark.unit
 
@@ -229,10 +229,11 @@ def test_cost_findings_render_the_measured_ratios(table):
     assert "DeBERTa-v3-base** tem as mesmas camadas e a mesma largura do BERT-base e levou 2,33× o tempo" in text
     assert "tabela de 512 posições relativas por W_q e W_k (604 milhões" in text
     assert "conteúdo→posição e posição→conteúdo (101 milhões" in text
-    assert "a projeção da tabela é 86% do custo extra, a maior parte" in text
-    assert "a conta prevê 1,76× as contas do BERT-base; a medida passa da conta em 33%" in text
+    assert "a projeção da tabela é 86% das contas extras, a maior parte" in text
+    assert "a conta prevê 1,76× as contas do BERT-base; a medida passa da conta em 32,6%" in text
     assert "2,20× (BERT), 2,27× (RoBERTa) e 2,21× (BERTimbau)" in text
-    assert "a teoria prevê 3,53×" in text and "abaixo da teoria" in text and "depende da máquina" in text
+    assert "a teoria prevê 3,53×" in text and "abaixo da teoria (35,6% a 37,7%), mais longe do que o ruído de 3,0%" in text
+    assert "depende da máquina" in text
     assert "~3×" not in text and "ruidosa" not in text
 
 
@@ -240,9 +241,15 @@ def test_cost_findings_change_the_verdict_with_the_numbers(table):
     other = variants.cost_findings(_cost(table, **{"ALBERT-base": 1020.0, "BERT-large": 3300.0, "RoBERTa-large": 3250.0,
                                                   "BERTimbau-large": 3400.0, "DeBERTa-v3-base": 1800.0,
                                                   "RoBERTa-base": 1000.0}))
-    assert "levou 1,02× o tempo dele (o mesmo tempo, dentro do ruído)" in other
-    assert "A medida fica perto da teoria" in other
-    assert "a medida fica a 2% da conta, perto dela" in other
+    assert "levou 1,02× o tempo dele (o mesmo tempo, dentro do ruído; as repetições saíram todas acima de 1" in other
+    assert "A medida fica abaixo da teoria (3,8% a 8,0%), mais longe do que o ruído de 3,0%" in other
+    assert "a medida fica a 2,4% da conta, dentro do ruído" in other and "não a divisão entre as duas partes" in other
+    close = variants.cost_findings(_cost(table, **{"BERT-large": 3500.0, "RoBERTa-large": 3450.0,
+                                                   "BERTimbau-large": 3520.0, "RoBERTa-base": 1000.0}))
+    assert "A medida fica dentro do ruído da teoria (a até 2,3% dela)" in close
+    mixed = variants.cost_findings(_cost(table, **{"BERT-large": 3500.0, "RoBERTa-large": 3300.0,
+                                                   "BERTimbau-large": 3520.0, "RoBERTa-base": 1000.0}))
+    assert "abaixo da teoria (0,4% a 6,6%), algumas proporções dentro do ruído de 3,0%" in mixed
     assert "fora desse ruído" not in other
     fast = variants.cost_findings(_cost(table, **{"ALBERT-base": 900.0}))
     assert "levou 0,90× o tempo dele (um pouco menos tempo)" in fast
@@ -252,12 +259,24 @@ def test_cost_findings_change_the_verdict_with_the_numbers(table):
     noisy = variants.cost_findings(_cost(table, base_ratio=(1.0, 0.85, 1.2)))
     assert "em até 20,0% são ruído" in noisy and "a medição está **ruidosa**" in noisy
     below = variants.cost_findings(_cost(table, **{"DeBERTa-v3-base": 1200.0}))
-    assert "a medida fica 32% abaixo da conta" in below
+    assert "a medida fica 31,7% abaixo da conta" in below
     spread = variants.cost_findings(_cost(table, **{"BERT-large": 3580.0, "RoBERTa-large": 2560.0,
                                                    "BERTimbau-large": 2420.0}))
     assert "3,58× (BERT), 2,69× (RoBERTa) e 2,42× (BERTimbau)" in spread
-    assert "perto da teoria (a teoria cabe entre as medidas)" in spread and "abaixo da teoria" not in spread
+    assert "dos dois lados da teoria (a teoria cabe entre as medidas)" in spread and "abaixo da teoria" not in spread
     assert "a distância entre as proporções medidas é ruído da medida" in spread
+
+
+def test_repetitions_on_one_side_are_said(table):
+    edge = _cost(table, **{"ALBERT-base": 980.0, "RoBERTa-base": 985.0}, base_ratio=(1.0, 0.98, 1.02))
+    edge.loc["ALBERT-base", ["razão mín.", "razão máx."]] = [0.97, 0.998]
+    edge.loc["RoBERTa-base", ["razão mín.", "razão máx."]] = [0.975, 0.99]
+    text = variants.cost_findings(edge)
+    assert ("levou 0,98× o tempo dele (o mesmo tempo, dentro do ruído; as repetições saíram todas abaixo de 1: pode "
+            "haver uma diferença, do tamanho do ruído ou menor)") in text
+    assert ("RoBERTa-base (0,98×; as repetições, de 0,975× a 0,990×, saíram todas abaixo de 1: pode haver uma "
+            "diferença menor que o ruído)") in text
+    assert "ALBERT-base (0,98×)" in text
 
 
 def test_distilbert_vs_paper(table):
@@ -267,12 +286,16 @@ def test_distilbert_vs_paper(table):
 
 
 def test_parameter_findings():
-    parts = pd.DataFrame({"embeddings": [23.8, 98.4, 3.9], "resto": [85.6, 85.4, 7.8]},
-                         index=["BERT-base", "DeBERTa-v3-base", "ALBERT-base"])
+    parts = variants.parameter_parts([v for v in variants.VARIANTS
+                                      if v.name in ("BERT-base", "DeBERTa-v3-base", "ALBERT-base")])
+    # a fronteira das embeddings do ALBERT é a do exercício: com a projeção E → H
+    assert parts.loc["ALBERT-base", "embeddings"] * 1e6 == checks.albert_embedding_parameters(30000, 128, 768)
+    assert parts.loc["BERT-base"].sum() == pytest.approx(109.48, abs=0.01)
     text = variants.parameter_findings(parts)
     assert "No BERT-base, 22% dos parâmetros estão nas embeddings; no DeBERTa-v3-base, 54% (98,4M de 183,8M)" in text
     assert "praticamente igual ao do BERT-base (85,6M): é o vocabulário que faz a diferença" in text
-    assert "as embeddings fatorizadas têm 3,9M (contra 23,8M no BERT-base)" in text
+    assert "as embeddings fatorizadas, já com a projeção 128 → 768, têm 4,0M (contra 23,8M no BERT-base)" in text
+    assert "a única camada, usada pelas 12, guarda 7,1M (contra 85,1M das 12 camadas do BERT-base)" in text
 
 
 # ------------------------------------------------------------------ escolha prática

@@ -200,7 +200,7 @@ def dynamic_quantize_uint8(x):
     """
     x = np.asarray(x, dtype=np.float32)
     low, high = min(float(x.min()), 0.0), max(float(x.max()), 0.0)
-    scale = np.float32((high - low) / 255)
+    scale = np.float32((high - low) / 255) if high > low else np.float32(1.0)   # faixa zero: escala 1
     zero_point = int(np.clip(np.rint(-low / scale), 0, 255))
     q = np.clip(np.rint(x / scale) + zero_point, 0, 255).astype(np.uint8)
     return q, float(scale), zero_point
@@ -216,8 +216,9 @@ def check_dynamic_quantize_uint8(function) -> bool:
         q, scale, zero_point = dynamic_quantize_uint8(x)
         return [*q.astype(float).tolist(), scale, float(zero_point)]
 
-    mixed, positive, negative = [-1.0, 0.0, 0.5, 2.0], [0.2, 1.0, 2.55], [-3.0, -0.5, -1.0]
+    mixed, positive, negative, zeros = [-1.0, 0.0, 0.5, 2.0], [0.2, 1.0, 2.55], [-3.0, -0.5, -1.0], [0.0, 0.0]
     cases = [((mixed,), expected(mixed), "negativos e positivos: o zero vira um inteiro exato (o deslocamento)"),
              ((positive,), expected(positive), "só positivos: a faixa começa em 0, deslocamento 0"),
-             ((negative,), expected(negative), "só negativos: a faixa termina em 0, deslocamento 255")]
+             ((negative,), expected(negative), "só negativos: a faixa termina em 0, deslocamento 255"),
+             ((zeros,), expected(zeros), "tudo zero: faixa zero, escala 1 (sem divisão por zero)")]
     return run_checks(flat, cases, tol=1e-6, name="dynamic_quantize_uint8")

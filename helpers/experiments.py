@@ -126,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--teacher-epochs", type=_positive_int, default=4, help="TEACHER_EPOCHS")
     g.add_argument("--teacher-lr", type=float, help="TEACHER_LR; sem ela: 2e-5, ou 1e-4 no substituto offline")
     g.add_argument("--student-epochs", type=_positive_int, default=3, help="STUDENT_EPOCHS (os dois alunos)")
+    g.add_argument("--student-seed", type=int, default=None,
+                   help="STUDENT_SEED: semente dos dois alunos; sem ela, a de --seed (o professor não muda)")
     g.add_argument("--student-lr", type=float, help="STUDENT_LR; sem ela: o dobro da taxa do professor")
     g = ds.add_argument_group("perda de destilação")
     g.add_argument("--temperature", type=float, default=2.0, help="TEMPERATURE (T da perda soft)")
@@ -534,8 +536,9 @@ def run_distill(opts) -> dict:
     student_init = distill.init_student_from_teacher(teacher, layers)
     _say(f"Aluno: camadas {layers} do professor ({len(layers)} de {n_teacher_layers}).")
     train_with_logits = distill.add_teacher_logits(teacher, tokenized["train"], tokenizer)
+    student_seed = opts.student_seed if opts.student_seed is not None else opts.seed
     student_args = dict(learning_rate=student_lr, num_train_epochs=opts.student_epochs,
-                        **_common_kwargs(opts, per_device))
+                        **{**_common_kwargs(opts, per_device), "seed": student_seed})
     loss = dict(temperature=opts.temperature, alpha_soft=opts.alpha_soft, alpha_hard=opts.alpha_hard)
 
     trials = None
@@ -552,7 +555,7 @@ def run_distill(opts) -> dict:
              f"α_hard = {_g(loss['alpha_hard'])}, {student_args['num_train_epochs']} épocas.")
 
     _say("\nAluno destilado:")
-    seed_everything(opts.seed)
+    seed_everything(student_seed)
     student = copy.deepcopy(student_init)
     distil_trainer = distill.make_distillation_trainer(
         student, teacher, tokenizer, train_with_logits, output_dir=str(out / "aluno_destilado"),
@@ -566,7 +569,7 @@ def run_distill(opts) -> dict:
     student_scores = scores("aluno destilado", distil_trainer)
 
     _say("\nAluno só com rótulos (o mesmo início, a mesma receita):")
-    seed_everything(opts.seed)
+    seed_everything(student_seed)
     labels_only = copy.deepcopy(student_init)
     labels_only_trainer = training.make_trainer(labels_only, tokenizer, tokenized["train"],
                                                 output_dir=str(out / "aluno_rotulos"), **student_args)

@@ -88,6 +88,26 @@ LIMITATION = (
 )
 
 
+def limitation(model_id: str) -> str:
+    """O aviso que acompanha um substituto offline, conforme o id pedido.
+
+    Para o BERTimbau, :data:`LIMITATION`. Para um id em inglês (``distilbert-base-uncased``,
+    ``bert-base-uncased``...), o modelo de verdade também é inglês: a diferença não é a língua.
+    """
+    name = model_id.lower()
+    if name.startswith("neuralmind/"):
+        return LIMITATION
+    if "portuguese" in name or "multilingual" in name:
+        return ("O substituto é inglês e sem caixa (tira acentos): espere notas em português abaixo das do modelo "
+                "de verdade. Compare métodos entre si, não os números absolutos.")
+    if "uncased" in name or "minilm" in name:
+        what = "O substituto é inglês e sem caixa (tira acentos), como o modelo pedido, mas é outro modelo"
+    else:
+        what = "O substituto é inglês, como o modelo pedido, mas sem caixa (tira acentos) e outro modelo"
+    return (f"{what}, menor ou com outro pré-treino: espere notas abaixo das do modelo de verdade. Compare métodos "
+            "entre si, não os números absolutos.")
+
+
 _ANNOUNCED: set[str] = set()
 
 
@@ -267,7 +287,7 @@ def resolve_model(model_id: str, verbose: bool = True) -> ResolvedModel:
             "VARIANTES_MODELOS com a pasta onde ele está); ou rode com internet (sem HF_HUB_OFFLINE=1)."
         )
     if resolved.substituted:
-        message = f"[substituto offline] '{model_id}' → {resolved.standin}\n  {LIMITATION}"
+        message = f"[substituto offline] '{model_id}' → {resolved.standin}\n  {limitation(model_id)}"
     if verbose and model_id not in _ANNOUNCED:
         _ANNOUNCED.add(model_id)
         print(message)

@@ -344,9 +344,9 @@ def parameter_findings(parts: pd.DataFrame) -> str:
         lines.append(
             f"- No BERT-base, {pct(share['BERT-base'])} dos parâmetros estão nas embeddings; no DeBERTa-v3-base, "
             f"{pct(share['DeBERTa-v3-base'])} ({num(emb['DeBERTa-v3-base'], 1)}M de "
-            f"{num(emb['DeBERTa-v3-base'] + rest['DeBERTa-v3-base'], 1)}M). O resto do DeBERTa-v3-base "
-            f"({num(rest['DeBERTa-v3-base'], 1)}M) é " + _near(rest["DeBERTa-v3-base"], rest["BERT-base"])
-            + f" do BERT-base ({num(rest['BERT-base'], 1)}M)"
+            f"{num(emb['DeBERTa-v3-base'] + rest['DeBERTa-v3-base'], 1)}M). O resto do DeBERTa-v3-base, fora das "
+            f"embeddings ({num(rest['DeBERTa-v3-base'], 1)}M), é " + _near(rest["DeBERTa-v3-base"], rest["BERT-base"])
+            + f" do BERT-base ({num(rest['BERT-base'], 1)}M, camadas e pooler)"
             + (": é o vocabulário que faz a diferença." if _near(rest["DeBERTa-v3-base"], rest["BERT-base"]).startswith("pratica")
                else "."))
     if "BERT-base" in parts.index and "ALBERT-base" in parts.index:
@@ -356,7 +356,8 @@ def parameter_findings(parts: pd.DataFrame) -> str:
         lines.append(
             f"- O ALBERT-base encolhe nas duas partes: as embeddings fatorizadas, já com a projeção 128 → 768, têm "
             f"{num(emb['ALBERT-base'], 1)}M (contra {num(emb['BERT-base'], 1)}M no BERT-base), e {what} "
-            f"{num(layers['ALBERT-base'], 1)}M (contra {num(layers['BERT-base'], 1)}M das 12 camadas do BERT-base).")
+            f"{num(layers['ALBERT-base'], 1)}M (contra {num(layers['BERT-base'], 1)}M das 12 camadas do BERT-base, "
+            + ("sem o pooler)." if PART_LAYERS in parts.columns else "com o pooler)."))
     return "\n".join(lines)
 
 
@@ -364,25 +365,18 @@ def _near(a: float, b: float, tol: float = 0.05) -> str:
     return "praticamente igual ao" if abs(a - b) <= tol * b else ("maior que o" if a > b else "menor que o")
 
 
-def _one_side(cost: pd.DataFrame, name: str) -> str:
-    """``"abaixo"`` ou ``"acima"`` quando todas as repetições de ``name`` ficaram do mesmo lado de 1; senão ``""``."""
-    if RATIO_LOW not in cost.columns:
-        return ""
-    low, high = float(cost.loc[name, RATIO_LOW]), float(cost.loc[name, RATIO_HIGH])
-    return "abaixo" if high < 1 else ("acima" if low > 1 else "")
-
-
 def _names(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " e " + items[-1]
 
 
 def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", seq_len: int = 128, batch_size: int = 1,
-                  variants=VARIANTS) -> str:
+                  variants=VARIANTS, repeats: int | None = None) -> str:
     """O que a medição de tempo mostrou, em frases escritas a partir dos valores (tabela de :func:`cost_table`).
 
     As proporções são as de :func:`time_forwards` (cada variante medida em alternância
     com o ``base``; o ``base``, contra uma cópia dele, dá o tamanho do ruído: :func:`noise_band`).
-    ``seq_len`` e ``batch_size`` são os da medida (para as contas da atenção do DeBERTa).
+    ``seq_len`` e ``batch_size`` são os da medida (para as contas da atenção do DeBERTa);
+    ``repeats``, quantos pares cada linha teve (para dizer de quantos pares vem o ruído).
     Cada veredito é decidido pelos números, então a mesma função serve para qualquer CPU.
     """
     from .prose import num, pct, times
@@ -399,8 +393,10 @@ def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", seq_len: int = 12
     same = [n for n in twins if ratio_within_noise(cost, n, base)]
     apart = [n for n in twins if n not in same]
     line = (f"- **Ruído da medida**: o {base} medido contra uma cópia dele mesmo (mesma arquitetura, mesmos pesos) "
-            f"levou {times(t[base], 2)} o tempo da cópia{spread}. Nesta execução, proporções que se afastam da "
-            f"igualdade em até {pct(band, 1)} são ruído, não custo")
+            f"levou {times(t[base], 2)} o tempo da cópia{spread}. É uma estimativa grosseira do ruído: "
+            + (f"{repeats} pares" if repeats else "poucos pares") + " de um modelo só, sempre na mesma ordem (o "
+            f"modelo, depois a referência). Nesta execução, proporções que se afastam da igualdade em até "
+            f"{pct(band, 1)} não se distinguem do ruído por esta medida")
     if band > 0.1:
         line += (": a medição está **ruidosa** (outros programas ocupando a CPU?). Leia as proporções abaixo com "
                  "desconfiança e rode de novo com mais `REPEATS`")
@@ -408,11 +404,6 @@ def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", seq_len: int = 12
     if same:
         def shown(n):
             if abs(t[n] - 1) <= band:
-                side = _one_side(cost, n) if n != "ALBERT-base" else ""  # o do ALBERT, a linha dele diz
-                if side:
-                    return (f"{n} ({times(t[n], 2)}; as repetições, de {times(cost.loc[n, RATIO_LOW], 3)} a "
-                            f"{times(cost.loc[n, RATIO_HIGH], 3)}, saíram todas {side} de 1: pode haver uma diferença menor "
-                            "que o ruído)")
                 return f"{n} ({times(t[n], 2)})"
             return (f"{n} ({times(t[n], 2)}, mas com repetições de {times(cost.loc[n, RATIO_LOW], 2)} a "
                     f"{times(cost.loc[n, RATIO_HIGH], 2)}: ora mais rápido, ora mais lento que o {base})")
@@ -426,11 +417,7 @@ def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", seq_len: int = 12
     if "ALBERT-base" in cost.index:
         r = t["ALBERT-base"]
         if ratio_within_noise(cost, "ALBERT-base", base):
-            verdict, tail = "o mesmo tempo, dentro do ruído", "Ele economiza **disco e memória**, não tempo."
-            side = _one_side(cost, "ALBERT-base")
-            if side:
-                verdict += (f"; as repetições saíram todas {side} de 1: pode haver uma diferença, do tamanho "
-                            "do ruído ou menor")
+            verdict, tail = "empate: a diferença é do tamanho do ruído", "Ele economiza **disco e memória**, não tempo."
         elif r > 1:
             verdict, tail = "até mais tempo", "Ele economiza **disco e memória**, não tempo."
         elif r >= 0.8:
@@ -464,17 +451,24 @@ def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", seq_len: int = 12
                 f"2·n·2k·d com n = {seq_len} tokens): a projeção da tabela é {pct(share)} das contas extras"
                 + (", a maior parte." if share > 0.5 else ".")
                 + f" Somando as duas, a conta prevê {times(theory, 2)} as contas do {base}")
-        if abs(r / theory - 1) <= band:
-            line += (f"; a medida fica a {pct(abs(r / theory - 1), 1)} da conta, dentro do ruído. O tempo confirma o "
-                     "tamanho do custo extra, não a divisão entre as duas partes (o tempo de cada parte não foi "
-                     "medido, e a escolha das posições de cada token com `gather` e as cópias de memória custam "
-                     "tempo fora da conta).")
+        low = float(cost.loc[deberta, RATIO_LOW]) if RATIO_LOW in cost.columns else r
+        high = float(cost.loc[deberta, RATIO_HIGH]) if RATIO_HIGH in cost.columns else r
+        gap = abs(r / theory - 1)
+        unsplit = ("a conta acerta o tamanho do custo extra; a divisão entre as partes não foi medida (nem o que "
+                   "fica fora da conta, como a escolha das posições de cada token com `gather` e as cópias de memória).")
+        if gap <= band or low <= theory <= high:
+            where = "dentro do ruído" if gap <= band else "e a conta cabe entre as repetições"
+            line += f"; a medida fica a {pct(gap, 1)} da conta, {where}: " + unsplit
+        elif gap <= 2 * band:
+            side = "abaixo da" if r < theory else "acima da"
+            line += f"; a medida fica ~{pct(gap, 0)} {side} conta, no limite do ruído: " + unsplit
         elif r > theory:
             line += (f"; a medida passa da conta em {pct(r / theory - 1, 1)}: nesta máquina pesa também o que a conta não "
                      "vê (a escolha das posições de cada token com `gather`, cópias de memória, a LayerNorm da tabela).")
         else:
-            line += (f"; a medida fica {pct(1 - r / theory, 1)} abaixo da conta: nesta CPU, as multiplicações extras "
-                     "renderam mais contas por segundo que as do resto.")
+            line += (f"; a medida fica {pct(1 - r / theory, 1)} abaixo da conta, mais longe do que o ruído: a conta não "
+                     "explica essa diferença (o que ela não vê, como o `gather` e as cópias de memória, só somaria "
+                     "tempo), e o rendimento de cada parte não foi medido.")
         lines.append(line)
     pairs = [(f"{f}-large", f"{f}-base") for f in ("BERT", "RoBERTa", "BERTimbau")
              if f"{f}-large" in cost.index and f"{f}-base" in cost.index]

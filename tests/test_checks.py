@@ -49,7 +49,7 @@ def _share_by_hand(s, lt, ls):
 def _uint8(x):
     x = np.asarray(x, dtype=np.float32)
     lo, hi = min(x.min(), 0), max(x.max(), 0)
-    scale = (hi - lo) / 255
+    scale = (hi - lo) / 255 if hi > lo else 1.0
     zp = int(np.clip(np.rint(-lo / scale), 0, 255))
     return np.clip(np.rint(x / scale) + zp, 0, 255), scale, zp
 
@@ -109,7 +109,7 @@ def test_the_uint8_reference_is_what_onnx_runtime_computes():
                                 ("zp", TensorProto.UINT8, []))])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    for x in ([-1.0, 0.0, 0.5, 2.0], [0.2, 1.0, 2.55], [-3.0, -0.5, -1.0], [-0.7, 0.31, 1.9, -2.2, 0.0]):
+    for x in ([-1.0, 0.0, 0.5, 2.0], [0.2, 1.0, 2.55], [-3.0, -0.5, -1.0], [-0.7, 0.31, 1.9, -2.2, 0.0], [0.0, 0.0]):
         y, scale, zp = session.run(None, {"x": np.asarray(x, dtype=np.float32)})
         q, s, z = checks.dynamic_quantize_uint8(x)
         assert y.tolist() == q.tolist() and int(zp) == z and float(scale) == pytest.approx(s, rel=1e-6)

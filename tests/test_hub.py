@@ -209,3 +209,12 @@ def test_hub_dataset_from_the_cache_offline(hf_cache, capsys):
     assert sorted(d.labels) == ["negative", "positive"]
     assert len(d["train"]) + len(d["validation"]) == len(frame)
     assert "[dataset real do cache]" in capsys.readouterr().out
+
+
+def test_the_standin_warning_depends_on_the_id_asked():
+    assert hub.limitation("neuralmind/bert-base-portuguese-cased") == hub.LIMITATION
+    english = hub.limitation("distilbert-base-uncased")
+    assert "BERTimbau" not in english and "em português" not in english
+    assert "como o modelo pedido" in english and "abaixo das do modelo de verdade" in english
+    assert "sem caixa (tira acentos) e outro modelo" in hub.limitation("bert-base-cased")
+    assert "BERTimbau" not in hub.limitation("adalbertojunior/distilbert-portuguese-cased")

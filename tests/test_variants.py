@@ -219,7 +219,9 @@ def test_cost_findings_render_the_measured_ratios(table):
     text = variants.cost_findings(_cost(table))
     assert ("o BERT-base medido contra uma cópia dele mesmo (mesma arquitetura, mesmos pesos) levou 0,99× o tempo "
             "da cópia, com as repetições de 0,98× a 1,03×") in text
-    assert "se afastam da igualdade em até 3,0% são ruído" in text
+    assert "se afastam da igualdade em até 3,0% não se distinguem do ruído" in text
+    assert "estimativa grosseira do ruído: poucos pares de um modelo só, sempre na mesma ordem" in text
+    assert "5 pares de um modelo só" in variants.cost_findings(_cost(table), repeats=5)
     assert "empatam com ele, dentro do ruído: BERTimbau-base (1,00×)." in text
     assert "fora desse ruído: RoBERTa-base (0,95×) e ALBERT-base (1,28×)" in text
     assert "levou 1,28× o tempo dele (até mais tempo)" in text
@@ -241,9 +243,9 @@ def test_cost_findings_change_the_verdict_with_the_numbers(table):
     other = variants.cost_findings(_cost(table, **{"ALBERT-base": 1020.0, "BERT-large": 3300.0, "RoBERTa-large": 3250.0,
                                                   "BERTimbau-large": 3400.0, "DeBERTa-v3-base": 1800.0,
                                                   "RoBERTa-base": 1000.0}))
-    assert "levou 1,02× o tempo dele (o mesmo tempo, dentro do ruído; as repetições saíram todas acima de 1" in other
+    assert "levou 1,02× o tempo dele (empate: a diferença é do tamanho do ruído)" in other
     assert "A medida fica abaixo da teoria (3,8% a 8,0%), mais longe do que o ruído de 3,0%" in other
-    assert "a medida fica a 2,4% da conta, dentro do ruído" in other and "não a divisão entre as duas partes" in other
+    assert "a medida fica a 2,4% da conta, dentro do ruído" in other and "a divisão entre as partes não foi medida" in other
     close = variants.cost_findings(_cost(table, **{"BERT-large": 3500.0, "RoBERTa-large": 3450.0,
                                                    "BERTimbau-large": 3520.0, "RoBERTa-base": 1000.0}))
     assert "A medida fica dentro do ruído da teoria (a até 2,3% dela)" in close
@@ -257,9 +259,12 @@ def test_cost_findings_change_the_verdict_with_the_numbers(table):
     assert "o tempo caiu menos do que as contas" in slow
     assert "não tempo" not in slow and "bem menos do que os parâmetros sugeririam" in slow
     noisy = variants.cost_findings(_cost(table, base_ratio=(1.0, 0.85, 1.2)))
-    assert "em até 20,0% são ruído" in noisy and "a medição está **ruidosa**" in noisy
+    assert "em até 20,0% não se distinguem do ruído" in noisy and "a medição está **ruidosa**" in noisy
     below = variants.cost_findings(_cost(table, **{"DeBERTa-v3-base": 1200.0}))
-    assert "a medida fica 31,7% abaixo da conta" in below
+    assert "a medida fica 31,7% abaixo da conta, mais longe do que o ruído" in below
+    assert "rendimento de cada parte não foi medido" in below and "renderam" not in below
+    edge = variants.cost_findings(_cost(table, **{"DeBERTa-v3-base": 1700.0}))   # 3,3% abaixo, ruído de 3,0%
+    assert "a medida fica ~3% abaixo da conta, no limite do ruído: a conta acerta o tamanho do custo extra" in edge
     spread = variants.cost_findings(_cost(table, **{"BERT-large": 3580.0, "RoBERTa-large": 2560.0,
                                                    "BERTimbau-large": 2420.0}))
     assert "3,58× (BERT), 2,69× (RoBERTa) e 2,42× (BERTimbau)" in spread
@@ -267,15 +272,13 @@ def test_cost_findings_change_the_verdict_with_the_numbers(table):
     assert "a distância entre as proporções medidas é ruído da medida" in spread
 
 
-def test_repetitions_on_one_side_are_said(table):
+def test_repetitions_on_one_side_are_still_a_tie(table):
     edge = _cost(table, **{"ALBERT-base": 980.0, "RoBERTa-base": 985.0}, base_ratio=(1.0, 0.98, 1.02))
     edge.loc["ALBERT-base", ["razão mín.", "razão máx."]] = [0.97, 0.998]
     edge.loc["RoBERTa-base", ["razão mín.", "razão máx."]] = [0.975, 0.99]
     text = variants.cost_findings(edge)
-    assert ("levou 0,98× o tempo dele (o mesmo tempo, dentro do ruído; as repetições saíram todas abaixo de 1: pode "
-            "haver uma diferença, do tamanho do ruído ou menor)") in text
-    assert ("RoBERTa-base (0,98×; as repetições, de 0,975× a 0,990×, saíram todas abaixo de 1: pode haver uma "
-            "diferença menor que o ruído)") in text
+    assert "levou 0,98× o tempo dele (empate: a diferença é do tamanho do ruído)" in text
+    assert "RoBERTa-base (0,98×)" in text and "pode haver uma diferença" not in text   # empate, sem meio-termo
     assert "ALBERT-base (0,98×)" in text
 
 
@@ -293,9 +296,9 @@ def test_parameter_findings():
     assert parts.loc["BERT-base"].sum() == pytest.approx(109.48, abs=0.01)
     text = variants.parameter_findings(parts)
     assert "No BERT-base, 22% dos parâmetros estão nas embeddings; no DeBERTa-v3-base, 54% (98,4M de 183,8M)" in text
-    assert "praticamente igual ao do BERT-base (85,6M): é o vocabulário que faz a diferença" in text
+    assert "fora das embeddings (85,4M), é praticamente igual ao do BERT-base (85,6M, camadas e pooler): é o vocabulário que faz a diferença" in text
     assert "as embeddings fatorizadas, já com a projeção 128 → 768, têm 4,0M (contra 23,8M no BERT-base)" in text
-    assert "a única camada, usada pelas 12, guarda 7,1M (contra 85,1M das 12 camadas do BERT-base)" in text
+    assert "a única camada, usada pelas 12, guarda 7,1M (contra 85,1M das 12 camadas do BERT-base, sem o pooler)." in text
 
 
 # ------------------------------------------------------------------ escolha prática

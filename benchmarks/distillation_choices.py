@@ -19,7 +19,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-# nome → (T, α_soft, α_hard, α_hidden); a primeira é o ponto de partida (os valores do material de origem)
+# nome → (T, α_soft, α_hard, α_hidden); a primeira é o ponto de partida (o T padrão do script da Hugging Face e pesos
+# iguais, sem o termo hidden)
 CONFIGS = {
     "T = 2, α 0,5/0,5": (2.0, 0.5, 0.5, 0.0),
     "T = 1": (1.0, 0.5, 0.5, 0.0),

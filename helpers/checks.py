@@ -187,16 +187,19 @@ def check_layer_speedup(expected, fixed_share) -> bool:
     ok2 = run_checks(fixed_share, [((2.0, 12, 6), 0.0, "2× com metade das camadas: nada fixo"),
                                    ((668 / 410, 12, 6), fixed_share_from(668 / 410, 12, 6),
                                     "o 1,63× do artigo (668 s / 410 s, Sanh et al. 2019)"),
-                                   ((1.0, 6, 3), 1.0, "nenhuma aceleração: tudo fixo")],
+                                   ((1.0, 6, 3), 1.0, "nenhuma aceleração: tudo fixo"),
+                                   ((2.05, 6, 3), fixed_share_from(2.05, 6, 3),
+                                    "2,05× com metade das camadas: mais que 2×, a fração sai negativa")],
                      tol=1e-9, name="fixed_share")
     return ok1 and ok2
 
 
 def dynamic_quantize_uint8(x):
-    """Referência: o ``DynamicQuantizeLinear`` do ONNX (as ativações no ONNX Runtime dinâmico), em numpy.
+    """Referência: o ``DynamicQuantizeLinear`` como o ONNX Runtime o executa (as ativações do int8 dinâmico), em numpy.
 
     Faixa com o zero incluído, escala = faixa / 255, deslocamento = round(−mín / escala) limitado a
     0..255, q = round(x / escala) + deslocamento, limitado a 0..255 (arredonda metade para o par).
+    Faixa zero (tudo zero): escala 1, como o ONNX Runtime (a referência do pacote ``onnx`` usa 1/255).
     """
     x = np.asarray(x, dtype=np.float32)
     low, high = min(float(x.min()), 0.0), max(float(x.max()), 0.0)
@@ -220,5 +223,5 @@ def check_dynamic_quantize_uint8(function) -> bool:
     cases = [((mixed,), expected(mixed), "negativos e positivos: o zero vira um inteiro exato (o deslocamento)"),
              ((positive,), expected(positive), "só positivos: a faixa começa em 0, deslocamento 0"),
              ((negative,), expected(negative), "só negativos: a faixa termina em 0, deslocamento 255"),
-             ((zeros,), expected(zeros), "tudo zero: faixa zero, escala 1 (sem divisão por zero)")]
+             ((zeros,), expected(zeros), "tudo zero: faixa zero, escala 1, como no ONNX Runtime (não divide por zero)")]
     return run_checks(flat, cases, tol=1e-6, name="dynamic_quantize_uint8")

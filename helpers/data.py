@@ -72,14 +72,17 @@ class TextData:
         return [self.id2label[i] for i in range(self.num_labels)]
 
     def summary(self) -> pd.DataFrame:
-        """Tabela: exemplos por classe em cada split."""
+        """Tabela para exibir: exemplos por classe em cada conjunto (treino, validação, teste)."""
         rows = {}
         for name, ds in self.splits.items():
             counts = pd.Series(ds["label"]).value_counts()
-            rows[name] = {self.id2label[i]: int(counts.get(i, 0)) for i in range(self.num_labels)}
+            rows[SPLIT_NAMES.get(name, name)] = {self.id2label[i]: int(counts.get(i, 0)) for i in range(self.num_labels)}
         table = pd.DataFrame(rows).T
         table["total"] = table.sum(axis=1)
         return table
+
+
+SPLIT_NAMES = {"train": "treino", "validation": "validação", "test": "teste"}  # só para exibir; as chaves ficam
 
 
 # --------------------------------------------------------------------------- leitura de CSV

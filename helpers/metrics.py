@@ -117,13 +117,14 @@ def per_example_loss(probs, labels) -> np.ndarray:
     return -np.log(np.clip(probs[np.arange(len(labels)), labels], 1e-12, None))
 
 
-def most_confident_errors(texts, probs, labels, id2label, n: int = 8) -> pd.DataFrame:
-    """Os ``n`` erros com **maior perda** (o modelo errou com mais certeza), do pior para o menos ruim.
+def highest_loss_errors(texts, probs, labels, id2label, n: int = 8) -> pd.DataFrame:
+    """Os ``n`` erros com **maior perda**, ``−log p(classe verdadeira)``, do pior para o menos ruim.
 
-    Como no capítulo de classificação de *Natural Language Processing with Transformers*
-    (Tunstall et al.): ordenar pela perda de cada exemplo põe no topo os erros confiantes,
-    que são os que mais ensinam (e os rótulos errados do conjunto, se houver).
-    O índice da tabela é a posição do exemplo em ``texts``.
+    Maior perda é **menos probabilidade na classe certa**, não mais certeza na classe errada: um
+    erro com ``p(previsto)`` perto de 0,5 pode vir antes de outro com 0,9, se deixou menos para a
+    classe certa. Como no capítulo de classificação de *Natural Language Processing with
+    Transformers* (Tunstall et al.): no topo ficam os erros que mais ensinam (e os rótulos errados
+    do conjunto, se houver). O índice da tabela é a posição do exemplo em ``texts``.
     """
     texts = list(texts)
     probs, labels = np.asarray(probs, dtype=float), np.asarray(labels, dtype=int)
@@ -149,7 +150,7 @@ def _words(text: str) -> set[str]:
 
 def error_patterns(table: pd.DataFrame, tokenizer=None, max_length: int | None = None,
                    negative: str = "negativo", neutral: str = "neutro") -> pd.DataFrame:
-    """Marca, em cada linha de :func:`most_confident_errors`, os padrões que costumam enganar o modelo.
+    """Marca, em cada linha de :func:`highest_loss_errors`, os padrões que costumam enganar o modelo.
 
     Colunas (verdadeiro/falso): ``negação``, ``contraste``, ``ironia`` (reticências, ou um elogio
     num texto cujo rótulo verdadeiro é ``negative``), ``neutro`` (o rótulo verdadeiro é

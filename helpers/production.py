@@ -191,7 +191,8 @@ def layer_kinds(model):
         if not isinstance(weight, torch.Tensor) or any(True for _ in module.children()):
             continue
         storage = ("int8 (uma escala por neurônio de saída)" if _holds_int8(weight)
-                   else str(weight.dtype).replace("torch.", ""))
+                   else {torch.float32: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}.get(
+                       weight.dtype, str(weight.dtype).replace("torch.", "")))
         key = (type(module).__name__, storage)
         count, params = rows.get(key, (0, 0))
         rows[key] = (count + 1, params + weight.numel())
@@ -342,24 +343,6 @@ def best_quantization(choice) -> str:
     return str(choice["diferença média de prob."].astype(float).idxmin())
 
 
-def int8_matmul(x, w, axis: int | None = None):
-    """Um produto de matrizes em int8, passo a passo: ``x`` (ativações) vezes ``w`` (pesos, entradas × saídas).
-
-    Quantiza ``x`` com uma escala só e ``w`` com uma escala por tensor (``axis=None``) ou por coluna
-    (``axis=1``: um neurônio de saída), multiplica os inteiros acumulando em **int32** (cada produto de
-    dois int8 cabe em 16 bits; a soma de muitos, não) e volta para fp32 multiplicando pelo produto das
-    escalas. Devolve um ``SimpleNamespace`` com ``q_x``, ``s_x``, ``q_w``, ``s_w`` (int8 e escalas),
-    ``acc`` (int32), ``y`` (o resultado em fp32) e ``exact`` (``x @ w`` em fp32, para comparar).
-    """
-    x = torch.as_tensor(x, dtype=torch.float32)
-    w = torch.as_tensor(w, dtype=torch.float32)
-    s_x, s_w = int8_scale(x), int8_scale(w, axis=axis)
-    q_x, q_w = quantize(x, s_x), quantize(w, s_w)
-    acc = torch.from_numpy(q_x.numpy().astype(np.int32) @ q_w.numpy().astype(np.int32))   # só inteiros
-    y = acc.to(torch.float32) * (s_x * s_w.reshape(1, -1))
-    return SimpleNamespace(q_x=q_x, s_x=s_x, q_w=q_w, s_w=s_w, acc=acc, y=y, exact=x @ w)
-
-
 class OnnxClassifier:
     """Um classificador ONNX no ONNX Runtime com a cara de um modelo do transformers.
 
@@ -431,7 +414,7 @@ def max_logit_difference(a, b, tokenizer, texts, max_length: int = 128) -> float
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# as variantes lado a lado
+# as versões lado a lado
 
 REFERENCE = "BERT fp32"
 FLOAT_OF = {"DistilBERT int8 (PyTorch)": "DistilBERT fp32", "DistilBERT ONNX fp32": "DistilBERT fp32",
@@ -441,7 +424,7 @@ FLOAT_OF = {"DistilBERT int8 (PyTorch)": "DistilBERT fp32", "DistilBERT ONNX fp3
 def make_variants(bert, bert_tokenizer, distil, distil_tokenizer, folder, max_length: int = 128,
                   bert_onnx: bool = True, quantization=DEFAULT_QUANTIZATION, distil_onnx=None, bert_onnx_path=None,
                   progress=print) -> dict:
-    """``{nome: (modelo, tokenizador)}`` das variantes da tabela: os dois modelos em fp32 e as versões menores.
+    """``{nome: (modelo, tokenizador)}`` das versões da tabela: os dois modelos em fp32 e as versões menores.
 
     BERT fp32, DistilBERT fp32, DistilBERT int8 (PyTorch, :func:`torch_int8`), DistilBERT ONNX fp32
     (:func:`export_onnx`), DistilBERT ONNX int8 (:func:`quantize_onnx`) e, com ``bert_onnx``, BERT ONNX
@@ -489,13 +472,13 @@ def make_variants(bert, bert_tokenizer, distil, distil_tokenizer, folder, max_le
 
 def production_table(variants: dict, texts, y_true, labels, latency_texts, batch_sizes=(1, 32), repeats: int = 10,
                      max_length: int = 128, with_times: bool = False):
-    """Tabela da seção de produção e as probabilidades de cada variante no teste: ``(tabela, probs)``.
+    """Tabela da seção de produção e as probabilidades de cada versão no teste: ``(tabela, probs)``.
 
-    Para cada variante (de :func:`make_variants`): tamanho em disco, latência na CPU (mediana de
-    ``repeats``, 1 thread, as mesmas frases, as variantes intercaladas: :func:`helpers.measure.cpu_latency`),
-    F1 macro e acurácia no teste, a fração do F1 do BERT fp32 que ela mantém e, para as versões
-    menores, a concordância com o mesmo modelo em float (fração de classes iguais, diferença média e
-    maior diferença de probabilidade, frase a frase). Com ``with_times=True``, devolve ``(tabela, probs,
+    Para cada versão (de :func:`make_variants`): tamanho em disco, latência na CPU (mediana de
+    ``repeats``, 1 thread, as mesmas frases, as versões intercaladas: :func:`helpers.measure.cpu_latency`),
+    F1 macro e acurácia no teste, a retenção do F1 (a fração do F1 do BERT fp32 que ela mantém) e, para
+    as versões menores, a concordância com o mesmo modelo em float (fração de classes iguais, diferença
+    média e maior diferença de probabilidade, frase a frase). Com ``with_times=True``, devolve ``(tabela, probs,
     tempos)``, em que ``tempos`` são os de :func:`helpers.measure.cpu_latency_times` (cada repetição, em
     ms), para a faixa das razões de latência repetição a repetição.
     """
@@ -506,7 +489,7 @@ def production_table(variants: dict, texts, y_true, labels, latency_texts, batch
     from .metrics import classification_metrics
 
     if REFERENCE not in variants:
-        raise ValueError(f"A tabela compara tudo com '{REFERENCE}': inclua essa variante.")
+        raise ValueError(f"A tabela compara tudo com '{REFERENCE}': inclua essa versão.")
     y_true = np.asarray(y_true)
     probs = {name: predict_proba(list(texts), m, tok, max_length=max_length) for name, (m, tok) in variants.items()}
     times = cpu_latency_times({n: m for n, (m, _) in variants.items()}, {n: t for n, (_, t) in variants.items()},
@@ -522,7 +505,7 @@ def production_table(variants: dict, texts, y_true, labels, latency_texts, batch
         rows[name] = row
     table = pd.DataFrame(rows).T
     ref = table.loc[REFERENCE]
-    table[f"F1 ÷ {REFERENCE}"] = table["F1 macro (teste)"] / ref["F1 macro (teste)"]
+    table[f"retenção do F1 (÷ {REFERENCE})"] = table["F1 macro (teste)"] / ref["F1 macro (teste)"]
     table[f"disco ÷ {REFERENCE}"] = table["disco (MB)"] / ref["disco (MB)"]
     for b in batch_sizes:
         table[f"aceleração lote {b}"] = ref[f"lote {b} (ms)"] / table[f"lote {b} (ms)"]
@@ -535,12 +518,12 @@ def production_table(variants: dict, texts, y_true, labels, latency_texts, batch
     table["mesma classe que o fp32"] = pd.Series(same, dtype=float)
     table["diferença média de prob."] = pd.Series(mean_gap, dtype=float)
     table["maior diferença de prob."] = pd.Series(gap, dtype=float)
-    table = table.rename_axis("variante")
+    table = table.rename_axis("versão")
     return (table, probs, times) if with_times else (table, probs)
 
 
 def fastest_distilbert(table, batch: int = 1) -> str:
-    """A variante do DistilBERT com a menor latência no lote ``batch``."""
+    """A versão do DistilBERT com a menor latência no lote ``batch``."""
     candidates = [n for n in table.index if n.startswith("DistilBERT")]
     return str(table.loc[candidates, f"lote {batch} (ms)"].astype(float).idxmin())
 
@@ -551,5 +534,5 @@ def summary_line(table) -> str:
     row = table.loc[best]
     agreement = 1.0 if best == "DistilBERT fp32" else row["mesma classe que o fp32"]
     return (f"speedup={row['aceleração lote 1']:.2f} speedup_b32={row['aceleração lote 32']:.2f} "
-            f"f1_retention={row[f'F1 ÷ {REFERENCE}']:.3f} size_ratio={row[f'disco ÷ {REFERENCE}']:.3f} "
-            f"agreement={agreement:.3f}")
+            f"f1_retention={row[f'retenção do F1 (÷ {REFERENCE})']:.3f} "
+            f"size_ratio={row[f'disco ÷ {REFERENCE}']:.3f} agreement={agreement:.3f}")

@@ -52,6 +52,22 @@ def table_number(value) -> str:
     return f"{float(value):.6g}".replace("-", MINUS).replace(".", ",")
 
 
+def fixed(frame, digits):
+    """A tabela com o mesmo número de casas em cada coluna de números fracionários, vírgula decimal.
+
+    ``digits``: casas para todas essas colunas, ou um dicionário coluna → casas (as outras ficam como estão).
+    Uma ``Series`` vira uma tabela de uma coluna. Diferente de ``round``, não some com o zero do fim (0,630).
+    """
+    import pandas as pd
+
+    table = frame.to_frame() if isinstance(frame, pd.Series) else frame.copy()
+    for column in table.columns:
+        places = digits.get(column) if isinstance(digits, dict) else digits
+        if places is not None and pd.api.types.is_float_dtype(table[column]):
+            table[column] = [num(v, places) if pd.notna(v) else "—" for v in table[column]]
+    return table
+
+
 def array(values, digits: int = 4, indent: int = 0) -> str:
     """Um array como o numpy o imprime, com vírgula decimal e menos tipográfico.
 
@@ -127,6 +143,6 @@ def compare(name_a: str, name_b: str, ci: dict, what: str = "F1 macro", digits: 
     diff = num(ci["diff"], digits, sign=True)
     base = f"{name_a} menos {name_b}: {diff} de {what} (intervalo de 95%, {interval(ci, digits)})"
     if within_noise(ci):
-        return base + ". O intervalo inclui o zero: **empate dentro do ruído**; não dá para dizer qual é melhor."
+        return base + ". O intervalo inclui o zero: **sem diferença detectável**; não dá para dizer qual é melhor."
     winner = name_a if ci["diff"] > 0 else name_b
     return base + f". O intervalo não inclui o zero: {winner} é melhor nestas frases."

@@ -100,8 +100,13 @@ def tokenize_splits(splits, tokenizer, max_length: int = 128, verbose: bool = Tr
     report = pd.DataFrame(rows).set_index("split")
     tokenized = tokenized.remove_columns(["full_length"])
     if verbose:
-        total_cut = int(report["cortados"].sum())
-        print(f"max_length={max_length}: {total_cut} de {int(report['textos'].sum())} textos foram cortados.")
+        from .data import SPLIT_NAMES
+        from .prose import pct
+
+        total_cut, total = int(report["cortados"].sum()), int(report["textos"].sum())
+        where = ", ".join(SPLIT_NAMES.get(n, n) for n in report.index)
+        print(f"Com no máximo {max_length} tokens, {total_cut} dos {f'{total:,}'.replace(',', '.')} textos "
+              f"({where}; {pct(total_cut / max(total, 1))}) foram cortados.")
     return tokenized, report
 
 

@@ -63,14 +63,15 @@ VARIANTS = [
                  position_biased_input=False, max_relative_positions=-1), 184,
             "He et al. 2021, arXiv 2111.09543 (86M no corpo + 98M nas embeddings, cartão do modelo)",
             "Atenção desemaranhada do DeBERTa (conteúdo e posição relativa em vetores separados; He et al. 2020, "
-            "arXiv 2006.03654); o v3 troca o MLM pela detecção de tokens substituídos do ELECTRA (RTD): o gerador e "
-            "o discriminador compartilham a tabela de embeddings, mas o gradiente do discriminador não volta para "
-            "ela (GDES)."),
+            "arXiv 2006.03654) com o pré-treino do ELECTRA: um gerador treinado com MLM troca tokens e o modelo "
+            "aprende a detectar os substituídos (RTD); a tabela de embeddings compartilhada não recebe o gradiente "
+            "dele (GDES)."),
     Variant("BERTimbau-base", "neuralmind/bert-base-portuguese-cased", "BERT", _bert(29794, 768, 12, 12, 3072), 110,
             "Souza et al. 2020, BRACIS (cartão neuralmind)",
-            "Arquitetura do BERT-base, vocabulário e pré-treino em português (brWaC), com caixa."),
+            "Arquitetura do BERT-base, vocabulário e pré-treino em português (brWaC, partindo do mBERT), com caixa."),
     Variant("BERTimbau-large", "neuralmind/bert-large-portuguese-cased", "BERT", _bert(29794, 1024, 24, 16, 4096), 335,
-            "Souza et al. 2020, BRACIS (cartão neuralmind)", "BERT-large pré-treinado em português."),
+            "Souza et al. 2020, BRACIS (cartão neuralmind)",
+            "BERT-large pré-treinado em português (partindo do BERT-large inglês)."),
 ]
 
 
@@ -83,7 +84,7 @@ def make_config(variant: Variant):
 
 
 def build_model(variant: Variant, device: str = "meta"):
-    """Cria o modelo-base (sem cabeça) da variante; ``meta`` não aloca memória."""
+    """Cria o modelo sem cabeça (embeddings, camadas e, se houver, pooler); ``meta`` não aloca memória."""
     import torch
     from transformers import AutoModel
 
@@ -138,37 +139,25 @@ def parameter_parts(variants=VARIANTS) -> pd.DataFrame:
     return pd.DataFrame(rows).T.rename_axis("modelo")
 
 
-def time_forward(variant: Variant, seq_len: int = 128, batch_size: int = 1, repeats: int = 5, seed: int = 0) -> float:
-    """Menor tempo, em ms, de ``repeats`` passagens na CPU (pesos aleatórios): :func:`helpers.measure.forward_ms`."""
-    import torch
-
-    torch.manual_seed(seed)
-    model = build_model(variant, device="cpu").eval()
-    return measure.forward_ms(model, measure.random_inputs(seq_len, batch_size, seed), repeats)
-
-
-RATIO_LOW, RATIO_HIGH = "razão mín.", "razão máx."
+RATIO, RATIO_LOW, RATIO_HIGH = "razão", "razão mín.", "razão máx."  # tempo do modelo ÷ tempo do base ao lado
+MACS, MACS_RATIO = "conta (bilhões)", "razão da conta"
 
 
 def time_forwards(variants=VARIANTS, base: str = "BERT-base", seq_len: int = 128, batch_size: int = 1,
                   repeats: int = 5, seed: int = 0, progress=None, threads: int | None = 1) -> pd.DataFrame:
-    """Tempo de cada variante e a proporção ao ``base``, medidos **em alternância**.
+    """Tempo de cada variante e a razão ao ``base`` (coluna ``"razão"``), medidos **em alternância**.
 
-    O ``base`` fica carregado o tempo todo; para cada variante, as passagens alternam
-    (variante, base, variante, base, ...) e cada tempo é o menor de ``repeats``
-    passagens (:func:`helpers.measure.alternating_forward_times`). A coluna
-    ``"<base> ao lado (ms)"`` guarda o tempo do ``base`` medido junto com aquela variante, e a
-    proporção divide uma coisa pela outra: compara tempos medidos lado a lado, na mesma janela. Se
-    outro programa ocupa a CPU por um tempo, atrapalha os dois lados.
+    As passagens alternam (variante, base, ...) e cada tempo é o menor de ``repeats``
+    (:func:`helpers.measure.alternating_forward_times`); ``"<base> ao lado (ms)"`` é o tempo do
+    ``base`` medido junto com aquela variante, na mesma janela: outro programa atrapalha os dois lados.
 
     **O ruído.** A linha do próprio ``base`` é medida do mesmo jeito, contra uma **cópia** dele
-    (mesma arquitetura, mesmos pesos): a proporção dela só se afasta de 1 pelo ruído da medida.
+    (mesma arquitetura, mesmos pesos): a razão dela só se afasta de 1 pelo ruído da medida.
     ``"razão mín."`` e ``"razão máx."`` são a menor e a maior das razões passagem a passagem
     (``tempo[i] / base[i]``) de cada linha: a dispersão das repetições.
 
-    ``threads``: quantas threads o PyTorch usa durante a medida (o valor anterior volta no fim).
-    Com uma só, um programa rodando no outro núcleo não trava a conta (com duas threads em dois
-    núcleos, cada passo espera a thread mais atrasada). ``None`` deixa como está.
+    ``threads``: threads do PyTorch durante a medida (depois, volta o valor anterior; ``None`` não mexe).
+    Com uma só, um programa no outro núcleo não trava a passagem (com duas, cada passo espera a mais atrasada).
     ``progress``: um embrulho de iteráveis, como ``tqdm``.
     """
     import torch
@@ -191,7 +180,7 @@ def time_forwards(variants=VARIANTS, base: str = "BERT-base", seq_len: int = 128
             own, ref = measure.alternating_forward_times(build_model(v, device="cpu").eval(), reference, inputs,
                                                          repeats)
             pairs = [o / r for o, r in zip(own, ref)]
-            rows[v.name] = {"tempo (ms)": min(own), beside: min(ref), "tempo × " + base: min(own) / min(ref),
+            rows[v.name] = {"tempo (ms)": min(own), beside: min(ref), RATIO: min(own) / min(ref),
                             RATIO_LOW: min(pairs), RATIO_HIGH: max(pairs)}
     finally:
         torch.set_num_threads(previous)
@@ -201,22 +190,22 @@ def time_forwards(variants=VARIANTS, base: str = "BERT-base", seq_len: int = 128
 def noise_band(cost: pd.DataFrame, base: str = "BERT-base") -> float:
     """O ruído da medida de tempo: a maior distância até 1 na linha do ``base`` medido contra a cópia dele.
 
-    Conta a proporção dos menores tempos e as razões de cada repetição (``"razão mín."`` e
+    Conta a razão dos menores tempos e as razões de cada repetição (``"razão mín."`` e
     ``"razão máx."``, quando a tabela as tem). Uma diferença menor que isso é ruído, não custo.
     """
     row = cost.loc[base]
-    values = [row["tempo × " + base]] + [row[c] for c in (RATIO_LOW, RATIO_HIGH) if c in cost.columns]
+    values = [row[RATIO]] + [row[c] for c in (RATIO_LOW, RATIO_HIGH) if c in cost.columns]
     return float(max(abs(float(v) - 1) for v in values))
 
 
 def ratio_within_noise(cost: pd.DataFrame, name: str, base: str = "BERT-base") -> bool:
-    """``True`` quando a proporção de ``name`` não se distingue de 1 nesta medida.
+    """``True`` quando a razão de ``name`` não se distingue de 1 nesta medida.
 
     Vale quando ela fica a até :func:`noise_band` de 1, ou quando as razões das repetições do
     próprio modelo caem dos dois lados de 1 (uma repetição mais rápida, outra mais lenta que o ``base``).
     """
     row = cost.loc[name]
-    if abs(float(row["tempo × " + base]) - 1) <= noise_band(cost, base):
+    if abs(float(row[RATIO]) - 1) <= noise_band(cost, base):
         return True
     return RATIO_LOW in cost.columns and float(row[RATIO_LOW]) <= 1 <= float(row[RATIO_HIGH])
 
@@ -247,7 +236,7 @@ PART_REL_PRODUCTS = "conteúdo→posição e posição→conteúdo"
 
 
 def layer_macs(variant: Variant, seq_len: int = 128, batch_size: int = 1) -> dict:
-    """Multiplicações-e-somas de **uma camada** do encoder numa passagem, parte por parte (teoria).
+    """Multiplicações-e-somas de **uma camada** do encoder numa passagem, parte por parte (a conta).
 
     Para ``batch_size`` frases de ``n = seq_len`` tokens, largura ``d`` e *feed-forward* ``d_ff``:
     as projeções Q, K, V e de saída (``4·d²`` por token), as duas matrizes da *feed-forward*
@@ -276,7 +265,7 @@ def layer_macs(variant: Variant, seq_len: int = 128, batch_size: int = 1) -> dic
 
 
 def forward_macs(variant: Variant, seq_len: int = 128, batch_size: int = 1) -> float:
-    """Multiplicações-e-somas das multiplicações de matrizes do encoder, por passagem (teoria).
+    """Multiplicações-e-somas das multiplicações de matrizes do encoder, por passagem: a conta.
 
     ``camadas × soma das partes de`` :func:`layer_macs`: ``L·(n·(4d² + 2·d·d_ff) + 2·n²·d)`` por
     frase, ou seja ``≈ 12·L·d²`` por token mais ``2·L·n·d`` da atenção, e, no DeBERTa, as contas
@@ -293,31 +282,30 @@ def layer_macs_table(names=("BERT-base", "DeBERTa-v3-base"), seq_len: int = 128,
     by_name = {v.name: v for v in variants}
     table = pd.DataFrame({name: layer_macs(by_name[name], seq_len, batch_size) for name in names}).fillna(0) / 1e6
     table.loc["total por camada"] = table.sum()
-    return table.round(1).rename_axis("milhões de multiplicações-e-somas")
+    return table.rename_axis("milhões de multiplicações-e-somas")
 
 
 def cost_table(table: pd.DataFrame, timing: pd.DataFrame, seq_len: int, variants=VARIANTS,
                base: str = "BERT-base", batch_size: int = 1) -> pd.DataFrame:
-    """Tempo medido (de :func:`time_forwards`) e contas da teoria, os dois também em proporção ao ``base``.
+    """Tempo medido (de :func:`time_forwards`) e a conta (:func:`forward_macs`), as duas em razão ao ``base``.
 
-    A proporção de tempo de cada linha divide o tempo do modelo pelo do ``base`` medido ao lado dele
+    A razão de tempo de cada linha divide o tempo do modelo pelo do ``base`` medido ao lado dele
     (coluna ``"<base> ao lado (ms)"``), não pelo menor tempo do ``base`` na tabela inteira; as
     colunas ``"razão mín."`` e ``"razão máx."`` (a dispersão das repetições) passam como vieram.
+    Nada é arredondado (as frases de :func:`cost_findings` usam os valores inteiros): para mostrar,
+    ``prose.fixed``.
     """
     by_name = {v.name: v for v in variants}
     out = table[["camadas", "dimensão", "parâmetros (M, calculado)"]].copy()
     beside = f"{base} ao lado (ms)"
     own = timing["tempo (ms)"].astype(float)
     ref = timing[beside].astype(float) if beside in timing else pd.Series(own[base], index=own.index)
-    out["tempo (ms)"] = own.round(1)
-    out[beside] = ref.round(1)
-    out["tempo × " + base] = (own / ref).round(2)  # as duas colunas ao lado: medidas na mesma janela
+    out["tempo (ms)"], out[beside], out[RATIO] = own, ref, own / ref  # as duas medidas na mesma janela
     for column in (RATIO_LOW, RATIO_HIGH):
         if column in timing:
-            out[column] = timing[column].astype(float).round(3)
+            out[column] = timing[column].astype(float)
     macs = pd.Series({name: forward_macs(by_name[name], seq_len, batch_size) for name in out.index})
-    out["contas (G)"] = (macs / 1e9).round(2)
-    out["contas × " + base] = (macs / macs[base]).round(2)
+    out[MACS], out[MACS_RATIO] = macs / 1e9, macs / macs[base]
     return out
 
 
@@ -350,14 +338,12 @@ def parameter_findings(parts: pd.DataFrame) -> str:
             + (": é o vocabulário que faz a diferença." if _near(rest["DeBERTa-v3-base"], rest["BERT-base"]).startswith("pratica")
                else "."))
     if "BERT-base" in parts.index and "ALBERT-base" in parts.index:
-        layers = parts[PART_LAYERS] if PART_LAYERS in parts.columns else rest
-        what = ("a única camada, usada pelas 12, guarda" if PART_LAYERS in parts.columns
-                else "as camadas compartilhadas (com o pooler) guardam")
+        layers = parts[PART_LAYERS]
         lines.append(
             f"- O ALBERT-base encolhe nas duas partes: as embeddings fatorizadas, já com a projeção 128 → 768, têm "
-            f"{num(emb['ALBERT-base'], 1)}M (contra {num(emb['BERT-base'], 1)}M no BERT-base), e {what} "
-            f"{num(layers['ALBERT-base'], 1)}M (contra {num(layers['BERT-base'], 1)}M das 12 camadas do BERT-base, "
-            + ("sem o pooler)." if PART_LAYERS in parts.columns else "com o pooler)."))
+            f"{num(emb['ALBERT-base'], 1)}M (contra {num(emb['BERT-base'], 1)}M no BERT-base), e a única camada, usada "
+            f"pelas 12, guarda {num(layers['ALBERT-base'], 1)}M (contra {num(layers['BERT-base'], 1)}M das 12 camadas "
+            "do BERT-base, sem o pooler).")
     return "\n".join(lines)
 
 
@@ -373,51 +359,48 @@ def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", seq_len: int = 12
                   variants=VARIANTS, repeats: int | None = None) -> str:
     """O que a medição de tempo mostrou, em frases escritas a partir dos valores (tabela de :func:`cost_table`).
 
-    As proporções são as de :func:`time_forwards` (cada variante medida em alternância
-    com o ``base``; o ``base``, contra uma cópia dele, dá o tamanho do ruído: :func:`noise_band`).
-    ``seq_len`` e ``batch_size`` são os da medida (para as contas da atenção do DeBERTa);
-    ``repeats``, quantos pares cada linha teve (para dizer de quantos pares vem o ruído).
+    As razões são as de :func:`time_forwards` (cada variante medida em alternância com o ``base``; o
+    ``base``, contra uma cópia dele, dá o tamanho do ruído: :func:`noise_band`). ``seq_len`` e ``batch_size``
+    são os da medida (para a conta da atenção do DeBERTa); ``repeats``, quantos pares cada linha teve.
     Cada veredito é decidido pelos números, então a mesma função serve para qualquer CPU.
     """
     from .prose import num, pct, times
 
     by_name = {v.name: v for v in variants}
-    t = cost["tempo × " + base].astype(float)
-    macs = cost["contas (G)"] / cost.loc[base, "contas (G)"]
-    params = cost["parâmetros (M, calculado)"]
+    t, macs, params = cost[RATIO].astype(float), cost[MACS_RATIO].astype(float), cost["parâmetros (M, calculado)"]
+    reps = RATIO_LOW in cost.columns
+    low, high = (cost[RATIO_LOW].astype(float), cost[RATIO_HIGH].astype(float)) if reps else (t, t)
     band = noise_band(cost, base)
     lines = []
-    spread = (f", com as repetições de {times(cost.loc[base, RATIO_LOW], 2)} a {times(cost.loc[base, RATIO_HIGH], 2)}"
-              if RATIO_LOW in cost.columns else "")
-    twins = [n for n in cost.index if n != base and abs(macs[n] - 1) < 0.005]  # as mesmas contas do base
+    twins = [n for n in cost.index if n != base and abs(macs[n] - 1) < 0.005]  # a mesma conta do base
     same = [n for n in twins if ratio_within_noise(cost, n, base)]
     apart = [n for n in twins if n not in same]
-    line = (f"- **Ruído da medida**: o {base} medido contra uma cópia dele mesmo (mesma arquitetura, mesmos pesos) "
-            f"levou {times(t[base], 2)} o tempo da cópia{spread}. É uma estimativa grosseira do ruído: "
-            + (f"{repeats} pares" if repeats else "poucos pares") + " de um modelo só, sempre na mesma ordem (o "
-            f"modelo, depois a referência). Nesta execução, proporções que se afastam da igualdade em até "
-            f"{pct(band, 1)} não se distinguem do ruído por esta medida")
+    line = (f"- **Ruído da medida**: o {base} medido contra uma cópia dele (mesma arquitetura, mesmos pesos) levou "
+            f"{times(t[base], 2)} o tempo da cópia" + (f", com as repetições de {times(low[base], 2)} a "
+                                                      f"{times(high[base], 2)}" if reps else "")
+            + ". É uma estimativa grosseira do ruído: " + (f"{repeats} pares" if repeats else "poucos pares")
+            + " de um modelo só, sempre na mesma ordem (o modelo, depois a referência). Nesta execução, razões que "
+            f"se afastam de 1 em até {pct(band, 1)} não se distinguem do ruído por esta medida")
     if band > 0.1:
-        line += (": a medição está **ruidosa** (outros programas ocupando a CPU?). Leia as proporções abaixo com "
+        line += (": a medição está **ruidosa** (outros programas ocupando a CPU?). Leia as razões abaixo com "
                  "desconfiança e rode de novo com mais `REPEATS`")
     line += "."
     if same:
         def shown(n):
             if abs(t[n] - 1) <= band:
                 return f"{n} ({times(t[n], 2)})"
-            return (f"{n} ({times(t[n], 2)}, mas com repetições de {times(cost.loc[n, RATIO_LOW], 2)} a "
-                    f"{times(cost.loc[n, RATIO_HIGH], 2)}: ora mais rápido, ora mais lento que o {base})")
-        line += (" Dos modelos com as mesmas contas do " + base + ", empatam com ele, dentro do ruído: "
-                 + _names([shown(n) for n in same]) + ".")
+            return (f"{n} ({times(t[n], 2)}, mas com repetições de {times(low[n], 2)} a {times(high[n], 2)}: ora "
+                    f"mais rápido, ora mais lento que o {base})")
+        line += f" Com a mesma conta do {base}, **sem diferença detectável** para ele: " + _names([shown(n) for n in same]) + "."
     if apart:
-        line += (" Com as mesmas contas, mas fora desse ruído: " + _names([f"{n} ({times(t[n], 2)})" for n in apart])
-                 + "; a contagem de contas não explica essa diferença (ou ela vem do que a conta não inclui, como "
-                 "as embeddings e o acesso à memória, ou o ruído foi maior do que a linha do " + base + " mostrou).")
+        line += (" Com a mesma conta, mas fora desse ruído: " + _names([f"{n} ({times(t[n], 2)})" for n in apart])
+                 + "; a conta não explica essa diferença (ou ela vem do que a conta não inclui, como as embeddings e "
+                 "o acesso à memória, ou o ruído foi maior do que a linha do " + base + " mostrou).")
     lines.append(line)
     if "ALBERT-base" in cost.index:
-        r = t["ALBERT-base"]
+        r, lo, hi = t["ALBERT-base"], low["ALBERT-base"], high["ALBERT-base"]
         if ratio_within_noise(cost, "ALBERT-base", base):
-            verdict, tail = "empate: a diferença é do tamanho do ruído", "Ele economiza **disco e memória**, não tempo."
+            verdict, tail = "sem diferença detectável", "Ele economiza **disco e memória**, não tempo."
         elif r > 1:
             verdict, tail = "até mais tempo", "Ele economiza **disco e memória**, não tempo."
         elif r >= 0.8:
@@ -425,46 +408,50 @@ def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", seq_len: int = 12
         else:
             verdict = "menos tempo, mas bem menos do que os parâmetros sugeririam"
             tail = "Ele economiza sobretudo **disco e memória**."
+        side = ""
+        if reps and (hi < 1 or lo > 1):
+            side = (f" As repetições ficaram todas {'abaixo' if hi < 1 else 'acima'} de 1 ({times(lo, 2)} a "
+                    f"{times(hi, 2)}): pode ser um efeito que a conta não vê"
+                    + (" (com uma camada só, os pesos cabem melhor na memória cache)" if hi < 1 else "")
+                    + ", ou um ruído maior que o estimado com um único par de modelos; esta medida não separa os dois.")
         lines.append(
             f"- **ALBERT-base** tem {times(params[base] / params['ALBERT-base'], 1)} menos parâmetros que o {base}, "
             f"mas levou {times(r, 2)} o tempo dele ({verdict}): as 12 camadas continuam lá, só que usando os mesmos "
-            f"pesos, e as contas são as mesmas (teoria: {times(macs['ALBERT-base'], 2)}). {tail}")
+            f"pesos, e a conta é a mesma ({times(macs['ALBERT-base'], 2)} a do {base}).{side} {tail}")
     if "DistilBERT" in cost.index:
         r = t["DistilBERT"]
         verdict = ("o tempo cai junto com as camadas" if r < 0.75
-                   else "o tempo caiu menos do que as contas: nesta máquina, o que não depende das camadas pesou mais")
-        lines.append(f"- **DistilBERT** tem metade das camadas do {base} (pela teoria, {times(macs['DistilBERT'], 2)} as "
-                     f"contas dele) e levou {times(r, 2)} o tempo dele: {verdict}.")
+                   else "o tempo caiu menos do que a conta: nesta máquina, o que não depende das camadas pesou mais")
+        lines.append(f"- **DistilBERT** tem metade das camadas do {base} (a conta: {times(macs['DistilBERT'], 2)} a "
+                     f"dele) e levou {times(r, 2)} o tempo dele: {verdict}.")
     deberta = "DeBERTa-v3-base"
     if deberta in cost.index and deberta in by_name and relative_positions(by_name[deberta]):
-        r, theory = t[deberta], float(macs[deberta])
+        r, theory = t[deberta], macs[deberta]
         own = layer_macs(by_name[deberta], seq_len, batch_size)
         bert = sum(layer_macs(by_name[base], seq_len, batch_size).values())
         proj, products = own[PART_REL_PROJ], own[PART_REL_PRODUCTS]
-        span = relative_positions(by_name[deberta])
         share = proj / (proj + products)
         line = (f"- **DeBERTa-v3-base** tem as mesmas camadas e a mesma largura do {base} e levou {times(r, 2)} o tempo "
                 f"dele. Por camada, além dos {num(bert / 1e6, 0)} milhões de multiplicações-e-somas de um BERT, a "
-                f"atenção desemaranhada projeta a tabela de {span} posições relativas por W_q e W_k "
-                f"({num(proj / 1e6, 0)} milhões, 2·2k·d², o mesmo para qualquer frase) e multiplica Q e K pelas "
-                f"posições projetadas, conteúdo→posição e posição→conteúdo ({num(products / 1e6, 0)} milhões, "
-                f"2·n·2k·d com n = {seq_len} tokens): a projeção da tabela é {pct(share)} das contas extras"
-                + (", a maior parte." if share > 0.5 else ".")
-                + f" Somando as duas, a conta prevê {times(theory, 2)} as contas do {base}")
-        low = float(cost.loc[deberta, RATIO_LOW]) if RATIO_LOW in cost.columns else r
-        high = float(cost.loc[deberta, RATIO_HIGH]) if RATIO_HIGH in cost.columns else r
+                f"atenção desemaranhada projeta a tabela de {relative_positions(by_name[deberta])} faixas de posição "
+                f"relativa por W_q e W_k ({num(proj / 1e6, 0)} milhões, 2·2k·d², o mesmo para qualquer frase) e "
+                f"multiplica Q e K pelas posições projetadas, conteúdo→posição e posição→conteúdo "
+                f"({num(products / 1e6, 0)} milhões, 2·n·2k·d com n = {seq_len} tokens): a projeção da tabela é "
+                f"{pct(share)} das multiplicações-e-somas extras" + (", a maior parte." if share > 0.5 else ".")
+                + f" Somando as duas, a conta do DeBERTa é {times(theory, 2)} a do {base}")
         gap = abs(r / theory - 1)
-        unsplit = ("a conta acerta o tamanho do custo extra; a divisão entre as partes não foi medida (nem o que "
-                   "fica fora da conta, como a escolha das posições de cada token com `gather` e as cópias de memória).")
-        if gap <= band or low <= theory <= high:
+        open_ = ("compatível com ela; uma medida só não mostra que a conta acerta: o que fica fora dela (o `gather` "
+                 "que escolhe as posições de cada token, as cópias de memória) soma tempo, e uma matriz grande como a "
+                 "tabela projetada pode render mais por segundo: os dois efeitos puxam em sentidos opostos.")
+        if gap <= band or low[deberta] <= theory <= high[deberta]:
             where = "dentro do ruído" if gap <= band else "e a conta cabe entre as repetições"
-            line += f"; a medida fica a {pct(gap, 1)} da conta, {where}: " + unsplit
+            line += f"; a medida fica perto da conta (a {pct(gap, 1)} dela, {where}), " + open_
         elif gap <= 2 * band:
-            side = "abaixo da" if r < theory else "acima da"
-            line += f"; a medida fica ~{pct(gap, 0)} {side} conta, no limite do ruído: " + unsplit
+            line += f"; a medida fica ~{pct(gap, 0)} {'abaixo' if r < theory else 'acima'} da conta, no limite do ruído, " + open_
         elif r > theory:
-            line += (f"; a medida passa da conta em {pct(r / theory - 1, 1)}: nesta máquina pesa também o que a conta não "
-                     "vê (a escolha das posições de cada token com `gather`, cópias de memória, a LayerNorm da tabela).")
+            line += (f"; a medida passa da conta em {pct(r / theory - 1, 1)}, mais longe do que o ruído: pode pesar o que "
+                     "a conta não vê (o `gather` das posições, cópias de memória, a LayerNorm da tabela), ou as operações "
+                     "extras renderem menos por segundo; esta medida não separa os dois.")
         else:
             line += (f"; a medida fica {pct(1 - r / theory, 1)} abaixo da conta, mais longe do que o ruído: a conta não "
                      "explica essa diferença (o que ela não vê, como o `gather` e as cópias de memória, só somaria "
@@ -475,31 +462,39 @@ def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", seq_len: int = 12
     if pairs:
         # a linha do base é ele contra a cópia: o tempo dele já é o denominador de todas as outras
         measured = [t[a] / (1.0 if b == base else t[b]) for a, b in pairs]
-        theory = cost.loc[pairs[0][0], "contas (G)"] / cost.loc[pairs[0][1], "contas (G)"]
+        big, small = pairs[0]
+        theory = macs[big] / macs[small]
         each = [f"{times(m, 2)} ({a.split('-')[0]})" for m, (a, _) in zip(measured, pairs)]
-        low, high = min(measured), max(measured)
-        beyond = ("mais longe do que o ruído" if all(abs(m / theory - 1) > band for m in measured)
-                  else "algumas proporções dentro do ruído")
-        if all(abs(m / theory - 1) <= band for m in measured):
-            where = f"dentro do ruído da teoria (a até {pct(max(abs(m / theory - 1) for m in measured), 1)} dela)"
-        elif high < theory:
-            where = (f"abaixo da teoria ({pct(1 - high / theory, 1)} a {pct(1 - low / theory, 1)}), {beyond} "
-                     f"de {pct(band, 1)}: nesta CPU, as matrizes maiores do *large* provavelmente rendem mais "
-                     "contas por segundo que as do *base*")
-        elif low > theory:
-            where = (f"acima da teoria ({pct(low / theory - 1, 1)} a {pct(high / theory - 1, 1)}), {beyond} "
-                     f"de {pct(band, 1)}: nesta CPU, as matrizes maiores do *large* provavelmente rendem menos "
-                     "contas por segundo que as do *base*")
+        lo, hi = min(measured), max(measured)
+        inside = sum(abs(m / theory - 1) <= band for m in measured)
+        count = "nenhuma" if not inside else f"{inside} de {len(measured)}"
+        layers, width = cost["camadas"], cost["dimensão"]  # o que não é conta cresce com L ou com L·d
+        grow = (times(layers[big] / layers[small], 2), times(layers[big] * width[big] / (layers[small] * width[small]), 2))
+        rest = (f"o que ela não inclui (softmax, GELU, LayerNorm e o custo fixo de cada camada) cresce só de {grow[0]} "
+                f"(as camadas) a {grow[1]} (camadas × largura)")
+        if inside == len(measured):
+            where = f"dentro do ruído da conta (a até {pct(max(abs(m / theory - 1) for m in measured), 1)} dela)."
+        elif hi < theory:
+            where = (f"abaixo da conta ({pct(1 - hi / theory, 1)} a {pct(1 - lo / theory, 1)}; {count} dentro do ruído de "
+                     f"{pct(band, 1)})" + (f", e em cada repetição a razão de cada *large* ao {base} também ficou abaixo "
+                                           f"dela (a maior: {times(max(high[a] for a, _ in pairs), 2)})"
+                                           if reps and all(high[a] < theory for a, _ in pairs) else "")
+                     + ". Duas explicações cabem aqui, e esta medida não separa uma da outra: a conta só inclui as "
+                     f"multiplicações de matrizes, e {rest}, o que puxa a razão para baixo; ou, nesta CPU, as matrizes "
+                     "maiores do *large* podem render mais multiplicações-e-somas por segundo que as do *base*.")
+        elif lo > theory:
+            where = (f"acima da conta ({pct(lo / theory - 1, 1)} a {pct(hi / theory - 1, 1)}; {count} dentro do ruído de "
+                     f"{pct(band, 1)}). Isso a conta não explica: {rest}, o que puxaria a razão para baixo, não para "
+                     "cima; nesta CPU, as matrizes maiores do *large* podem render menos multiplicações-e-somas por segundo.")
         else:
-            where = "espalhada dos dois lados da teoria (a teoria cabe entre as medidas)"
+            where = "espalhada dos dois lados da conta (a conta cabe entre as medidas)."
         spread = ""
-        if len(measured) > 1 and high > 1.15 * low:
-            spread = (" Os pares têm a mesma arquitetura (só o vocabulário muda), então a distância entre as "
-                      "proporções medidas é ruído da medida.")
-        lines.append(f"- Os modelos *large* levaram {_names(each)} o tempo dos *base*; pela contagem de contas, a "
-                     f"teoria prevê {times(theory, 2)}. A medida fica {where}.{spread} Essa proporção **depende da "
-                     "máquina**: outra CPU (mais núcleos, outras instruções vetoriais, outra memória cache) dá outro "
-                     "número.")
+        if len(measured) > 1 and hi > 1.15 * lo:
+            spread = (" Os pares têm a mesma conta (só o vocabulário muda), então a distância entre as razões "
+                      "medidas é ruído da medida.")
+        lines.append(f"- Os modelos *large* levaram {_names(each)} o tempo dos *base*; a conta do *large* é "
+                     f"{times(theory, 2)} a do *base*. A medida fica {where}{spread} Essa razão **depende da "
+                     "máquina**: outra CPU (outras instruções vetoriais, outra memória cache) dá outro número.")
     return "\n".join(lines)
 
 
@@ -508,16 +503,16 @@ DISTILBERT_PAPER_SECONDS = {"BERT-base": 668, "DistilBERT": 410}
 
 
 def distilbert_vs_paper(cost: pd.DataFrame, base: str = "BERT-base") -> str:
-    """A proporção de tempo DistilBERT/BERT-base medida aqui, ao lado da do artigo."""
+    """A razão de tempo DistilBERT/BERT-base medida aqui (sem arredondar), ao lado da do artigo."""
     from .prose import pct, times
 
-    speed = 1 / float(cost.loc["DistilBERT", "tempo × " + base])
+    speed = 1 / float(cost.loc["DistilBERT", RATIO])
     paper = DISTILBERT_PAPER_SECONDS[base] / DISTILBERT_PAPER_SECONDS["DistilBERT"]
-    return (f"Nesta medida, o DistilBERT foi {times(speed, 2)} mais rápido que o {base} ({pct(1 - 1 / speed)} menos "
+    return (f"Nesta medida, o DistilBERT foi {times(speed, 1)} mais rápido que o {base} ({pct(1 - 1 / speed)} menos "
             f"tempo); no artigo, {DISTILBERT_PAPER_SECONDS[base]} s ÷ {DISTILBERT_PAPER_SECONDS['DistilBERT']} s = "
-            f"{times(paper, 2)} ({pct(1 - 1 / paper)} menos tempo). As duas medidas diferem na máquina, no tamanho "
-            "das frases e no que é medido (aqui, só o encoder, sem tokenizador nem cabeça de classificação): "
-            "compare as proporções, não os tempos.")
+            f"{times(paper, 1)} ({pct(1 - 1 / paper)} menos tempo). As duas medidas diferem na máquina, no tamanho "
+            "das frases e no que é medido (aqui, só o modelo sem cabeça, sem tokenizador nem classificador): "
+            "compare as razões, não os tempos.")
 
 # ------------------------------------------------------------------ escolha prática
 
@@ -547,11 +542,16 @@ CHOICES = {
                    "arXiv 2111.09543)."),
     },
 }
-MOBILE = ("albert-base-v2 ou huawei-noah/TinyBERT_General_4L_312D",
-          "Celular: o ALBERT ocupa pouco disco (12M de parâmetros; Lan et al. 2019, arXiv 1909.11942), "
-          "mas calcula como um BERT-base; o TinyBERT de 4 camadas é pequeno e rápido (Jiao et al. 2019, "
-          "arXiv 1909.10351). Para uma produção leve num servidor ou numa CPU, o notebook 06 leva o DistilBERT "
-          "a int8 e ao ONNX Runtime.")
+MOBILE = {  # celular, por idioma
+    "en": ("albert-base-v2 ou huawei-noah/TinyBERT_General_4L_312D",
+           "Celular: o ALBERT ocupa pouco disco (12M de parâmetros; Lan et al. 2019, arXiv 1909.11942), mas faz a "
+           "conta de um BERT-base (latência e bateria de um BERT-base); o TinyBERT de 4 camadas faz bem menos (Jiao et "
+           "al. 2019, arXiv 1909.10351), mas este é o checkpoint da destilação geral: os resultados do artigo vêm "
+           "também de uma destilação na tarefa."),
+    "pt": ("adalbertojunior/distilbert-portuguese-cased em int8",
+           "Celular, em português: não há ALBERT nem TinyBERT português oficial; o BERT de 6 camadas com o "
+           "vocabulário do BERTimbau (exercício 2 do notebook 05), em int8 como no notebook 06."),
+}
 
 
 def choose_variant(language: str = "pt", resources: str = "normais", deploy: str = "servidor") -> pd.Series:
@@ -566,7 +566,7 @@ def choose_variant(language: str = "pt", resources: str = "normais", deploy: str
         raise ValueError(f"Recursos '{resources}' não previstos: use 'poucos', 'normais' ou 'muitos'.")
     if deploy not in ("servidor", "mobile"):
         raise ValueError(f"Onde vai rodar: '{deploy}' não previsto; use 'servidor' ou 'mobile' (celular).")
-    model, why = MOBILE if deploy == "mobile" else CHOICES[language][resources]
+    model, why = MOBILE[language] if deploy == "mobile" else CHOICES[language][resources]
     return pd.Series({"modelo sugerido": model, "por quê": why})
 
 

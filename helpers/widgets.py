@@ -45,4 +45,15 @@ def live(controls: dict, render, kind: str = "image"):
     for c in controls.values():
         c.observe(update, names="value")
     update()
-    return w.VBox([*controls.values(), message, out])
+    return _box([*controls.values(), message, out])
+
+
+def _box(children):
+    """Uma ``VBox`` cujo texto, onde o widget não é desenhado (GitHub, nbviewer), está em português."""
+    import ipywidgets as w
+
+    class Caixa(w.VBox):
+        def __repr__(self):
+            return "[caixa interativa: abra o notebook num Jupyter com o kernel rodando para usá-la]"
+
+    return Caixa(children)

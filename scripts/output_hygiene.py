@@ -21,6 +21,7 @@ LOG_KEY = re.compile(r"""['"](?:loss|eval_loss|train_loss|train_runtime|learning
                      r"""train_samples_per_second|eval_samples_per_second|total_flos)['"]\s*:""")
 DECIMAL_POINT = re.compile(r"(?<!arXiv )(?<![\w.,/\-])(?:0\.\d+|[1-9]\d{0,2}\.(?!\d{3}(?![\d.]))\d+|[1-9]\d{3,}\.\d+)(?![\w.])")
 TEXT_TYPES = ("text/plain", "text/markdown", "text/html")
+WIDGET_REPR = re.compile(r"\b[A-Z]\w*\((?:children|value|description)=[^\n]{0,40}")
 HTML_NOISE = re.compile(r"<style.*?</style>|<[^>]+>", re.S)
 
 
@@ -29,10 +30,7 @@ def output_texts(cell) -> list[str]:
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream":
             texts.append(out.get("text", ""))
-        widget = "application/vnd.jupyter.widget-view+json" in out.get("data", {})
-        for mime in TEXT_TYPES:
-            if widget and mime == "text/plain":
-                continue  # o repr Python do widget (VBox(children=...)); quem abre o notebook vê o widget
+        for mime in TEXT_TYPES:  # o text/plain de um widget é o que se vê onde ele não é desenhado (GitHub, nbviewer)
             value = out.get("data", {}).get(mime)
             if value:
                 value = value if isinstance(value, str) else "".join(value)
@@ -48,7 +46,7 @@ def problems(notebook: Path) -> list[str]:
             continue
         for text in output_texts(cell):
             for kind, pattern in (("caminho da máquina", ABSOLUTE_PATH), ("log em inglês", LOG_KEY),
-                                  ("ponto decimal", DECIMAL_POINT)):
+                                  ("ponto decimal", DECIMAL_POINT), ("repr em inglês", WIDGET_REPR)):
                 found += [f"célula {index}: {kind}: {m.group(0)[:60]}" for m in pattern.finditer(text)]
     return found
 

@@ -87,6 +87,15 @@ def test_fixed_share_is_checked_too(capsys):
     assert "❌ nenhuma aceleração: tudo fixo: esperado 1, veio 0" in out and "1.0" not in out
 
 
+def test_fixed_share_keeps_the_sign_above_the_ideal_speedup(capsys):
+    def clamped(s, lt, ls):   # corta a fração em [0, 1]: esconde a medida acima de 2×
+        return min(1.0, max(0.0, _share_by_hand(s, lt, ls)))
+
+    assert checks.check_layer_speedup(_speedup_by_hand, clamped) is False
+    out = capsys.readouterr().out
+    assert "❌ 2,05× com metade das camadas" in out and "veio 0\n" in out
+
+
 def test_the_albert_formula_is_the_one_of_the_library():
     from transformers import AlbertConfig, AlbertModel
 

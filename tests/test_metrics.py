@@ -70,7 +70,7 @@ def test_compute_metrics_for_trainer_and_baseline():
     assert list(metrics.per_class_table(metrics.classification_metrics([0, 1], [0, 1], ["a", "b"]), ["a", "b"]).columns) == ["precisão", "revocação", "F1"]
 
 
-def test_most_confident_errors_sorted_by_loss():
+def test_highest_loss_errors_sorted_by_loss():
     texts = ["a", "b", "c", "d", "e"]
     probs = np.array([[0.9, 0.05, 0.05],   # certo
                       [0.1, 0.1, 0.8],     # verdadeiro 0, previsto 2: perda −log 0,1
@@ -79,17 +79,17 @@ def test_most_confident_errors_sorted_by_loss():
                       [0.2, 0.7, 0.1]])    # certo
     labels = [0, 0, 1, 2, 1]
     names = {0: "negativo", 1: "neutro", 2: "positivo"}
-    table = metrics.most_confident_errors(texts, probs, labels, names, n=8)
+    table = metrics.highest_loss_errors(texts, probs, labels, names, n=8)
     assert list(table.index) == [2, 1, 3]
     assert list(table["texto"]) == ["c", "b", "d"]
     assert list(table["verdadeiro"]) == ["neutro", "negativo", "positivo"]
     assert list(table["previsto"]) == ["positivo", "positivo", "neutro"]
     assert list(table["p(previsto)"]) == [0.95, 0.8, 0.5]
     assert list(table["perda"]) == pytest.approx([round(-np.log(0.03), 3), round(-np.log(0.1), 3), round(-np.log(0.2), 3)])
-    assert list(metrics.most_confident_errors(texts, probs, labels, names, n=1).index) == [2]
+    assert list(metrics.highest_loss_errors(texts, probs, labels, names, n=1).index) == [2]
     assert metrics.per_example_loss(probs, labels)[0] == pytest.approx(-np.log(0.9))
     with pytest.raises(ValueError, match="softmax"):
-        metrics.most_confident_errors(texts, probs * 3, labels, names)
+        metrics.highest_loss_errors(texts, probs * 3, labels, names)
 
 
 def test_error_patterns_counts_and_sentence():

@@ -41,7 +41,7 @@ def test_brazilian_numbers_versions_and_the_colab_folder_are_fine(tmp_path, text
     assert output_hygiene.problems(notebook_printing(tmp_path, text)) == []
 
 
-def test_a_widget_is_read_by_what_it_draws_not_by_its_python_repr(tmp_path):
+def test_a_widget_shows_a_portuguese_line_where_it_is_not_drawn(tmp_path):
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("plots.temperature_slider(...)")
     cell.outputs = [nbformat.v4.new_output("execute_result", execution_count=1, data={
@@ -49,10 +49,20 @@ def test_a_widget_is_read_by_what_it_draws_not_by_its_python_repr(tmp_path):
         "application/vnd.jupyter.widget-view+json": {"model_id": "abc", "version_major": 2, "version_minor": 0}})]
     nb.cells = [cell]
     nbformat.write(nb, tmp_path / "w.ipynb")
-    assert output_hygiene.problems(tmp_path / "w.ipynb") == []
-    cell.outputs[0]["data"].pop("application/vnd.jupyter.widget-view+json")     # sem widget, o texto é o que se vê
-    nbformat.write(nb, tmp_path / "w.ipynb")
-    assert any("ponto decimal: 2.0" in line for line in output_hygiene.problems(tmp_path / "w.ipynb"))
+    found = output_hygiene.problems(tmp_path / "w.ipynb")
+    assert any("repr em inglês: VBox(children=" in line for line in found), found
+    assert any("ponto decimal: 2.0" in line for line in found), found
+
+
+def test_the_series_widgets_print_portuguese_where_they_are_not_drawn():
+    pytest.importorskip("ipywidgets")
+    from helpers import widgets
+
+    import ipywidgets as w
+    box = widgets.live({"T": w.FloatSlider(value=2.0)}, lambda T: f"<b>{T}</b>", kind="html")
+    assert box.children[0].value == 2.0                     # continua um widget de verdade
+    assert output_hygiene.WIDGET_REPR.search(repr(box)) is None
+    assert "interativ" in repr(box)
 
 
 def test_html_tables_are_read_without_their_markup(tmp_path):

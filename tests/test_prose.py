@@ -102,7 +102,7 @@ def test_paired_bootstrap_sees_a_real_difference_and_a_tie():
     twin[right], twin[wrong] = (y[right] + 1) % 3, y[wrong]
     tie = prose.paired_bootstrap(y, good, twin, _macro, n=300)
     assert tie["low"] < 0 < tie["high"] and prose.within_noise(tie)
-    assert "empate dentro do ruído" in prose.compare("A", "B", tie)
+    assert "sem diferença detectável" in prose.compare("A", "B", tie)
     with pytest.raises(ValueError):
         prose.paired_bootstrap(y, good[:10], bad, _macro)
 
@@ -252,3 +252,15 @@ def test_tables_and_times_written_by_a_command_are_not_typed_figures():
                 "<!-- tempo:início -->~13 min de leitura<!-- tempo:fim -->."
     assert typed_figures(generated) == []
     assert [f for f, _ in typed_figures(generated + "\n\nE a CPU levou 33 min.")] == ["33 min"]
+
+
+def test_fixed_tables_keep_the_trailing_zero_in_every_row_and_leave_other_columns_alone():
+    import pandas as pd
+
+    table = pd.DataFrame({"F1": [0.6224, 0.63, -0.6], "camadas": [6, 3, 3], "ms": [480.81, 241.8, float("nan")]},
+                         index=["a", "b", "c"])
+    shown = prose.fixed(table, {"F1": 3, "ms": 1})
+    assert shown["F1"].tolist() == ["0,622", "0,630", "−0,600"]
+    assert shown["ms"].tolist() == ["480,8", "241,8", "—"] and shown["camadas"].tolist() == [6, 3, 3]
+    assert table["F1"].iloc[1] == 0.63                                   # a tabela original não muda
+    assert prose.fixed(pd.Series([0.5, 0.25], name="x"), 2)["x"].tolist() == ["0,50", "0,25"]

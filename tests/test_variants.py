@@ -38,7 +38,7 @@ def test_deberta_row_describes_v3_and_albert_row_has_sop():
     by_name = {v.name: v for v in variants.VARIANTS}
     deberta = by_name["DeBERTa-v3-base"]
     assert "2111.09543" in deberta.source and "2006.03654" in deberta.changed
-    assert "RTD" in deberta.changed and "GDES" in deberta.changed
+    assert "RTD" in deberta.changed and "GDES" in deberta.changed and "gerador treinado com MLM" in deberta.changed
     assert "SOP" in by_name["ALBERT-base"].changed
 
 
@@ -102,30 +102,18 @@ def _tiny(name, layers):
     return variants.Variant(name, "-", "BERT", variants._bert(3000, 32, layers, 2, 64), 0.1, "-", "-")
 
 
-def test_time_forward_builds_the_variant_and_times_it(monkeypatch):
-    seen = {}
-
-    def fake_forward_ms(model, inputs, repeats):
-        seen.update(layers=model.config.num_hidden_layers, shape=tuple(inputs["input_ids"].shape), repeats=repeats)
-        return 12.5
-
-    monkeypatch.setattr(variants.measure, "forward_ms", fake_forward_ms)
-    assert variants.time_forward(_tiny("mini", 2), seq_len=16, batch_size=3, repeats=4) == 12.5
-    assert seen == {"layers": 2, "shape": (3, 16), "repeats": 4}
-
-
 def test_time_forwards_measures_each_variant_against_the_base():
     tiny = [_tiny("base", 2), _tiny("fundo", 8), _tiny("raso", 1)]
     seen = []
     timing = variants.time_forwards(tiny, base="base", seq_len=16, repeats=3, progress=lambda it: seen.extend(it) or it)
     assert [v.name for v in seen] == ["base", "fundo", "raso"]     # o base primeiro, contra uma cópia dele
     assert list(timing.index) == ["base", "fundo", "raso"]
-    assert list(timing.columns) == ["tempo (ms)", "base ao lado (ms)", "tempo × base", "razão mín.", "razão máx."]
-    # a proporção de cada linha é o tempo dela dividido pelo do base medido junto
-    assert (timing["tempo × base"] == timing["tempo (ms)"] / timing["base ao lado (ms)"]).all()
+    assert list(timing.columns) == ["tempo (ms)", "base ao lado (ms)", "razão", "razão mín.", "razão máx."]
+    # a razão de cada linha é o tempo dela dividido pelo do base medido junto
+    assert (timing["razão"] == timing["tempo (ms)"] / timing["base ao lado (ms)"]).all()
     assert (timing["razão mín."] <= timing["razão máx."]).all()
     assert (timing["tempo (ms)"] > 0).all()
-    assert timing.loc["fundo", "tempo × base"] > timing.loc["raso", "tempo × base"]   # 8 camadas contra 1
+    assert timing.loc["fundo", "razão"] > timing.loc["raso", "razão"]   # 8 camadas contra 1
     with pytest.raises(ValueError, match="referência"):
         variants.time_forwards(tiny, base="nenhum")
 
@@ -142,9 +130,9 @@ def test_time_forwards_keeps_the_ratio_of_each_repetition(monkeypatch):
     monkeypatch.setattr(variants.measure, "alternating_forward_times", fake)
     timing = variants.time_forwards([_tiny("base", 2), _tiny("fundo", 4)], base="base", seq_len=8, repeats=3)
     assert calls == [2, 4]
-    assert timing.loc["base", "tempo × base"] == pytest.approx(0.9)          # 9 ÷ 10: os menores de cada lado
+    assert timing.loc["base", "razão"] == pytest.approx(0.9)          # 9 ÷ 10: os menores de cada lado
     assert timing.loc["base", "razão mín."] == pytest.approx(0.9) and timing.loc["base", "razão máx."] == pytest.approx(1.2)
-    assert timing.loc["fundo", "tempo × base"] == pytest.approx(2.0)
+    assert timing.loc["fundo", "razão"] == pytest.approx(2.0)
     assert timing.loc["fundo", "razão mín."] == pytest.approx(2.0) and timing.loc["fundo", "razão máx."] == pytest.approx(2.1)
 
 
@@ -172,7 +160,7 @@ def test_cost_table_divides_by_the_base_measured_beside(table):
     ms["DistilBERT"] = 750.0
     timing = pd.DataFrame({"tempo (ms)": ms, "BERT-base ao lado (ms)": beside})
     cost = variants.cost_table(table, timing, seq_len=128)
-    assert cost.loc["DistilBERT", "tempo × BERT-base"] == pytest.approx(0.5)   # não 0,75
+    assert cost.loc["DistilBERT", "razão"] == pytest.approx(0.5)   # não 0,75
     assert cost.loc["DistilBERT", "BERT-base ao lado (ms)"] == 1500.0
 
 
@@ -193,11 +181,11 @@ def _cost(table, base_ratio=(0.99, 0.98, 1.03), **times):
 
 def test_cost_table_ratios(table):
     cost = _cost(table)
-    assert cost.loc["ALBERT-base", "tempo × BERT-base"] == pytest.approx(1.28)
-    assert cost.loc["DistilBERT", "contas × BERT-base"] == pytest.approx(0.5)
-    assert cost.loc["BERT-large", "contas × BERT-base"] == pytest.approx(3.53)
-    assert cost.loc["DeBERTa-v3-base", "contas × BERT-base"] == pytest.approx(1.76)   # com a atenção desemaranhada
-    assert cost.loc["BERT-base", "contas (G)"] == pytest.approx(11.17, abs=0.01)
+    assert cost.loc["ALBERT-base", "razão"] == pytest.approx(1.28)
+    assert cost.loc["DistilBERT", "razão da conta"] == pytest.approx(0.5)
+    assert cost.loc["BERT-large", "razão da conta"] == pytest.approx(3.53, abs=0.005)   # sem arredondar: 3,5315
+    assert cost.loc["DeBERTa-v3-base", "razão da conta"] == pytest.approx(1.76, abs=0.005)   # atenção desemaranhada
+    assert cost.loc["BERT-base", "conta (bilhões)"] == pytest.approx(11.17, abs=0.01)
     assert cost.loc["BERT-base", "razão máx."] == pytest.approx(1.03)
 
 
@@ -217,25 +205,30 @@ def test_noise_band_and_within_noise(table):
 
 def test_cost_findings_render_the_measured_ratios(table):
     text = variants.cost_findings(_cost(table))
-    assert ("o BERT-base medido contra uma cópia dele mesmo (mesma arquitetura, mesmos pesos) levou 0,99× o tempo "
+    assert ("o BERT-base medido contra uma cópia dele (mesma arquitetura, mesmos pesos) levou 0,99× o tempo "
             "da cópia, com as repetições de 0,98× a 1,03×") in text
-    assert "se afastam da igualdade em até 3,0% não se distinguem do ruído" in text
+    assert "razões que se afastam de 1 em até 3,0% não se distinguem do ruído" in text
     assert "estimativa grosseira do ruído: poucos pares de um modelo só, sempre na mesma ordem" in text
     assert "5 pares de um modelo só" in variants.cost_findings(_cost(table), repeats=5)
-    assert "empatam com ele, dentro do ruído: BERTimbau-base (1,00×)." in text
+    assert "Com a mesma conta do BERT-base, **sem diferença detectável** para ele: BERTimbau-base (1,00×)." in text
     assert "fora desse ruído: RoBERTa-base (0,95×) e ALBERT-base (1,28×)" in text
     assert "levou 1,28× o tempo dele (até mais tempo)" in text
     assert "não tempo" in text
     assert "9,4× menos parâmetros" in text
     assert "levou 0,52× o tempo dele: o tempo cai junto com as camadas" in text
     assert "DeBERTa-v3-base** tem as mesmas camadas e a mesma largura do BERT-base e levou 2,33× o tempo" in text
-    assert "tabela de 512 posições relativas por W_q e W_k (604 milhões" in text
+    assert "tabela de 512 faixas de posição relativa por W_q e W_k (604 milhões" in text
     assert "conteúdo→posição e posição→conteúdo (101 milhões" in text
-    assert "a projeção da tabela é 86% das contas extras, a maior parte" in text
-    assert "a conta prevê 1,76× as contas do BERT-base; a medida passa da conta em 32,6%" in text
+    assert "a projeção da tabela é 86% das multiplicações-e-somas extras, a maior parte" in text
+    assert "a conta do DeBERTa é 1,76× a do BERT-base; a medida passa da conta em 32,6%, mais longe do que o ruído" in text
     assert "2,20× (BERT), 2,27× (RoBERTa) e 2,21× (BERTimbau)" in text
-    assert "a teoria prevê 3,53×" in text and "abaixo da teoria (35,6% a 37,7%), mais longe do que o ruído de 3,0%" in text
-    assert "depende da máquina" in text
+    assert "a conta do *large* é 3,53× a do *base*" in text
+    assert "abaixo da conta (35,6% a 37,7%; nenhuma dentro do ruído de 3,0%)" in text
+    assert "em cada repetição a razão de cada *large* ao BERT-base também ficou abaixo dela (a maior: 2,21×)" in text
+    assert "cresce só de 2,00× (as camadas) a 2,67× (camadas × largura)" in text   # 24/12 e 24·1024/(12·768)
+    assert "esta medida não separa uma da outra" in text and "provavelmente" not in text
+    assert "As repetições ficaram todas acima de 1" in text                      # o ALBERT, de 1,28× a 1,28×
+    assert "depende da máquina" in text and "mais núcleos" not in text
     assert "~3×" not in text and "ruidosa" not in text
 
 
@@ -243,20 +236,20 @@ def test_cost_findings_change_the_verdict_with_the_numbers(table):
     other = variants.cost_findings(_cost(table, **{"ALBERT-base": 1020.0, "BERT-large": 3300.0, "RoBERTa-large": 3250.0,
                                                   "BERTimbau-large": 3400.0, "DeBERTa-v3-base": 1800.0,
                                                   "RoBERTa-base": 1000.0}))
-    assert "levou 1,02× o tempo dele (empate: a diferença é do tamanho do ruído)" in other
-    assert "A medida fica abaixo da teoria (3,8% a 8,0%), mais longe do que o ruído de 3,0%" in other
-    assert "a medida fica a 2,4% da conta, dentro do ruído" in other and "a divisão entre as partes não foi medida" in other
+    assert "levou 1,02× o tempo dele (sem diferença detectável)" in other
+    assert "A medida fica abaixo da conta (3,7% a 8,0%; nenhuma dentro do ruído de 3,0%)" in other   # sem arredondar
+    assert "a medida fica perto da conta (a 2,5% dela, dentro do ruído), compatível com ela; uma medida só não mostra" in other
     close = variants.cost_findings(_cost(table, **{"BERT-large": 3500.0, "RoBERTa-large": 3450.0,
                                                    "BERTimbau-large": 3520.0, "RoBERTa-base": 1000.0}))
-    assert "A medida fica dentro do ruído da teoria (a até 2,3% dela)" in close
+    assert "A medida fica dentro do ruído da conta (a até 2,3% dela)" in close
     mixed = variants.cost_findings(_cost(table, **{"BERT-large": 3500.0, "RoBERTa-large": 3300.0,
                                                    "BERTimbau-large": 3520.0, "RoBERTa-base": 1000.0}))
-    assert "abaixo da teoria (0,4% a 6,6%), algumas proporções dentro do ruído de 3,0%" in mixed
+    assert "abaixo da conta (0,3% a 6,6%; 2 de 3 dentro do ruído de 3,0%)" in mixed
     assert "fora desse ruído" not in other
     fast = variants.cost_findings(_cost(table, **{"ALBERT-base": 900.0}))
     assert "levou 0,90× o tempo dele (um pouco menos tempo)" in fast
     slow = variants.cost_findings(_cost(table, DistilBERT=900.0, **{"ALBERT-base": 500.0}))
-    assert "o tempo caiu menos do que as contas" in slow
+    assert "o tempo caiu menos do que a conta" in slow
     assert "não tempo" not in slow and "bem menos do que os parâmetros sugeririam" in slow
     noisy = variants.cost_findings(_cost(table, base_ratio=(1.0, 0.85, 1.2)))
     assert "em até 20,0% não se distinguem do ruído" in noisy and "a medição está **ruidosa**" in noisy
@@ -264,12 +257,15 @@ def test_cost_findings_change_the_verdict_with_the_numbers(table):
     assert "a medida fica 31,7% abaixo da conta, mais longe do que o ruído" in below
     assert "rendimento de cada parte não foi medido" in below and "renderam" not in below
     edge = variants.cost_findings(_cost(table, **{"DeBERTa-v3-base": 1700.0}))   # 3,3% abaixo, ruído de 3,0%
-    assert "a medida fica ~3% abaixo da conta, no limite do ruído: a conta acerta o tamanho do custo extra" in edge
+    assert "a medida fica ~3% abaixo da conta, no limite do ruído, compatível com ela" in edge
+    above = variants.cost_findings(_cost(table, **{"BERT-large": 3800.0, "RoBERTa-large": 3900.0,
+                                                   "BERTimbau-large": 3850.0}))
+    assert "acima da conta (7,6% a 16,2%; nenhuma dentro do ruído de 3,0%). Isso a conta não explica" in above
     spread = variants.cost_findings(_cost(table, **{"BERT-large": 3580.0, "RoBERTa-large": 2560.0,
                                                    "BERTimbau-large": 2420.0}))
     assert "3,58× (BERT), 2,69× (RoBERTa) e 2,42× (BERTimbau)" in spread
-    assert "dos dois lados da teoria (a teoria cabe entre as medidas)" in spread and "abaixo da teoria" not in spread
-    assert "a distância entre as proporções medidas é ruído da medida" in spread
+    assert "dos dois lados da conta (a conta cabe entre as medidas)" in spread and "abaixo da conta" not in spread
+    assert "a distância entre as razões medidas é ruído da medida" in spread
 
 
 def test_repetitions_on_one_side_are_still_a_tie(table):
@@ -277,15 +273,17 @@ def test_repetitions_on_one_side_are_still_a_tie(table):
     edge.loc["ALBERT-base", ["razão mín.", "razão máx."]] = [0.97, 0.998]
     edge.loc["RoBERTa-base", ["razão mín.", "razão máx."]] = [0.975, 0.99]
     text = variants.cost_findings(edge)
-    assert "levou 0,98× o tempo dele (empate: a diferença é do tamanho do ruído)" in text
-    assert "RoBERTa-base (0,98×)" in text and "pode haver uma diferença" not in text   # empate, sem meio-termo
+    assert "levou 0,98× o tempo dele (sem diferença detectável)" in text
+    assert "As repetições ficaram todas abaixo de 1 (0,97× a 1,00×): pode ser um efeito que a conta não vê" in text
+    assert "RoBERTa-base (0,98×)" in text and "pode haver uma diferença" not in text   # sem diferença, sem meio-termo
     assert "ALBERT-base (0,98×)" in text
 
 
 def test_distilbert_vs_paper(table):
     text = variants.distilbert_vs_paper(_cost(table))
-    assert "o DistilBERT foi 1,92× mais rápido que o BERT-base (48% menos tempo)" in text
-    assert "668 s ÷ 410 s = 1,63× (39% menos tempo)" in text
+    assert "o DistilBERT foi 1,9× mais rápido que o BERT-base (48% menos tempo)" in text   # 1 casa: ruído de ~3%
+    assert "só o modelo sem cabeça" in text and "encoder" not in text
+    assert "668 s ÷ 410 s = 1,6× (39% menos tempo)" in text
 
 
 def test_parameter_findings():
@@ -308,6 +306,11 @@ def test_choose_variant_follows_the_practical_table():
     assert variants.choose_variant("en", "poucos")["modelo sugerido"] == "distilbert-base-uncased"
     assert variants.choose_variant("en", "muitos")["modelo sugerido"] == "microsoft/deberta-v3-large"
     assert "albert" in variants.choose_variant("en", "normais", "mobile")["modelo sugerido"]
+    # no celular o idioma conta: não há ALBERT nem TinyBERT português; o BERT de 6 camadas em int8
+    pt_mobile = variants.choose_variant("pt", "normais", "mobile")
+    assert pt_mobile["modelo sugerido"].startswith("adalbertojunior/distilbert-portuguese-cased")
+    assert "int8" in pt_mobile["modelo sugerido"] and "albert-base" not in pt_mobile["modelo sugerido"]
+    assert "destilação geral" in variants.choose_variant("en", "poucos", "mobile")["por quê"]
     with pytest.raises(ValueError, match="Idioma"):
         variants.choose_variant("fr")
     with pytest.raises(ValueError, match="Recursos"):
@@ -324,7 +327,7 @@ def test_portuguese_small_model_is_offered_as_a_bert_not_a_distilbert():
 
 
 def test_choices_carry_their_sources_and_no_bare_cost_figures():
-    texts = [why for lang in variants.CHOICES.values() for _, why in lang.values()] + [variants.MOBILE[1]]
+    texts = [why for lang in variants.CHOICES.values() for _, why in lang.values()] + [why for _, why in variants.MOBILE.values()]
     assert not any("3×" in t for t in texts)
     for t in texts:
         if "%" in t or "M de parâmetros" in t:

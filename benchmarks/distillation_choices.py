@@ -1,6 +1,6 @@
 """Como o notebook 04 escolhe T, os pesos α e o termo hidden: treinos completos, só na validação.
 
-    HF_HUB_OFFLINE=1 python benchmarks/distillation_choices.py          # perfil offline (substituto MiniLM)
+    HF_HUB_OFFLINE=1 python benchmarks/distillation_choices.py          # perfil offline (substituto all-MiniLM-L6-v2)
 
 Ajusta o professor com a receita do notebook 02 sem pesos de classe (ou reaproveita o do 02 ou do 04, se a
 receita for a mesma), constrói o aluno com metade das camadas (a primeira, a última e as do meio espaçadas) e
@@ -20,7 +20,8 @@ from datetime import date
 from pathlib import Path
 
 # nome → (T, α_soft, α_hard, α_hidden); a primeira é o ponto de partida (o T padrão do script da Hugging Face e pesos
-# iguais, sem o termo hidden)
+# iguais, sem o termo hidden). A grade é centrada nele: só «com hidden (peso 1)» liga o termo hidden, e
+# nenhuma combinação muda T ou α junto com ele (se ela vencer, T e α ficam no ponto de partida por construção)
 CONFIGS = {
     "T = 2, α 0,5/0,5": (2.0, 0.5, 0.5, 0.0),
     "T = 1": (1.0, 0.5, 0.5, 0.0),

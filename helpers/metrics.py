@@ -174,7 +174,11 @@ def error_patterns(table: pd.DataFrame, tokenizer=None, max_length: int | None =
 
 
 def describe_error_patterns(flags: pd.DataFrame) -> str:
-    """Frase em português com a contagem de cada padrão entre as linhas mostradas (de :func:`error_patterns`)."""
+    """Frase em português com a contagem de cada padrão entre as linhas mostradas (de :func:`error_patterns`).
+
+    Conta só as colunas de ``flags`` que são padrões conhecidos: sem a coluna ``neutro`` (o rótulo
+    verdadeiro, não um traço do texto), a frase fala só dos sinais no texto.
+    """
     n = len(flags)
     if n == 0:
         return "Não há erros para ler: o modelo acertou todos os textos."
@@ -182,9 +186,9 @@ def describe_error_patterns(flags: pd.DataFrame) -> str:
     def count(k: int) -> str:
         return "nenhuma" if k == 0 else ("todas" if k == n and n > 1 else str(k))
 
-    counts = {name: int(flags[name].sum()) for name in PATTERNS}
+    counts = {name: int(flags[name].sum()) for name in PATTERNS if name in flags.columns}
     parts = [f"{count(k)} com {PATTERNS[name]}" for name, k in counts.items()]
-    none = int((~flags.any(axis=1)).sum())
+    none = int((~flags[list(counts)].any(axis=1)).sum())
     shown = "a frase mostrada" if n == 1 else f"as {n} frases mostradas"
     text = f"Entre {shown}: " + "; ".join(parts) + "."
     if none:

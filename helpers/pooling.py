@@ -127,7 +127,7 @@ def cosine_similarity_matrix(a, b=None) -> torch.Tensor:
 # --------------------------------------------------------------------------- frases → vetores
 
 def model_inputs(model, batch) -> dict:
-    """As entradas de ``batch`` (a saída do tokenizador) que o ``forward`` de ``model`` declara.
+    """``batch`` (a saída do tokenizador) sem ``token_type_ids`` quando o ``forward`` de ``model`` não o declara.
 
     O tokenizador do BERT devolve ``token_type_ids``, mas o DistilBERT não tem
     *token-type embeddings*: no ``transformers`` 4.x (conferido no 4.57.6), passar essa chave
@@ -149,8 +149,8 @@ def encode(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128,
     são ordenadas por tamanho e agrupadas em lotes com *padding* dinâmico (cada
     lote só completa até a maior frase dele), sem gradientes; a saída volta na
     ordem original. ``progress=None`` mostra uma barra a partir de 8 lotes. O modelo
-    recebe só as entradas que o ``forward`` dele aceita (:func:`model_inputs`): dá para
-    usar o tokenizador do BERT com o DistilBERT.
+    recebe o lote sem ``token_type_ids`` quando o ``forward`` dele não o declara
+    (:func:`model_inputs`): dá para usar o tokenizador do BERT com o DistilBERT.
     """
     from tqdm.auto import tqdm
 

@@ -64,8 +64,8 @@ VARIANTS = [
             "He et al. 2021, arXiv 2111.09543 (86M no corpo + 98M nas embeddings, cartão do modelo)",
             "Atenção desemaranhada do DeBERTa (conteúdo e posição relativa em vetores separados; He et al. 2020, "
             "arXiv 2006.03654) com o pré-treino do ELECTRA: um gerador treinado com MLM troca tokens e o modelo "
-            "aprende a detectar os substituídos (RTD); a tabela de embeddings compartilhada não recebe o gradiente "
-            "dele (GDES)."),
+            "aprende a detectar os substituídos (RTD); o gradiente dele não volta para a tabela de embeddings do "
+            "gerador: ele aprende só uma correção somada a ela (GDES)."),
     Variant("BERTimbau-base", "neuralmind/bert-base-portuguese-cased", "BERT", _bert(29794, 768, 12, 12, 3072), 110,
             "Souza et al. 2020, BRACIS (cartão neuralmind)",
             "Arquitetura do BERT-base, vocabulário e pré-treino em português (brWaC, partindo do mBERT), com caixa."),
@@ -191,7 +191,7 @@ def noise_band(cost: pd.DataFrame, base: str = "BERT-base") -> float:
     """O ruído da medida de tempo: a maior distância até 1 na linha do ``base`` medido contra a cópia dele.
 
     Conta a razão dos menores tempos e as razões de cada repetição (``"razão mín."`` e
-    ``"razão máx."``, quando a tabela as tem). Uma diferença menor que isso é ruído, não custo.
+    ``"razão máx."``, quando a tabela as tem). Estimativa grosseira (um par de modelos), usada só para os de mesma conta.
     """
     row = cost.loc[base]
     values = [row[RATIO]] + [row[c] for c in (RATIO_LOW, RATIO_HIGH) if c in cost.columns]
@@ -351,6 +351,10 @@ def _near(a: float, b: float, tol: float = 0.05) -> str:
     return "praticamente igual ao" if abs(a - b) <= tol * b else ("maior que o" if a > b else "menor que o")
 
 
+def _gap(fraction: float) -> str:  # distância até a conta, em % inteiro (as razões não têm mais precisão)
+    return "menos de 1%" if abs(fraction) < 0.005 else f"{round(100 * abs(fraction))}%"
+
+
 def _names(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " e " + items[-1]
 
@@ -378,13 +382,16 @@ def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", seq_len: int = 12
     line = (f"- **Ruído da medida**: o {base} medido contra uma cópia dele (mesma arquitetura, mesmos pesos) levou "
             f"{times(t[base], 2)} o tempo da cópia" + (f", com as repetições de {times(low[base], 2)} a "
                                                       f"{times(high[base], 2)}" if reps else "")
-            + ". É uma estimativa grosseira do ruído: " + (f"{repeats} pares" if repeats else "poucos pares")
-            + " de um modelo só, sempre na mesma ordem (o modelo, depois a referência). Nesta execução, razões que "
-            f"se afastam de 1 em até {pct(band, 1)} não se distinguem do ruído por esta medida")
+            + ": um ruído de " + (f"cerca de {pct(band, 0)}" if band >= 0.01 else "menos de 1%") + ", estimado "
+            "grosseiramente (" + (f"{repeats} pares" if repeats else "poucos pares")
+            + " de um modelo só, sempre na mesma ordem, o modelo e depois a referência).")
     if band > 0.1:
-        line += (": a medição está **ruidosa** (outros programas ocupando a CPU?). Leia as razões abaixo com "
-                 "desconfiança e rode de novo com mais `REPEATS`")
-    line += "."
+        line += (" A medição está **ruidosa** (outros programas ocupando a CPU?): leia as razões abaixo com "
+                 "desconfiança e rode de novo com mais `REPEATS`.")
+    wide = (high / low - 1).drop(base).idxmax() if reps else None
+    if wide is not None and high[wide] / low[wide] - 1 > band:
+        line += (f" As repetições de outras linhas variam mais (as do {wide}, de {times(low[wide], 2)} a "
+                 f"{times(high[wide], 2)}): por isso, DeBERTa e *large* são comparados com a faixa das próprias repetições.")
     if same:
         def shown(n):
             if abs(t[n] - 1) <= band:
@@ -439,62 +446,51 @@ def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", seq_len: int = 12
                 f"({num(products / 1e6, 0)} milhões, 2·n·2k·d com n = {seq_len} tokens): a projeção da tabela é "
                 f"{pct(share)} das multiplicações-e-somas extras" + (", a maior parte." if share > 0.5 else ".")
                 + f" Somando as duas, a conta do DeBERTa é {times(theory, 2)} a do {base}")
-        gap = abs(r / theory - 1)
-        open_ = ("compatível com ela; uma medida só não mostra que a conta acerta: o que fica fora dela (o `gather` "
-                 "que escolhe as posições de cada token, as cópias de memória) soma tempo, e uma matriz grande como a "
-                 "tabela projetada pode render mais por segundo: os dois efeitos puxam em sentidos opostos.")
-        if gap <= band or low[deberta] <= theory <= high[deberta]:
-            where = "dentro do ruído" if gap <= band else "e a conta cabe entre as repetições"
-            line += f"; a medida fica perto da conta (a {pct(gap, 1)} dela, {where}), " + open_
-        elif gap <= 2 * band:
-            line += f"; a medida fica ~{pct(gap, 0)} {'abaixo' if r < theory else 'acima'} da conta, no limite do ruído, " + open_
-        elif r > theory:
-            line += (f"; a medida passa da conta em {pct(r / theory - 1, 1)}, mais longe do que o ruído: pode pesar o que "
-                     "a conta não vê (o `gather` das posições, cópias de memória, a LayerNorm da tabela), ou as operações "
-                     "extras renderem menos por segundo; esta medida não separa os dois.")
+        lo, hi = low[deberta], high[deberta]
+        line += f"; a medida fica {_gap(r / theory - 1)} {'abaixo' if r < theory else 'acima'} dela"
+        if lo <= theory <= hi:
+            line += (f", mas a conta cabe na faixa das repetições ({times(lo, 2)} a {times(hi, 2)}). Uma medida só "
+                     "não mostra que a conta acerta. ")
         else:
-            line += (f"; a medida fica {pct(1 - r / theory, 1)} abaixo da conta, mais longe do que o ruído: a conta não "
-                     "explica essa diferença (o que ela não vê, como o `gather` e as cópias de memória, só somaria "
-                     "tempo), e o rendimento de cada parte não foi medido.")
+            line += f", e todas as repetições ({times(lo, 2)} a {times(hi, 2)}) também: a conta fica fora da faixa delas. "
+        line += ("O que a conta não vê puxa nos dois sentidos (o `gather` e as cópias de memória somam tempo ao DeBERTa; "
+                 "softmax, GELU e LayerNorm, parecidos nos dois, aproximam a razão de 1), e uma matriz grande como a "
+                 "tabela projetada pode render mais por segundo; esta medida não separa esses efeitos.")
         lines.append(line)
-    pairs = [(f"{f}-large", f"{f}-base") for f in ("BERT", "RoBERTa", "BERTimbau")
-             if f"{f}-large" in cost.index and f"{f}-base" in cost.index]
-    if pairs:
-        # a linha do base é ele contra a cópia: o tempo dele já é o denominador de todas as outras
-        measured = [t[a] / (1.0 if b == base else t[b]) for a, b in pairs]
-        big, small = pairs[0]
-        theory = macs[big] / macs[small]
-        each = [f"{times(m, 2)} ({a.split('-')[0]})" for m, (a, _) in zip(measured, pairs)]
-        lo, hi = min(measured), max(measured)
-        inside = sum(abs(m / theory - 1) <= band for m in measured)
-        count = "nenhuma" if not inside else f"{inside} de {len(measured)}"
+    larges = [f"{f}-large" for f in ("BERT", "RoBERTa", "BERTimbau") if f"{f}-large" in cost.index]
+    if larges:  # a mesma razão da tabela: o tempo do large ÷ o do {base} medido ao lado dele
+        theory = macs[larges[0]]
+        each = [f"{times(t[a], 2)} ({a.split('-')[0]}" + (f"; {'repetições de ' if i == 0 else ''}{times(low[a], 2)} a "
+                                                         f"{times(high[a], 2)})" if reps else ")") for i, a in enumerate(larges)]
+        also = ", e todas as repetições também: a conta fica fora da faixa de cada linha" if reps else ""
+        lo, hi = min(t[a] for a in larges), max(t[a] for a in larges)
         layers, width = cost["camadas"], cost["dimensão"]  # o que não é conta cresce com L ou com L·d
-        grow = (times(layers[big] / layers[small], 2), times(layers[big] * width[big] / (layers[small] * width[small]), 2))
+        big = larges[0]
+        grow = (times(layers[big] / layers[base], 2), times(layers[big] * width[big] / (layers[base] * width[base]), 2))
         rest = (f"o que ela não inclui (softmax, GELU, LayerNorm e o custo fixo de cada camada) cresce só de {grow[0]} "
                 f"(as camadas) a {grow[1]} (camadas × largura)")
-        if inside == len(measured):
-            where = f"dentro do ruído da conta (a até {pct(max(abs(m / theory - 1) for m in measured), 1)} dela)."
-        elif hi < theory:
-            where = (f"abaixo da conta ({pct(1 - hi / theory, 1)} a {pct(1 - lo / theory, 1)}; {count} dentro do ruído de "
-                     f"{pct(band, 1)})" + (f", e em cada repetição a razão de cada *large* ao {base} também ficou abaixo "
-                                           f"dela (a maior: {times(max(high[a] for a, _ in pairs), 2)})"
-                                           if reps and all(high[a] < theory for a, _ in pairs) else "")
-                     + ". Duas explicações cabem aqui, e esta medida não separa uma da outra: a conta só inclui as "
-                     f"multiplicações de matrizes, e {rest}, o que puxa a razão para baixo; ou, nesta CPU, as matrizes "
-                     "maiores do *large* podem render mais multiplicações-e-somas por segundo que as do *base*.")
-        elif lo > theory:
-            where = (f"acima da conta ({pct(lo / theory - 1, 1)} a {pct(hi / theory - 1, 1)}; {count} dentro do ruído de "
-                     f"{pct(band, 1)}). Isso a conta não explica: {rest}, o que puxaria a razão para baixo, não para "
-                     "cima; nesta CPU, as matrizes maiores do *large* podem render menos multiplicações-e-somas por segundo.")
+        if all(high[a] < theory for a in larges):
+            where = (f"abaixo da conta ({_gap(1 - hi / theory)} a {_gap(1 - lo / theory)}){also}. Duas explicações "
+                     f"cabem aqui, e esta medida não separa uma da outra. A conta só inclui as multiplicações de "
+                     f"matrizes, e {rest}, o que puxa a razão para baixo; ou, nesta CPU, as matrizes maiores do *large* "
+                     "podem render mais multiplicações-e-somas por segundo que as do *base*.")
+        elif all(low[a] > theory for a in larges):
+            where = (f"acima da conta ({_gap(lo / theory - 1)} a {_gap(hi / theory - 1)}){also}. Isso a conta não "
+                     f"explica: {rest}, o que puxaria a razão para baixo, não para cima; nesta CPU, as matrizes "
+                     "maiores do *large* podem render menos multiplicações-e-somas por segundo.")
         else:
-            where = "espalhada dos dois lados da conta (a conta cabe entre as medidas)."
+            inside = [a for a in larges if low[a] <= theory <= high[a]]
+            where = (f"a até {_gap(max(abs(t[a] / theory - 1) for a in larges))} da conta, que cabe na faixa das "
+                     "repetições de " + _names(inside) + "." if inside
+                     else "espalhada dos dois lados da conta (a conta cabe entre as medidas).")
         spread = ""
-        if len(measured) > 1 and hi > 1.15 * lo:
-            spread = (" Os pares têm a mesma conta (só o vocabulário muda), então a distância entre as razões "
+        if len(larges) > 1 and hi > 1.15 * lo:
+            spread = (" Os *large* têm a mesma conta (só o vocabulário muda), então a distância entre as razões "
                       "medidas é ruído da medida.")
-        lines.append(f"- Os modelos *large* levaram {_names(each)} o tempo dos *base*; a conta do *large* é "
-                     f"{times(theory, 2)} a do *base*. A medida fica {where}{spread} Essa razão **depende da "
-                     "máquina**: outra CPU (outras instruções vetoriais, outra memória cache) dá outro número.")
+        lines.append(f"- Os modelos *large* levaram {_names(each)} o tempo do {base} medido ao lado (a coluna "
+                     f"`razão`); a conta deles é {times(theory, 2)} a do {base}. A medida fica {where}{spread} Essa "
+                     "razão **depende da máquina**: outra CPU (outras instruções vetoriais, outra memória cache) dá "
+                     "outro número.")
     return "\n".join(lines)
 
 

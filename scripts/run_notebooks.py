@@ -158,7 +158,7 @@ def main() -> int:
         if res.exists() and status == "ok":
             row.update(json.loads(res.read_text(encoding="utf-8")))
         rows.append(row)
-        print(f"  {status} em {secs:.1f} s", flush=True)
+        print(f"  {status} em {secs:.1f} s".replace(".", ","), flush=True)
     if args.prepare:
         print(f"cópias com os parâmetros de params/{args.params}.yaml em {args.out}", flush=True)
         if args.nbval:

@@ -96,6 +96,16 @@ def test_fixed_share_keeps_the_sign_above_the_ideal_speedup(capsys):
     assert "❌ 2,05× com metade das camadas" in out and "veio 0\n" in out
 
 
+def test_the_unfinished_speedup_exercise_prints_plain_text(capsys):
+    def stub(*args):
+        raise NotImplementedError
+
+    assert checks.check_layer_speedup(stub, stub) is False
+    out = capsys.readouterr().out
+    assert "⏳ expected_speedup: ainda não implementada" in out and "⏳ fixed_share: ainda não implementada" in out
+    assert "`" not in out and "❌" not in out   # texto impresso: sem crases de markdown
+
+
 def test_the_albert_formula_is_the_one_of_the_library():
     from transformers import AlbertConfig, AlbertModel
 

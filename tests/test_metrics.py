@@ -118,6 +118,10 @@ def test_error_patterns_counts_and_sentence():
     assert "1 com contraste" in text and "1 com marca de ironia" in text and "2 com rótulo verdadeiro neutro" in text
     assert "1 com texto cortado" in text and "nenhum desses sinais" not in text
     assert "O padrão mais frequente aqui: **negação e neutro** (2 de 5)." in text
+    text_only = metrics.describe_error_patterns(flags.drop(columns="neutro"))   # só os sinais no texto
+    assert "neutro" not in text_only and "1 com texto cortado" in text_only
+    assert "1 não tem nenhum desses sinais." in text_only                     # "É ok.": só o rótulo era neutro
+    assert "O padrão mais frequente aqui: **negação** (2 de 5)." in text_only
     quiet = metrics.error_patterns(table.iloc[[2]].assign(verdadeiro="positivo"))
     assert "nenhuma com negação" in metrics.describe_error_patterns(quiet)
     assert "Nenhum dos padrões" in metrics.describe_error_patterns(quiet)

@@ -224,7 +224,7 @@ def distil():
     return hub.load_model("distilbert-base-uncased", verbose=False).eval()
 
 
-def test_model_inputs_keeps_only_what_forward_accepts(bert, distil):
+def test_model_inputs_drops_token_type_ids_only_when_forward_lacks_it(bert, distil):
     model, tokenizer = bert
     enc = tokenizer(SENTENCES, padding=True, return_tensors="pt")
     assert set(enc) == {"input_ids", "token_type_ids", "attention_mask"}

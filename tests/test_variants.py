@@ -207,8 +207,9 @@ def test_cost_findings_render_the_measured_ratios(table):
     text = variants.cost_findings(_cost(table))
     assert ("o BERT-base medido contra uma cópia dele (mesma arquitetura, mesmos pesos) levou 0,99× o tempo "
             "da cópia, com as repetições de 0,98× a 1,03×") in text
-    assert "razões que se afastam de 1 em até 3,0% não se distinguem do ruído" in text
-    assert "estimativa grosseira do ruído: poucos pares de um modelo só, sempre na mesma ordem" in text
+    assert ("um ruído de cerca de 3%, estimado grosseiramente (poucos pares de um modelo só, sempre na mesma ordem, o "
+            "modelo e depois a referência)") in text
+    assert "3,0%" not in text and "dentro do ruído" not in text   # a faixa do base não decide os vereditos exatos
     assert "5 pares de um modelo só" in variants.cost_findings(_cost(table), repeats=5)
     assert "Com a mesma conta do BERT-base, **sem diferença detectável** para ele: BERTimbau-base (1,00×)." in text
     assert "fora desse ruído: RoBERTa-base (0,95×) e ALBERT-base (1,28×)" in text
@@ -220,11 +221,13 @@ def test_cost_findings_render_the_measured_ratios(table):
     assert "tabela de 512 faixas de posição relativa por W_q e W_k (604 milhões" in text
     assert "conteúdo→posição e posição→conteúdo (101 milhões" in text
     assert "a projeção da tabela é 86% das multiplicações-e-somas extras, a maior parte" in text
-    assert "a conta do DeBERTa é 1,76× a do BERT-base; a medida passa da conta em 32,6%, mais longe do que o ruído" in text
-    assert "2,20× (BERT), 2,27× (RoBERTa) e 2,21× (BERTimbau)" in text
-    assert "a conta do *large* é 3,53× a do *base*" in text
-    assert "abaixo da conta (35,6% a 37,7%; nenhuma dentro do ruído de 3,0%)" in text
-    assert "em cada repetição a razão de cada *large* ao BERT-base também ficou abaixo dela (a maior: 2,21×)" in text
+    assert ("a conta do DeBERTa é 1,76× a do BERT-base; a medida fica 33% acima dela, e todas as repetições (2,33× a "
+            "2,33×) também: a conta fica fora da faixa delas") in text
+    assert "esta medida não separa esses efeitos" in text
+    # a razão dos large é a da tabela (contra o BERT-base ao lado), não uma razão de razões
+    assert ("2,20× (BERT; repetições de 2,20× a 2,20×), 2,16× (RoBERTa; 2,16× a 2,16×) e 2,21× (BERTimbau; 2,21× a "
+            "2,21×) o tempo do BERT-base medido ao lado (a coluna `razão`); a conta deles é 3,53× a do BERT-base") in text
+    assert "abaixo da conta (37% a 39%), e todas as repetições também: a conta fica fora da faixa de cada linha" in text
     assert "cresce só de 2,00× (as camadas) a 2,67× (camadas × largura)" in text   # 24/12 e 24·1024/(12·768)
     assert "esta medida não separa uma da outra" in text and "provavelmente" not in text
     assert "As repetições ficaram todas acima de 1" in text                      # o ALBERT, de 1,28× a 1,28×
@@ -237,14 +240,19 @@ def test_cost_findings_change_the_verdict_with_the_numbers(table):
                                                   "BERTimbau-large": 3400.0, "DeBERTa-v3-base": 1800.0,
                                                   "RoBERTa-base": 1000.0}))
     assert "levou 1,02× o tempo dele (sem diferença detectável)" in other
-    assert "A medida fica abaixo da conta (3,7% a 8,0%; nenhuma dentro do ruído de 3,0%)" in other   # sem arredondar
-    assert "a medida fica perto da conta (a 2,5% dela, dentro do ruído), compatível com ela; uma medida só não mostra" in other
-    close = variants.cost_findings(_cost(table, **{"BERT-large": 3500.0, "RoBERTa-large": 3450.0,
-                                                   "BERTimbau-large": 3520.0, "RoBERTa-base": 1000.0}))
-    assert "A medida fica dentro do ruído da conta (a até 2,3% dela)" in close
+    assert "A medida fica abaixo da conta (4% a 8%), e todas as repetições também" in other   # sem arredondar
+    assert "a medida fica 2% acima dela, e todas as repetições (1,80× a 1,80×) também" in other
+    close = _cost(table, **{"BERT-large": 3500.0, "RoBERTa-large": 3450.0, "BERTimbau-large": 3520.0,
+                            "RoBERTa-base": 1000.0, "DeBERTa-v3-base": 1750.0})
+    close.loc["RoBERTa-large", ["razão mín.", "razão máx."]] = [3.3, 3.6]
+    close.loc["DeBERTa-v3-base", ["razão mín.", "razão máx."]] = [1.7, 1.8]
+    close = variants.cost_findings(close)
+    assert "A medida fica a até 2% da conta, que cabe na faixa das repetições de RoBERTa-large." in close
+    assert "a medida fica menos de 1% abaixo dela, mas a conta cabe na faixa das repetições (1,70× a 1,80×)" in close
+    assert "Uma medida só não mostra que a conta acerta" in close
     mixed = variants.cost_findings(_cost(table, **{"BERT-large": 3500.0, "RoBERTa-large": 3300.0,
                                                    "BERTimbau-large": 3520.0, "RoBERTa-base": 1000.0}))
-    assert "abaixo da conta (0,3% a 6,6%; 2 de 3 dentro do ruído de 3,0%)" in mixed
+    assert "abaixo da conta (menos de 1% a 7%), e todas as repetições também" in mixed
     assert "fora desse ruído" not in other
     fast = variants.cost_findings(_cost(table, **{"ALBERT-base": 900.0}))
     assert "levou 0,90× o tempo dele (um pouco menos tempo)" in fast
@@ -252,18 +260,20 @@ def test_cost_findings_change_the_verdict_with_the_numbers(table):
     assert "o tempo caiu menos do que a conta" in slow
     assert "não tempo" not in slow and "bem menos do que os parâmetros sugeririam" in slow
     noisy = variants.cost_findings(_cost(table, base_ratio=(1.0, 0.85, 1.2)))
-    assert "em até 20,0% não se distinguem do ruído" in noisy and "a medição está **ruidosa**" in noisy
+    assert "um ruído de cerca de 20%" in noisy and "A medição está **ruidosa**" in noisy
     below = variants.cost_findings(_cost(table, **{"DeBERTa-v3-base": 1200.0}))
-    assert "a medida fica 31,7% abaixo da conta, mais longe do que o ruído" in below
-    assert "rendimento de cada parte não foi medido" in below and "renderam" not in below
-    edge = variants.cost_findings(_cost(table, **{"DeBERTa-v3-base": 1700.0}))   # 3,3% abaixo, ruído de 3,0%
-    assert "a medida fica ~3% abaixo da conta, no limite do ruído, compatível com ela" in edge
+    assert "a medida fica 32% abaixo dela, e todas as repetições (1,20× a 1,20×) também" in below
+    assert "renderam" not in below
+    wide = _cost(table)
+    wide.loc["RoBERTa-large", ["razão mín.", "razão máx."]] = [2.0, 2.3]
+    assert ("As repetições de outras linhas variam mais (as do RoBERTa-large, de 2,00× a 2,30×): por isso, DeBERTa e "
+            "*large* são comparados com a faixa das próprias repetições.") in variants.cost_findings(wide)
     above = variants.cost_findings(_cost(table, **{"BERT-large": 3800.0, "RoBERTa-large": 3900.0,
                                                    "BERTimbau-large": 3850.0}))
-    assert "acima da conta (7,6% a 16,2%; nenhuma dentro do ruído de 3,0%). Isso a conta não explica" in above
+    assert "acima da conta (8% a 10%), e todas as repetições também: a conta fica fora da faixa de cada linha. Isso a conta não explica" in above
     spread = variants.cost_findings(_cost(table, **{"BERT-large": 3580.0, "RoBERTa-large": 2560.0,
                                                    "BERTimbau-large": 2420.0}))
-    assert "3,58× (BERT), 2,69× (RoBERTa) e 2,42× (BERTimbau)" in spread
+    assert "3,58× (BERT; repetições de 3,58× a 3,58×), 2,56× (RoBERTa; 2,56× a 2,56×) e 2,42× (BERTimbau" in spread
     assert "dos dois lados da conta (a conta cabe entre as medidas)" in spread and "abaixo da conta" not in spread
     assert "a distância entre as razões medidas é ruído da medida" in spread
 

@@ -391,7 +391,8 @@ def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", seq_len: int = 12
     wide = (high / low - 1).drop(base).idxmax() if reps else None
     if wide is not None and high[wide] / low[wide] - 1 > band:
         line += (f" As repetições de outras linhas variam mais (as do {wide}, de {times(low[wide], 2)} a "
-                 f"{times(high[wide], 2)}): por isso, DeBERTa e *large* são comparados com a faixa das próprias repetições.")
+                 f"{times(high[wide], 2)}): por isso, DeBERTa e *large* são comparados, cada um, com a faixa das "
+                 "próprias repetições.")
     if same:
         def shown(n):
             if abs(t[n] - 1) <= band:
@@ -478,11 +479,15 @@ def cost_findings(cost: pd.DataFrame, base: str = "BERT-base", seq_len: int = 12
             where = (f"acima da conta ({_gap(lo / theory - 1)} a {_gap(hi / theory - 1)}){also}. Isso a conta não "
                      f"explica: {rest}, o que puxaria a razão para baixo, não para cima; nesta CPU, as matrizes "
                      "maiores do *large* podem render menos multiplicações-e-somas por segundo.")
-        else:
-            inside = [a for a in larges if low[a] <= theory <= high[a]]
-            where = (f"a até {_gap(max(abs(t[a] / theory - 1) for a in larges))} da conta, que cabe na faixa das "
-                     "repetições de " + _names(inside) + "." if inside
-                     else "espalhada dos dois lados da conta (a conta cabe entre as medidas).")
+        else:  # linha a linha: abaixo, acima, ou a conta dentro da faixa das repetições
+            sides = {"abaixo da conta em todas as repetições": [a for a in larges if high[a] < theory],
+                     "acima da conta em todas as repetições": [a for a in larges if low[a] > theory],
+                     "com a conta dentro da faixa das repetições": [a for a in larges if low[a] <= theory <= high[a]]}
+            where = "; ".join(f"{side}: {_names(names)}" for side, names in sides.items() if names) + "."
+            if sides["abaixo da conta em todas as repetições"]:
+                where += (f" Para os que ficam abaixo, duas explicações cabem, e esta medida não separa uma da outra: a "
+                          f"conta só inclui as multiplicações de matrizes, e {rest}; ou, nesta CPU, as matrizes maiores "
+                          "do *large* podem render mais multiplicações-e-somas por segundo.")
         spread = ""
         if len(larges) > 1 and hi > 1.15 * lo:
             spread = (" Os *large* têm a mesma conta (só o vocabulário muda), então a distância entre as razões "

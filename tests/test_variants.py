@@ -247,7 +247,8 @@ def test_cost_findings_change_the_verdict_with_the_numbers(table):
     close.loc["RoBERTa-large", ["razão mín.", "razão máx."]] = [3.3, 3.6]
     close.loc["DeBERTa-v3-base", ["razão mín.", "razão máx."]] = [1.7, 1.8]
     close = variants.cost_findings(close)
-    assert "A medida fica a até 2% da conta, que cabe na faixa das repetições de RoBERTa-large." in close
+    assert ("A medida fica abaixo da conta em todas as repetições: BERT-large e BERTimbau-large; com a conta dentro "
+            "da faixa das repetições: RoBERTa-large. Para os que ficam abaixo, duas explicações cabem") in close
     assert "a medida fica menos de 1% abaixo dela, mas a conta cabe na faixa das repetições (1,70× a 1,80×)" in close
     assert "Uma medida só não mostra que a conta acerta" in close
     mixed = variants.cost_findings(_cost(table, **{"BERT-large": 3500.0, "RoBERTa-large": 3300.0,
@@ -267,14 +268,15 @@ def test_cost_findings_change_the_verdict_with_the_numbers(table):
     wide = _cost(table)
     wide.loc["RoBERTa-large", ["razão mín.", "razão máx."]] = [2.0, 2.3]
     assert ("As repetições de outras linhas variam mais (as do RoBERTa-large, de 2,00× a 2,30×): por isso, DeBERTa e "
-            "*large* são comparados com a faixa das próprias repetições.") in variants.cost_findings(wide)
+            "*large* são comparados, cada um, com a faixa das próprias repetições.") in variants.cost_findings(wide)
     above = variants.cost_findings(_cost(table, **{"BERT-large": 3800.0, "RoBERTa-large": 3900.0,
                                                    "BERTimbau-large": 3850.0}))
     assert "acima da conta (8% a 10%), e todas as repetições também: a conta fica fora da faixa de cada linha. Isso a conta não explica" in above
     spread = variants.cost_findings(_cost(table, **{"BERT-large": 3580.0, "RoBERTa-large": 2560.0,
                                                    "BERTimbau-large": 2420.0}))
     assert "3,58× (BERT; repetições de 3,58× a 3,58×), 2,56× (RoBERTa; 2,56× a 2,56×) e 2,42× (BERTimbau" in spread
-    assert "dos dois lados da conta (a conta cabe entre as medidas)" in spread and "abaixo da conta" not in spread
+    assert ("abaixo da conta em todas as repetições: RoBERTa-large e BERTimbau-large; acima da conta em todas as "
+            "repetições: BERT-large.") in spread                                  # linha a linha, não "a até X%"
     assert "a distância entre as razões medidas é ruído da medida" in spread
 
 

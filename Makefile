@@ -153,7 +153,7 @@ bench: $(STAMP)
 sync: $(STAMP)
 	$(PY) scripts/nbtool.py sync notebooks/*.ipynb
 
-.PHONY: edit apply smoke rerun
+.PHONY: edit apply save smoke rerun
 
 ## make edit NB=02: extrai o notebook 02 para build/edit/02_....py (texto do jupytext) para editar
 edit: $(STAMP)
@@ -164,6 +164,11 @@ edit: $(STAMP)
 apply: $(STAMP)
 	$(if $(NB),,$(error Diga qual notebook: make apply NB=02))
 	$(PY) scripts/nbtool.py apply $(NB)
+	$(PY) scripts/nbsave.py
+
+## make save: gera helpers/lessonNN.py das células marcadas com #@save nos notebooks (make apply já faz)
+save: $(STAMP)
+	$(PY) scripts/nbsave.py
 
 ## make smoke: executa todos os notebooks com parâmetros curtos (1 época...) em build/smoke, para conferir enquanto escreve
 smoke: $(STAMP)

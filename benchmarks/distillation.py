@@ -26,7 +26,7 @@ import time
 
 import pandas as pd
 
-from helpers.cli import Parser, RawDescriptionHelpFormatter
+from commands.cli import Parser, RawDescriptionHelpFormatter
 
 TARGETS = {"retenção do F1 ≥ 0,97": lambda r: r["retention"] >= 0.97,
            "destilado > só rótulos": lambda r: r["f1_student"] > r["f1_baseline"],

@@ -45,7 +45,7 @@ def cpu_name() -> str:
 
 
 def parse_args(argv=None):
-    from helpers.cli import Parser, RawDescriptionHelpFormatter
+    from commands.cli import Parser, RawDescriptionHelpFormatter
 
     ap = Parser(description=__doc__, formatter_class=RawDescriptionHelpFormatter)
     ap.add_argument("--teacher-model", default="neuralmind/bert-base-portuguese-cased")

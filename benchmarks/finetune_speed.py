@@ -22,7 +22,7 @@ import torch  # noqa: E402
 from transformers import AutoModelForSequenceClassification  # noqa: E402
 
 from helpers import data, hub, metrics, training  # noqa: E402
-from helpers.cli import Parser  # noqa: E402
+from commands.cli import Parser  # noqa: E402
 from helpers.env import seed_everything  # noqa: E402
 
 MAX_LEN = 160

@@ -9,7 +9,7 @@ e o tempo de um fine-tuning com a receita dos notebooks 02 e 05 (perfil offline)
 
 Última linha: ``gpu=<nome> precision=<bf16|fp16> f1_bert=<a> f1_distil=<b> f1_fp32=<c> train_s_bert=<t> ok=<True|False>``.
 
-Com ``--multi-gpu``, roda o comando ``finetune`` (``helpers.experiments``) numa GPU e depois em todas as
+Com ``--multi-gpu``, roda o comando ``finetune`` (``commands.experiments``) numa GPU e depois em todas as
 visíveis, com ``accelerate launch --multi_gpu --num_processes N`` e o mesmo lote global; confere que o resultado
 diz N processos, que o teste inteiro foi avaliado, que só um conjunto de arquivos foi gravado, e imprime os dois
 F1 e os dois tempos. Última linha: ``gpus=<N> f1_one=<a> f1_all=<b> train_s_one=<t1> train_s_all=<tN> ok=<...>``.
@@ -29,7 +29,7 @@ import torch  # noqa: E402
 from transformers import AutoModelForSequenceClassification  # noqa: E402
 
 from helpers import data, distill, hub, inference, metrics, training  # noqa: E402
-from helpers.cli import Parser  # noqa: E402
+from commands.cli import Parser  # noqa: E402
 from helpers.env import seed_everything  # noqa: E402
 
 BERT, DISTIL = "neuralmind/bert-base-portuguese-cased", "distilbert-base-uncased"
@@ -69,9 +69,9 @@ def multi_gpu(epochs: int) -> None:
     options = ["finetune", "--num-epochs", str(epochs), "--class-weights", "nao", "--batch-size", str(16 if 16 % n == 0 else 8 * n),
                "--no-progress"]
     accelerate = shutil.which("accelerate") or str(Path(sys.executable).with_name("accelerate"))
-    runs = {"one": [sys.executable, "-m", "helpers.experiments", *options, "--output-dir", str(out / "uma")],
+    runs = {"one": [sys.executable, "-m", "commands.experiments", *options, "--output-dir", str(out / "uma")],
             "all": [accelerate, "launch", "--multi_gpu", "--num_processes", str(n), "--num_machines", "1",
-                    "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "helpers.experiments", *options,
+                    "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "commands.experiments", *options,
                     "--output-dir", str(out / "todas")]}
     results, ok = {}, True
     for key, cmd in runs.items():

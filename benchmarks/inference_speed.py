@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 
-from helpers.cli import Parser, RawDescriptionHelpFormatter
+from commands.cli import Parser, RawDescriptionHelpFormatter
 
 TARGETS = {"aceleração lote 1 ≥ 6×": lambda r: r["speedup"] >= 6,
            "aceleração lote 32 ≥ 4×": lambda r: r["speedup_b32"] >= 4,

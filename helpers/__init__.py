@@ -23,9 +23,8 @@ Um módulo por conceito; o notebook que mais usa cada um está entre parênteses
 * ``widgets``: controles interativos que também rodam sem navegador.
 * ``checks``: os corretores dos exercícios de todos os notebooks.
 * ``results``: o resultado de destaque de cada notebook.
-* ``distributed``: vários processos (``accelerate launch``, ``torchrun``): o principal e as previsões juntadas.
-* ``experiments``: os notebooks 02 e 04 como comandos (``python -m helpers.experiments``), para rodar em escala.
-* ``cli``: linhas de comando em português (uso, opções, erros), para os comandos, os scripts e os benchmarks.
+
+Os comandos em escala (os notebooks 02 e 04 em vários processos) ficam fora daqui, no pacote ``commands``.
 """
 from .env import get_device, is_offline, quiet_known_noise, seed_everything, setup_notebook
 

@@ -99,25 +99,18 @@ def make_record(model_id: str, dataset, **recipe) -> dict:
 
 
 def save_classifier(folder, model, tokenizer, record: dict, **extra) -> Path:
-    """Salva modelo, tokenizador e o registro (mais ``extra``, ex.: tempo de treino) em ``folder``.
-
-    Com vários processos (``accelerate launch``), só o principal grava, e os outros esperam a pasta ficar pronta.
-    """
-    from . import distributed
+    """Salva modelo, tokenizador e o registro (mais ``extra``, ex.: tempo de treino) em ``folder``."""
+    from transformers.utils import logging as hf_logging
 
     folder = Path(folder)
-    if distributed.is_main():
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()      # a barra "Writing model shards", em inglês, de um arquivo só
-        try:
-            model.save_pretrained(folder)
-        finally:
-            hf_logging.enable_progress_bar()
-        tokenizer.save_pretrained(folder)
-        (folder / RECORD_FILE).write_text(json.dumps({**record, "extra": extra}, ensure_ascii=False, indent=1),
-                                          encoding="utf-8")
-    distributed.barrier()
+    hf_logging.disable_progress_bar()      # a barra "Writing model shards", em inglês, de um arquivo só
+    try:
+        model.save_pretrained(folder)
+    finally:
+        hf_logging.enable_progress_bar()
+    tokenizer.save_pretrained(folder)
+    (folder / RECORD_FILE).write_text(json.dumps({**record, "extra": extra}, ensure_ascii=False, indent=1),
+                                      encoding="utf-8")
     return folder
 
 

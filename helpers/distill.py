@@ -33,7 +33,6 @@ import torch.nn.functional as F
 from transformers import Trainer
 from transformers.modeling_outputs import SequenceClassifierOutput
 
-from . import distributed
 from .batching import length_batches, token_lengths
 from .compat import forward_inputs
 from .training import autocast_for
@@ -318,14 +317,11 @@ def add_teacher_logits(teacher, dataset, tokenizer, batch_size: int = 64):
     teacher.eval()
     device = next(teacher.parameters()).device
     logits = np.zeros((len(dataset), teacher.config.num_labels), dtype=np.float32)
-    # lotes parecidos: menos padding; com vários processos, cada um faz uma parte e todos recebem tudo
-    mine = distributed.shard(length_batches(token_lengths(dataset), batch_size))
-    with torch.inference_mode():
-        for idx in mine:
+    with torch.inference_mode():  # lotes de frases parecidas: menos padding
+        for idx in length_batches(token_lengths(dataset), batch_size):
             batch = tokenizer.pad(rows[idx.tolist()], return_tensors="pt")
             out = teacher(**forward_inputs(teacher, {k: v.to(device) for k, v in batch.items()}))
             logits[idx] = out.logits.float().cpu().numpy()
-    logits = distributed.assemble(mine, logits)
     teacher.train(was_training)
     if TEACHER_LOGITS in dataset.column_names:
         dataset = dataset.remove_columns(TEACHER_LOGITS)

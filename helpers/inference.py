@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import distributed
 from .batching import length_batches
 from .compat import forward_inputs
 
@@ -38,15 +37,13 @@ def predict_proba(texts, model, tokenizer, batch_size: int = 32, max_length: int
     device = getattr(model, "device", None) or next(model.parameters()).device
     model.eval()
     probs = np.zeros((len(texts), model.config.num_labels), dtype=np.float32)
-    # com vários processos (accelerate launch), cada um prevê uma parte dos lotes, e todos recebem todas as linhas
-    mine = distributed.shard(length_batches([len(t) for t in texts], batch_size))
     with torch.inference_mode():
-        for idx in mine:
+        for idx in length_batches([len(t) for t in texts], batch_size):
             enc = tokenizer([texts[j] for j in idx], padding=True, truncation=True, max_length=max_length,
                             return_tensors="pt").to(device)
             logits = model(**forward_inputs(model, enc)).logits.float()
             probs[idx] = torch.softmax(logits, dim=-1).cpu().numpy()
-    return distributed.assemble(mine, probs)
+    return probs
 
 
 def predict(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128) -> pd.DataFrame:

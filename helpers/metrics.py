@@ -15,7 +15,6 @@ import pandas as pd
 import torch
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from . import distributed
 from .batching import length_batches, token_lengths
 from .compat import forward_inputs
 from .training import autocast_for
@@ -213,8 +212,6 @@ def predictions_on(trainer, dataset) -> tuple[np.ndarray, np.ndarray]:
     precisão do treino: com ``bf16``/``fp16`` nos argumentos (numa GPU), sob ``torch.autocast``;
     na CPU, em float32. A ordem original volta no fim, para que as previsões de dois
     modelos no mesmo split possam ser comparadas frase a frase (:func:`helpers.prose.paired_bootstrap`).
-    Com vários processos (``accelerate launch``), os lotes são divididos entre eles e juntados no
-    fim (:func:`helpers.distributed.assemble`): todos recebem as previsões do split inteiro.
     """
     inputs = [c for c in ("input_ids", "attention_mask", "token_type_ids", "label") if c in dataset.column_names]
     if "input_ids" not in inputs or "label" not in inputs:
@@ -226,17 +223,15 @@ def predictions_on(trainer, dataset) -> tuple[np.ndarray, np.ndarray]:
     was_training = model.training
     model.eval()
     y_true, y_pred = np.empty(len(rows), dtype=np.int64), np.empty(len(rows), dtype=np.int64)
-    # com vários processos (accelerate launch), cada um prevê uma parte dos lotes, e todos recebem o teste inteiro
-    mine = distributed.shard(length_batches(token_lengths(dataset), trainer.args.per_device_eval_batch_size))
     with torch.inference_mode(), autocast_for(trainer.args, device):
-        for idx in mine:
+        for idx in length_batches(token_lengths(dataset), trainer.args.per_device_eval_batch_size):
             batch = trainer.data_collator([rows[int(i)] for i in idx])
             labels = batch.pop("labels")
             logits = model(**forward_inputs(model, {k: v.to(device) for k, v in batch.items()})).logits
             y_true[idx] = labels.numpy()
             y_pred[idx] = logits.argmax(dim=-1).cpu().numpy()
     model.train(was_training)
-    return distributed.assemble(mine, y_true, y_pred)
+    return y_true, y_pred
 
 
 def macro_f1(y_true, y_pred, num_labels: int = 3) -> float:

@@ -4,6 +4,8 @@ O caminho é o mesmo no BERTimbau, no DistilBERT e nos substitutos offline.
 """
 from __future__ import annotations
 
+import os
+
 import functools
 import types
 
@@ -14,7 +16,6 @@ import torch.nn.functional as F
 from transformers import DataCollatorWithPadding, Trainer, TrainerCallback
 
 from .compat import build_training_arguments, trainer_kwargs
-from .distributed import world_size
 from .measure import count_parameters
 
 
@@ -442,7 +443,7 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir:
     for old, new in aliases.items():
         if old in training_kwargs:
             defaults.pop(new, None)
-    if world_size() > 1:
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         # todo peso das cabeças de classificação entra na perda: o DDP não precisa procurar pesos sem gradiente
         # (com True, o padrão do Trainer, ele percorre o grafo a mais a cada passo e avisa que não achou nenhum)
         defaults["ddp_find_unused_parameters"] = False

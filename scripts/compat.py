@@ -43,7 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from helpers.cli import Parser
+from commands.cli import Parser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lock import parse_lock, torch_spec  # noqa: E402
@@ -277,7 +277,7 @@ COMMAND_TESTS = "two_processes or search_runs"  # o finetune num processo e em d
 
 
 def commands(name: str, py: Path, log: Path) -> tuple[bool, str]:
-    """Os testes que rodam ``helpers.experiments`` de verdade (vários processos, busca) neste ambiente."""
+    """Os testes que rodam ``commands.experiments`` de verdade (vários processos, busca) neste ambiente."""
     return pytest_in(name, py, log, "tests/test_experiments.py", "-m", "slow", "-k", COMMAND_TESTS)
 
 
@@ -400,7 +400,7 @@ def main(argv=None) -> int:
                                                                   + ",".join(ENVIRONMENTS))
     ap.add_argument("--skip-notebooks", action="store_true", help="só instalação e testes de unidade")
     ap.add_argument("--skip-commands", action="store_true",
-                    help="pula os testes dos comandos (helpers.experiments em dois processos, alguns minutos)")
+                    help="pula os testes dos comandos (commands.experiments em dois processos, alguns minutos)")
     ap.add_argument("--notebooks", nargs="*", help="só estes notebooks (prefixos: 02 04)")
     args = ap.parse_args(argv)
     names = [n.strip() for n in args.only.split(",") if n.strip()]

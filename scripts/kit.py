@@ -630,16 +630,16 @@ def banners(folder: Path, model_ids) -> list[str]:
 # ---------------------------------------------------------------- linha de comando
 
 def cli_file() -> Path | None:
-    """``helpers/cli.py`` no repositório, ou a cópia ``cli.py`` ao lado deste ``kit.py`` dentro de um kit."""
+    """``commands/cli.py`` no repositório, ou a cópia ``cli.py`` ao lado deste ``kit.py`` dentro de um kit."""
     here = Path(__file__).resolve().parent
-    return next((p for p in (ROOT / "helpers" / "cli.py", here / "cli.py") if p.is_file()), None)
+    return next((p for p in (ROOT / "commands" / "cli.py", here / "cli.py") if p.is_file()), None)
 
 
 def portuguese_parser():
-    """A classe ``Parser`` de ``helpers/cli.py`` (ajuda e erros em português), lida direto do arquivo.
+    """A classe ``Parser`` de ``commands/cli.py`` (ajuda e erros em português), lida direto do arquivo.
 
-    ``helpers/cli.py`` só usa a biblioteca padrão, e o ``instalar`` roda antes de qualquer pacote estar
-    instalado: importar ``helpers`` passaria por ``helpers/__init__.py``, que importa o numpy.
+    ``commands/cli.py`` só usa a biblioteca padrão, e o ``instalar`` roda antes de qualquer pacote estar
+    instalado: importar o pacote pediria o que ele importa.
     """
     import argparse
     import importlib.util

@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
-from helpers.cli import Parser
+from commands.cli import Parser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 

@@ -66,33 +66,34 @@ CASES = [
     ("production.extra_requirements", "[]", "tests/test_production.py -k ensure_installed"),
     ("artifacts.class_weights_from_02", "(False, 'x')", "tests/test_prose.py -k class_weights_from_02"),
     ("checks.run_checks", "True", "tests/test_checks.py -k 'constant or stub or error'"),
-    ("experiments.per_device_batch", "16", "tests/test_experiments.py::test_the_batch_size_is_global_and_must_divide_by_the_processes"),
-    ("experiments.search_space", "lambda trial: {}",
+    ("commands.experiments.per_device_batch", "16", "tests/test_experiments.py::test_the_batch_size_is_global_and_must_divide_by_the_processes"),
+    ("commands.distill.search_space", "lambda trial: {}",
      "tests/test_experiments.py::test_the_search_sets_temperature_alphas_and_epochs"),
-    ("distributed.lone_cpu_launch", "False",
+    ("commands.distributed.lone_cpu_launch", "False",
      "tests/test_experiments.py::test_accelerate_cpu_launch_that_starts_one_process_is_caught"),
-    ("distributed.requested_processes", "None",
+    ("commands.distributed.requested_processes", "None",
      "tests/test_experiments.py::test_accelerate_cpu_launch_is_started_again_with_the_processes_asked_for"),
-    ("distributed.relaunch_command", "[]",
+    ("commands.distributed.relaunch_command", "[]",
      "tests/test_experiments.py::test_accelerate_cpu_launch_is_started_again_with_the_processes_asked_for"),
-    ("distributed.shard", "[]", "tests/test_experiments.py::test_one_process_leaves_predictions_alone"),
-    ("distributed.assemble", "np.zeros(3)", "tests/test_experiments.py::test_one_process_leaves_predictions_alone"),
+    ("commands.distributed.shard", "[]", "tests/test_experiments.py::test_one_process_leaves_predictions_alone"),
+    ("commands.distributed.assemble", "np.zeros(3)", "tests/test_experiments.py::test_one_process_leaves_predictions_alone"),
 ]
 
 PLUGIN = '''
 import importlib, os, pkgutil
 import numpy as np, pandas as pd, torch
-import helpers
+import commands, helpers
 
 def pytest_configure(config):
     target, expression = os.environ["STUB_TARGET"], os.environ["STUB_VALUE"]
-    module_name, name = target.rsplit(".", 1)
-    for info in pkgutil.iter_modules(helpers.__path__):
-        importlib.import_module(f"helpers.{info.name}")
-    original = getattr(importlib.import_module(f"helpers.{module_name}"), name)
+    package_name, module_name, name = target.rsplit(".", 2) if target.count(".") > 1 else ("helpers", *target.rsplit(".", 1))
+    for package in (helpers, commands):
+        for info in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{info.name}")
+    original = getattr(importlib.import_module(f"{package_name}.{module_name}"), name)
     value = eval(expression)
     stub = lambda *args, **kwargs: value
-    for module in [m for key, m in list(__import__("sys").modules.items()) if key.startswith("helpers")]:
+    for module in [m for key, m in list(__import__("sys").modules.items()) if key.startswith(("helpers", "commands"))]:
         for attr, obj in list(vars(module).items()):
             if obj is original:
                 setattr(module, attr, stub)

@@ -1,11 +1,11 @@
-"""helpers.cli: as linhas de comando da série (comandos, scripts, benchmarks) falam português."""
+"""commands.cli: as linhas de comando da série (comandos, scripts, benchmarks) falam português."""
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import cli
+from commands import cli
 
 pytestmark = pytest.mark.unit
 

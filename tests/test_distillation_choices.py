@@ -75,7 +75,7 @@ def test_notebook_04_uses_the_choice_the_study_recorded():
     assert (values["TEMPERATURE"], values["ALPHA_SOFT"], values["ALPHA_HARD"], values["ALPHA_HIDDEN"]) == (
         chosen["temperature"], chosen["alpha_soft"], chosen["alpha_hard"], chosen["alpha_hidden"])
     assert values["STUDENT_LAYERS"] is None and study["meta"]["student_epochs"] == values["STUDENT_EPOCHS"]
-    from helpers.experiments import build_parser
+    from commands.experiments import build_parser
 
     opts = build_parser().parse_args(["distill"])
     assert (opts.temperature, opts.alpha_soft, opts.alpha_hard, opts.alpha_hidden) == (

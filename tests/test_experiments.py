@@ -1,4 +1,4 @@
-"""Os comandos ``finetune`` e ``distill`` (helpers.experiments): opções, vários processos e o mesmo F1 dos notebooks.
+"""Os comandos ``finetune`` e ``distill`` (commands.experiments): opções, vários processos e o mesmo F1 dos notebooks.
 
 Os testes que treinam de verdade (dois processos na CPU com o gloo; o notebook e o comando lado a lado)
 levam alguns minutos: ficam na camada ``slow`` (``make test-all``), como as execuções duplas de
@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import distributed, experiments
+from commands import distill as distill_command
+from commands import distributed, experiments
 
 pytestmark = pytest.mark.unit
 
@@ -48,7 +49,7 @@ def test_every_parameter_of_the_notebook_is_an_option(notebook, command):
 
 def test_the_command_and_each_subcommand_use_the_portuguese_parser():
     # o português do cli.Parser (ajuda e erros) é testado em test_cli.py; aqui, que os comandos o usam
-    from helpers import cli
+    from commands import cli
 
     parser = experiments.build_parser()
     subs = next(a for a in parser._actions if a.dest == "command").choices
@@ -98,13 +99,13 @@ def test_accelerate_cpu_launch_is_started_again_with_the_processes_asked_for(mon
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
     monkeypatch.setenv("MASTER_PORT", "29555")
     monkeypatch.setattr(distributed, "_parent_command",
-                        lambda: [*accelerate, "--cpu", "--num_processes", "2", "-m", "helpers.experiments"])
+                        lambda: [*accelerate, "--cpu", "--num_processes", "2", "-m", "commands.experiments"])
     started = []
     monkeypatch.setattr(experiments.subprocess, "call", lambda cmd: started.append(cmd) or 7)
     assert experiments.main(["finetune", "--max-steps", "2"]) == 7  # o código de saída dos processos novos
     (cmd,) = started
     assert cmd[1:] == ["-m", "torch.distributed.run", "--nproc-per-node=2", "--nnodes=1", "--master-addr=127.0.0.1",
-                       "--master-port=29555", "-m", "helpers.experiments", "finetune", "--max-steps", "2"]
+                       "--master-port=29555", "-m", "commands.experiments", "finetune", "--max-steps", "2"]
     assert "inicia os 2 processos pedidos" in capsys.readouterr().out
 
 
@@ -151,7 +152,7 @@ def test_the_search_sets_temperature_alphas_and_epochs(bert_standin):
     trainer = distill.make_distillation_trainer(student, teacher, tokenizer, train, output_dir="build/test_busca",
                                                 model_init=lambda: student, num_train_epochs=3, use_cpu=True)
     trainer.hp_search_backend = HPSearchBackend.OPTUNA
-    trainer.hp_space = experiments.search_space(max_epochs=3)
+    trainer.hp_space = distill_command.search_space(max_epochs=3)
     trial = optuna.trial.FixedTrial({"alpha_soft": 0.8, "temperature": 4.0, "num_train_epochs": 2})
     trainer._hp_search_setup(trial)
     assert trainer.temperature == 4.0 and trainer.alpha_soft == 0.8 and trainer.alpha_hard == pytest.approx(0.2)
@@ -161,7 +162,7 @@ def test_the_search_sets_temperature_alphas_and_epochs(bert_standin):
 def test_search_without_optuna_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "optuna", None)
     with pytest.raises(SystemExit, match=r"(?s)não está instalado.*pip install -e \"\.\[busca\]\""):
-        experiments.require_optuna()
+        distill_command.require_optuna()
 
 
 # --------------------------------------------------------------------------- treinos de verdade
@@ -169,7 +170,7 @@ def test_search_without_optuna_says_how_to_install(monkeypatch):
 def run_command(args, cwd, launcher=(), timeout=900):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "PYTHONHASHSEED": "0"}
     env.pop("PYTHONWARNINGS", None)  # o torchrun/accelerate importam coisas que não são nossas
-    cmd = [*launcher, "-m", "helpers.experiments", *args] if launcher else [sys.executable, "-m", "helpers.experiments", *args]
+    cmd = [*launcher, "-m", "commands.experiments", *args] if launcher else [sys.executable, "-m", "commands.experiments", *args]
     done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"{' '.join(cmd)} falhou:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done
@@ -358,7 +359,7 @@ def test_distill_search_runs_on_validation_and_saves_its_trials(tmp_path):
 
 def test_gpu_check_has_a_multi_gpu_mode():
     source = (ROOT / "benchmarks" / "gpu_check.py").read_text(encoding="utf-8")
-    assert "--multi-gpu" in source and "helpers.experiments" in source
+    assert "--multi-gpu" in source and "commands.experiments" in source
 
 
 @pytest.fixture(autouse=True)

@@ -163,8 +163,8 @@ def test_verify_finds_a_damaged_copy(built):
     out = subprocess.run([sys.executable, "-I", str(destination / "kit.py"), "conferir", str(destination)],
                          capture_output=True, text=True, cwd=destination)
     assert out.returncode == 0 and "kit íntegro" in out.stdout, out.stderr
-    # e fala português sozinho: a cópia de helpers/cli.py vai ao lado dele
-    assert (destination / "cli.py").read_text() == (Path(kit.__file__).parents[1] / "helpers" / "cli.py").read_text()
+    # e fala português sozinho: a cópia de commands/cli.py vai ao lado dele
+    assert (destination / "cli.py").read_text() == (Path(kit.__file__).parents[1] / "commands" / "cli.py").read_text()
     wrong = subprocess.run([sys.executable, "-I", str(destination / "kit.py"), "conferir"],
                            capture_output=True, text=True, cwd=destination)
     assert wrong.returncode == 2 and "erro: faltam os argumentos: kit" in wrong.stderr, wrong.stderr

@@ -180,3 +180,60 @@ def assemble(done: list, *arrays):
         raise RuntimeError(f"As previsões juntadas dos {len(parts)} processos não cobrem cada linha uma vez "
                            f"({int((seen == 0).sum())} sem previsão, {int((seen > 1).sum())} repetidas).")
     return arrays if len(arrays) != 1 else arrays[0]
+
+
+def sharded(fn, rows, *args, **kwargs):
+    """``fn(rows, ...)`` com as linhas divididas entre os processos; todos recebem o resultado inteiro.
+
+    ``fn`` devolve um vetor (ou uma tupla de vetores) com uma linha por item de ``rows`` (uma lista ou
+    um ``datasets.Dataset``). Cada processo calcula a sua parte (o 1º, o (N+1)º... item para o
+    processo 0) e :func:`assemble` junta tudo na ordem original. Num processo só, é ``fn(rows, ...)``.
+    É assim que os comandos usam as funções das aulas (``inference.predict_proba``,
+    ``metrics.predictions_on``...), que não sabem de processos.
+    """
+    n = world_size()
+    if n == 1:
+        return fn(rows, *args, **kwargs)
+    mine = np.arange(len(rows))[rank()::n]
+    part = rows.select(mine) if hasattr(rows, "select") else [rows[int(i)] for i in mine]
+    out = fn(part, *args, **kwargs)
+    outs = out if isinstance(out, tuple) else (out,)
+    full = []
+    for values in outs:
+        values = np.asarray(values)
+        whole = np.zeros((len(rows), *values.shape[1:]), dtype=values.dtype)
+        whole[mine] = values
+        full.append(whole)
+    return assemble([mine], *full)
+
+
+def training_kwargs() -> dict:
+    """``TrainingArguments`` a mais com vários processos (vazio num processo só).
+
+    Todo peso das cabeças de classificação entra na perda: o DDP não precisa procurar pesos sem gradiente
+    (com ``True``, o padrão do ``Trainer``, ele percorre o grafo a mais a cada passo e avisa que não achou
+    nenhum). Os outros processos, como o principal, só mostram erros (o padrão, "warning", repetia neles
+    os avisos que o principal cala).
+    """
+    if world_size() == 1:
+        return {}
+    return {"ddp_find_unused_parameters": False, "log_level_replica": "error"}
+
+
+def adapt_trainer(trainer):
+    """O ``trainer`` com a escala da perda de um processo só, quando há vários; num processo só, nada muda.
+
+    Com perda ponderada (``class_weights``), o ``Trainer`` passaria a ``compute_loss`` a contagem do lote
+    GLOBAL (``num_items_in_batch``) e só compensaria (×N) na perda dele: a soma de cada processo seria
+    dividida pela contagem global, e a média do DDP a deixaria N vezes menor; com a contagem do lote de
+    cada processo, a escala é a de um processo só. Sem pesos, a cabeça de classificação do BERT aceita
+    ``**kwargs`` mas calcula a média do lote e ignora ``num_items_in_batch``; o ``Trainer`` (4.46+ e 5.x)
+    acharia que ela dividiu pela contagem global e multiplicaria a perda pelo número de processos. Sem
+    ``num_items_in_batch``, a perda é a média do lote de cada processo, e o DDP tira a média entre eles.
+    """
+    if trainer.args.world_size > 1:
+        if getattr(trainer, "class_weights", None) is not None:
+            trainer.args.average_tokens_across_devices = False
+        else:
+            trainer.model_accepts_loss_kwargs = False
+    return trainer

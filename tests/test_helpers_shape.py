@@ -1,0 +1,59 @@
+"""``helpers`` é o que as aulas compartilham, e pequeno: módulos curtos, funções curtas, nada só de ferramentas."""
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HELPERS = sorted((ROOT / "helpers").glob("*.py"))
+MAX_MODULE_LINES = 300
+MAX_FUNCTION_LINES = 60
+
+pytestmark = pytest.mark.static
+
+
+def _notebook_code() -> str:
+    return "\n".join("".join(c["source"]) for nb in sorted((ROOT / "notebooks").glob("*.ipynb"))
+                     for c in json.loads(nb.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code")
+
+
+def test_modules_are_short():
+    long = {p.name: n for p in HELPERS if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"módulos de helpers com mais de {MAX_MODULE_LINES} linhas: {long}"
+
+
+def test_functions_are_short():
+    long = {}
+    for p in HELPERS:
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                size = node.end_lineno - node.lineno + 1
+                if size > MAX_FUNCTION_LINES:
+                    long[f"{p.name}:{node.name}"] = size
+    assert not long, f"funções de helpers com mais de {MAX_FUNCTION_LINES} linhas: {long}"
+
+
+def test_notebooks_import_only_helpers_from_the_project():
+    code = _notebook_code()
+    assert not re.search(r"^\s*(from|import)\s+(commands|scripts|benchmarks|tests)\b", code, re.M)
+
+
+def test_every_public_helper_serves_a_lesson():
+    """Um nome público de ``helpers`` é usado por um notebook ou por outro código de ``helpers``."""
+    notebooks = _notebook_code()
+    sources = {p.stem: p.read_text(encoding="utf-8") for p in HELPERS}
+    unused = []
+    for stem, text in sources.items():
+        if stem == "__init__":
+            continue
+        for node in ast.parse(text).body:
+            if not isinstance(node, (ast.FunctionDef, ast.ClassDef)) or node.name.startswith("_"):
+                continue
+            word = re.compile(rf"\b{re.escape(node.name)}\b")
+            inside = len(word.findall(text)) > 1
+            elsewhere = any(word.search(t) for s, t in sources.items() if s != stem)
+            if not (word.search(notebooks) or inside or elsewhere):
+                unused.append(f"{stem}.{node.name}")
+    assert not unused, f"nomes de helpers que nenhuma aula usa (mova para scripts/ ou commands/): {unused}"

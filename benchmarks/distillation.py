@@ -63,7 +63,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     from transformers import AutoModelForSequenceClassification
 
-    from helpers import artifacts, data, distill, hub, measure, metrics, training
+    from helpers import artifacts, data, hub, lesson02, lesson04, measure, metrics
     from helpers.env import is_offline, seed_everything
 
     start = time.perf_counter()
@@ -75,27 +75,26 @@ def main(argv=None) -> dict:
 
     dataset = data.load_embedded(verbose=False)
     tokenizer = hub.load_tokenizer(args.teacher_model)
-    tokenized, _ = training.tokenize_splits(dataset.splits, tokenizer, max_length=args.max_length, verbose=False)
+    tokenized, _ = lesson02.tokenize_splits(dataset.splits, tokenizer, max_length=args.max_length, verbose=False)
 
     if args.teacher_from:
         print(f"▶ professor: {args.teacher_from}", flush=True)
         teacher = AutoModelForSequenceClassification.from_pretrained(args.teacher_from)
-        teacher_trainer = training.make_trainer(teacher, tokenizer, tokenized["train"], output_dir=str(artifacts.build_dir("bench", "professor")))
+        teacher_trainer = lesson02.make_trainer(teacher, tokenizer, tokenized["train"], output_dir=str(artifacts.build_dir("bench", "professor")))
     else:
         print(f"▶ professor: {args.teacher_epochs:g} épocas, lr {lr:g}", flush=True)
         seed_everything(args.seed)
         teacher = hub.load_model(args.teacher_model, AutoModelForSequenceClassification, num_labels=dataset.num_labels,
                                  id2label=dataset.id2label, label2id=dataset.label2id, verbose=False)
-        teacher_trainer = training.make_trainer(teacher, tokenizer, tokenized["train"], output_dir=str(artifacts.build_dir("bench", "professor")),
+        teacher_trainer = lesson02.make_trainer(teacher, tokenizer, tokenized["train"], output_dir=str(artifacts.build_dir("bench", "professor")),
                                                 num_train_epochs=args.teacher_epochs, **train_args)
         teacher_trainer.train()
     scores = {"professor": metrics.scores_on(teacher_trainer, tokenized["test"], dataset.labels)}
 
     n_layers = teacher.config.num_hidden_layers
-    layers = tuple(args.student_layers) if args.student_layers else distill.spread_layers(n_layers)
-    student_init = distill.init_student_from_teacher(teacher, layers)
-    train_with_logits = distill.add_teacher_logits(teacher, tokenized["train"], tokenizer)
-    layer_map = distill.uniform_layer_map(len(layers), n_layers) if n_layers % len(layers) == 0 else None
+    layers = tuple(args.student_layers) if args.student_layers else lesson04.spread_layers(n_layers)
+    student_init = lesson04.init_student_from_teacher(teacher, layers)
+    layer_map = lesson04.uniform_layer_map(len(layers), n_layers) if n_layers % len(layers) == 0 else [(len(layers), n_layers)]
 
     print(f"▶ alunos: camadas {layers}, T={args.temperature:g}, α soft/hard/hidden = "
           f"{args.alpha_soft:g}/{args.alpha_hard:g}/{args.alpha_hidden:g} ({args.hidden_loss}), "
@@ -105,13 +104,14 @@ def main(argv=None) -> dict:
         seed_args = {**student_args, "seed": seed, "num_train_epochs": args.student_epochs}
         seed_everything(seed)
         distilled = copy.deepcopy(student_init)
-        distil_trainer = distill.make_distillation_trainer(
-            distilled, teacher, tokenizer, train_with_logits, output_dir=str(artifacts.build_dir("bench", "aluno_destilado")),
-            temperature=args.temperature, alpha_soft=args.alpha_soft, alpha_hard=args.alpha_hard,
-            alpha_hidden=args.alpha_hidden, hidden_loss=args.hidden_loss, layer_map=layer_map, **seed_args)
+        distil_trainer = lesson04.make_distillation_trainer(
+            lesson02.make_trainer(distilled, tokenizer, tokenized["train"],
+                                  output_dir=str(artifacts.build_dir("bench", "aluno_destilado")), **seed_args),
+            teacher, temperature=args.temperature, alpha_soft=args.alpha_soft, alpha_hard=args.alpha_hard,
+            alpha_hidden=args.alpha_hidden, hidden_loss=args.hidden_loss, layer_map=layer_map)
         distil_trainer.train()
         seed_everything(seed)
-        baseline_trainer = training.make_trainer(copy.deepcopy(student_init), tokenizer, tokenized["train"],
+        baseline_trainer = lesson02.make_trainer(copy.deepcopy(student_init), tokenizer, tokenized["train"],
                                                  output_dir=str(artifacts.build_dir("bench", "aluno_rotulos")), **seed_args)
         baseline_trainer.train()
         row = {"semente": seed,
@@ -159,6 +159,13 @@ def main(argv=None) -> dict:
     print("metas: " + " | ".join(f"{name}: {'sim' if ok(result) else 'NÃO'}" for name, ok in TARGETS.items()))
     print(f"retention={result['retention']:.3f} speedup={result['speedup']:.2f} f1_teacher={result['f1_teacher']:.3f} "
           f"f1_student={result['f1_student']:.3f} f1_baseline={result['f1_baseline']:.3f}")
+    from record import save_result  # data/resultados/destilacao_sementes.json, que docs/benchmarks.md aponta
+
+    save_result("destilacao_sementes", result, seconds=time.perf_counter() - start,
+                argv=None if argv is None else [__file__, *argv],
+                teacher=args.teacher_model, layers=list(layers), arguments=vars(args),
+                seeds=[{"seed": r["semente"], "f1_student": r["aluno destilado"]["F1 macro"],
+                        "f1_baseline": r["aluno só com rótulos"]["F1 macro"]} for r in per_seed])
     return result
 
 

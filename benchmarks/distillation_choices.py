@@ -78,7 +78,7 @@ def choose(rows: list[dict]) -> str:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    from helpers import artifacts, data, distill, hub, metrics, training
+    from helpers import artifacts, data, hub, lesson02, lesson04, metrics
     from helpers.env import seed_everything
 
     start = time.perf_counter()
@@ -86,7 +86,7 @@ def main(argv=None) -> dict:
     teacher_lr = 1e-4 if resolved.substituted else 2e-5
     dataset = data.limit_train(data.load_embedded(verbose=False), args.train_limit, 42, verbose=False)
     tokenizer = hub.load_tokenizer(args.teacher_model)
-    tokenized, _ = training.tokenize_splits(dataset.splits, tokenizer, max_length=args.max_length, verbose=False)
+    tokenized, _ = lesson02.tokenize_splits(dataset.splits, tokenizer, max_length=args.max_length, verbose=False)
     recipe = artifacts.recipe(learning_rate=teacher_lr, num_train_epochs=args.teacher_epochs,
                               per_device_train_batch_size=args.batch_size, max_length=args.max_length, seed=42,
                               class_weights=False)
@@ -97,10 +97,9 @@ def main(argv=None) -> dict:
     teacher, _ = artifacts.classifier_for(args.teacher_model, dataset, tokenizer, tokenized, recipe, save_to=save_to,
                                           reuse_from=reuse_from, verbose=False)
     n_teacher = teacher.config.num_hidden_layers
-    layers = distill.spread_layers(n_teacher)
-    layer_map = distill.uniform_layer_map(len(layers), n_teacher)
-    student_init = distill.init_student_from_teacher(teacher, layers)
-    train_with_logits = distill.add_teacher_logits(teacher, tokenized["train"], tokenizer)
+    layers = lesson04.spread_layers(n_teacher)
+    layer_map = lesson04.uniform_layer_map(len(layers), n_teacher)
+    student_init = lesson04.init_student_from_teacher(teacher, layers)
     student_args = dict(learning_rate=2 * teacher_lr, num_train_epochs=args.student_epochs,
                         per_device_train_batch_size=args.batch_size, disable_tqdm=True)
     configs = {k: v for k, v in CONFIGS.items() if args.only is None or k in args.only}
@@ -116,16 +115,17 @@ def main(argv=None) -> dict:
             seed_everything(seed)
             out_dir = str((args.workdir or artifacts.build_dir("escolhas_04")) / "aluno")
             if name == LABELS_ONLY:
-                trainer = training.make_trainer(copy.deepcopy(student_init), tokenizer, tokenized["train"],
+                trainer = lesson02.make_trainer(copy.deepcopy(student_init), tokenizer, tokenized["train"],
                                                 output_dir=out_dir, seed=seed, **student_args)
                 T = a_soft = a_hidden = None
                 a_hard = 1.0
             else:
                 T, a_soft, a_hard, a_hidden = configs[name]
-                trainer = distill.make_distillation_trainer(
-                    copy.deepcopy(student_init), teacher, tokenizer, train_with_logits, output_dir=out_dir,
-                    temperature=T, alpha_soft=a_soft, alpha_hard=a_hard, alpha_hidden=a_hidden,
-                    layer_map=layer_map, seed=seed, **student_args)
+                recipe = lesson02.make_trainer(copy.deepcopy(student_init), tokenizer, tokenized["train"],
+                                               output_dir=out_dir, seed=seed, **student_args)
+                trainer = lesson04.make_distillation_trainer(
+                    recipe, teacher, temperature=T, alpha_soft=a_soft, alpha_hard=a_hard, alpha_hidden=a_hidden,
+                    layer_map=layer_map)
             began = time.perf_counter()
             trainer.train()
             score = metrics.scores_on(trainer, tokenized["validation"], dataset.labels)

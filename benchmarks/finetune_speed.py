@@ -21,7 +21,7 @@ import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 from transformers import AutoModelForSequenceClassification  # noqa: E402
 
-from helpers import data, hub, metrics, training  # noqa: E402
+from helpers import data, hub, lesson02, metrics  # noqa: E402
 from commands.cli import Parser  # noqa: E402
 from helpers.env import seed_everything  # noqa: E402
 
@@ -41,7 +41,7 @@ def run(name, tokenized, tokenizer, dataset, args, lr, **train_kwargs):
     seed_everything(args.seed)
     model = hub.load_model(args.model, AutoModelForSequenceClassification, num_labels=dataset.num_labels,
                            id2label=dataset.id2label, label2id=dataset.label2id, verbose=False)
-    trainer = training.make_trainer(model, tokenizer, tokenized["train"], None, output_dir=f"build/bench/{name}",
+    trainer = lesson02.make_trainer(model, tokenizer, tokenized["train"], None, output_dir=f"build/bench/{name}",
                                     learning_rate=lr, num_train_epochs=args.epochs, seed=args.seed,
                                     disable_tqdm=True, **train_kwargs)
     real, total = processed_tokens(trainer)
@@ -72,7 +72,7 @@ def main():
     seed = run("original", seed_tok, tokenizer, dataset, args, lr, per_device_train_batch_size=8,
                train_sampling_strategy="random")
     # esta série: padding dinâmico, lotes de 16 agrupados por tamanho
-    ours_tok, _ = training.tokenize_splits(dataset.splits, tokenizer, max_length=args.ours_max_length, verbose=False)
+    ours_tok, _ = lesson02.tokenize_splits(dataset.splits, tokenizer, max_length=args.ours_max_length, verbose=False)
     ours = run("serie", ours_tok, tokenizer, dataset, args, lr, per_device_train_batch_size=16,
                train_sampling_strategy="group_by_length")
 
@@ -85,6 +85,14 @@ def main():
     print(f"\nSpeed-up de treino: {speedup:.2f}× (limite que só o padding permitiria: {token_ratio:.2f}×)")
     print(f"speedup={speedup:.2f} f1_seed={seed['F1 macro (teste)']:.3f} f1_ours={ours['F1 macro (teste)']:.3f} "
           f"padding_eff={ours['eficiência do padding']:.3f} token_ratio={token_ratio:.2f}")
+    from record import save_result  # data/resultados/finetuning_velocidade.json, que docs/benchmarks.md aponta
+
+    save_result("finetuning_velocidade",
+                {"speedup": speedup, "f1_seed": seed["F1 macro (teste)"], "f1_ours": ours["F1 macro (teste)"],
+                 "padding_eff": ours["eficiência do padding"], "token_ratio": token_ratio},
+                model=args.model, substituted=bool(hub.resolve_model(args.model, verbose=False).substituted),
+                epochs=args.epochs, lr=lr, seed=args.seed, ours_max_length=args.ours_max_length,
+                table=table.round(4).to_dict())
 
 
 if __name__ == "__main__":

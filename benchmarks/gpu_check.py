@@ -28,7 +28,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from transformers import AutoModelForSequenceClassification  # noqa: E402
 
-from helpers import data, distill, hub, inference, metrics, training  # noqa: E402
+from helpers import data, distill, hub, inference, lesson02, lesson04, metrics, training  # noqa: E402
 from commands.cli import Parser  # noqa: E402
 from helpers.env import seed_everything  # noqa: E402
 
@@ -39,7 +39,7 @@ def fine_tune(model_id, dataset, tokenized, tokenizer, epochs, lr, **kwargs):
     seed_everything(42)
     model = hub.load_model(model_id, AutoModelForSequenceClassification, num_labels=dataset.num_labels,
                            id2label=dataset.id2label, label2id=dataset.label2id, verbose=False)
-    trainer = training.make_trainer(model, tokenizer, tokenized["train"], tokenized["validation"],
+    trainer = lesson02.make_trainer(model, tokenizer, tokenized["train"], tokenized["validation"],
                                     compute_metrics=metrics.make_compute_metrics(dataset.labels),
                                     learning_rate=lr, num_train_epochs=epochs, disable_tqdm=True,
                                     output_dir="build/gpu", **kwargs)
@@ -114,8 +114,8 @@ def main():
     dataset = data.load_embedded(verbose=False)
     tok_bert = hub.load_tokenizer(BERT)
     tok_distil = hub.load_tokenizer(DISTIL)
-    tokenized, _ = training.tokenize_splits(dataset.splits, tok_bert, max_length=128, verbose=False)
-    tokenized_d, _ = training.tokenize_splits(dataset.splits, tok_distil, max_length=128, verbose=False)
+    tokenized, _ = lesson02.tokenize_splits(dataset.splits, tok_bert, max_length=128, verbose=False)
+    tokenized_d, _ = lesson02.tokenize_splits(dataset.splits, tok_distil, max_length=128, verbose=False)
 
     print("1. fine-tuning com a precisão automática (receita dos notebooks 02 e 05)")
     bert, bert_trainer, f1_bert, s_bert, precision, _ = fine_tune(BERT, dataset, tokenized, tok_bert, args.epochs, 1e-4)
@@ -127,15 +127,15 @@ def main():
                                               class_weights=weights)
     ok &= flags == "fp16" and math.isfinite(loss)
 
-    print("3. destilação na GPU: soft + hard + hidden (automática e fp16) e soft + hard com logits guardados")
-    train_with_logits = distill.add_teacher_logits(bert, tokenized["train"], tok_bert)
+    print("3. destilação na GPU: soft + hard + hidden (automática e fp16) e soft + hard")
     for alpha_hidden, extra in ((1.0, {}), (1.0, {"fp16": True}), (0.0, {})):
         seed_everything(42)
-        student = distill.init_student_from_teacher(bert)
-        trainer = distill.make_distillation_trainer(
-            student, bert, tok_bert, train_with_logits, output_dir="build/gpu", temperature=2.0, alpha_soft=0.9,
-            alpha_hard=0.1, alpha_hidden=alpha_hidden, hidden_loss="cosine", layer_map=[(1, 2), (2, 4), (3, 6)],
-            learning_rate=2e-4, num_train_epochs=2, disable_tqdm=True, **extra)
+        student = lesson04.init_student_from_teacher(bert, lesson04.spread_layers(bert.config.num_hidden_layers))
+        recipe = lesson02.make_trainer(student, tok_bert, tokenized["train"], output_dir="build/gpu",
+                                       learning_rate=2e-4, num_train_epochs=2, disable_tqdm=True, **extra)
+        trainer = lesson04.make_distillation_trainer(
+            recipe, bert, temperature=2.0, alpha_soft=0.9, alpha_hard=0.1, alpha_hidden=alpha_hidden,
+            hidden_loss="cosine", layer_map=[(1, 2), (2, 4), (3, 6)])
         start = time.perf_counter()
         trainer.train()
         terms = distill.loss_terms_frame(trainer.state.log_history)

@@ -3,8 +3,9 @@
     HF_HUB_OFFLINE=1 python benchmarks/inference_speed.py      # perfil offline (substitutos)
 
 Ajusta o BERT e o DistilBERT com a mesma receita do notebook 05 (ou reaproveita os que o
-notebook 05 ou o 02 salvaram com o mesmo registro), monta as variantes (DistilBERT em int8 pelo
-torchao, exportado para ONNX, ONNX em int8, e o BERT em ONNX int8) e mede, lado a lado, numa só
+notebook 05 ou o 02 salvaram com o mesmo registro), monta as variantes com as funções que o
+notebook 06 escreve (helpers.lesson06: DistilBERT em int8 pelo torchao, exportado para ONNX, ONNX
+em int8, e o BERT em ONNX int8) e mede, lado a lado, numa só
 execução: tamanho em disco, latência na CPU (mediana, 1 thread, lotes de 1 e 32 frases, as
 mesmas entradas), F1 macro e acurácia no teste e a concordância de cada versão int8 com o mesmo
 modelo em float. A última linha é:
@@ -28,6 +29,18 @@ TARGETS = {"aceleração lote 1 ≥ 6×": lambda r: r["speedup"] >= 6,
            "concordância ≥ 98%": lambda r: r["agreement"] >= 0.98}
 
 
+def summary_line(table) -> str:
+    """A última linha do benchmark: ``speedup=... speedup_b32=... f1_retention=... size_ratio=... agreement=...``."""
+    from helpers import production
+
+    best = production.fastest_distilbert(table, 1)
+    row = table.loc[best]
+    agreement = 1.0 if best == "DistilBERT fp32" else row["mesma classe que o fp32"]
+    return (f"speedup={row['aceleração lote 1']:.2f} speedup_b32={row['aceleração lote 32']:.2f} "
+            f"f1_retention={row[f'retenção do F1 (÷ {production.REFERENCE})']:.3f} "
+            f"size_ratio={row[f'disco ÷ {production.REFERENCE}']:.3f} agreement={agreement:.3f}")
+
+
 def parse_args(argv=None):
     ap = Parser(description=__doc__, formatter_class=RawDescriptionHelpFormatter)
     ap.add_argument("--bert-model", default="neuralmind/bert-base-portuguese-cased")
@@ -49,7 +62,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     import pandas as pd
 
-    from helpers import artifacts, data, hub, metrics, production, training
+    from helpers import artifacts, data, hub, lesson02, lesson06, metrics, production
 
     start = time.perf_counter()
     dataset = data.load_embedded(verbose=False)
@@ -66,7 +79,7 @@ def main(argv=None) -> dict:
     for name, model_id, reuse in (("BERT", args.bert_model, [artifacts.build_dir("02_bertimbau") / "modelo"]),
                                   ("DistilBERT", args.distil_model, [])):
         tokenizer = hub.load_tokenizer(model_id, verbose=False)
-        tokenized, _ = training.tokenize_splits(dataset.splits, tokenizer, max_length=args.max_length, verbose=False)
+        tokenized, _ = lesson02.tokenize_splits(dataset.splits, tokenizer, max_length=args.max_length, verbose=False)
         model, info = artifacts.classifier_for(model_id, dataset, tokenizer, tokenized, recipe,
                                                save_to=out / name.lower(), reuse_from=reuse, compute_metrics=compute,
                                                verbose=False)
@@ -79,24 +92,26 @@ def main(argv=None) -> dict:
     names = ("BERT", "DistilBERT") if not args.no_bert_onnx else ("DistilBERT",)
     for name in names:
         model, tok = models[name]
-        onnx_paths[name] = production.export_onnx(model, tok, out / "onnx" / f"{name.lower()}.onnx",
-                                                  max_length=args.max_length)
-        choice = production.compare_quantization(model, tok, onnx_paths[name], dataset["validation"]["text"],
-                                                 out / "onnx", max_length=args.max_length)
-        print(f"{name}:\n" + choice.round(4).to_string(), flush=True)
-        chosen[name] = production.best_quantization(choice)
-        print(f"▶ {name}, escolhida (menor diferença média na validação): {chosen[name]}", flush=True)
-    variants = production.make_variants(*models["BERT"], *models["DistilBERT"], out / "onnx", max_length=args.max_length,
-                                        bert_onnx=not args.no_bert_onnx, quantization=chosen,
-                                        distil_onnx=onnx_paths["DistilBERT"], bert_onnx_path=onnx_paths.get("BERT"),
+        onnx_paths[name] = lesson06.export_onnx(model, tok, out / "onnx" / f"{name.lower()}.onnx",
+                                                max_length=args.max_length)
+        choice, _ = lesson06.compare_quantization(model, tok, onnx_paths[name], dataset["validation"]["text"],
+                                                  out / "onnx", max_length=args.max_length)
+        shown = choice.rename(index=lesson06.CHOICE_LABELS, columns={
+            "same_class": "mesma classe que o fp32", "mean_gap": "diferença média de prob.",
+            "max_gap": "maior diferença de prob."})
+        print(f"{name}:\n" + shown.round(4).to_string(), flush=True)
+        chosen[name] = choice["mean_gap"].idxmin()
+        print(f"▶ {name}, escolhida (menor diferença média na validação): {lesson06.CHOICE_LABELS[chosen[name]]}",
+              flush=True)
+    variants = production.make_variants(*models["BERT"], *models["DistilBERT"], onnx_paths, chosen, out / "onnx",
                                         progress=lambda s: print("▶", s, flush=True))
     print("▶ medindo (previsões no teste e latência)...", flush=True)
-    table, _ = production.production_table(variants, dataset["test"]["text"], dataset["test"]["label"],
+    table, _, _ = production.production_table(variants, dataset["test"]["text"], dataset["test"]["label"],
                                            dataset.labels, dataset["test"]["text"], repeats=args.repeats,
                                            max_length=args.max_length)
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(table.round(3).to_string())
-    line = production.summary_line(table)
+    line = summary_line(table)
     result = {k: float(v) for k, v in (part.split("=") for part in line.split())}
     print(f"\nvariante mais rápida (lote 1): {production.fastest_distilbert(table, 1)}")
     for target, ok in TARGETS.items():

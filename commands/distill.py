@@ -1,4 +1,8 @@
-"""O comando ``distill``: o notebook 04 em escala (``python -m commands.experiments distill``)."""
+"""O comando ``distill``: o notebook 04 em escala (``python -m commands.experiments distill``).
+
+A perda e o ``Trainer`` são os do notebook 04 (``helpers.lesson04``, gerado das células ``#@save``): o
+comando não tem cópia deles. O que só a busca do Optuna precisa fica em :class:`SearchableDistillationTrainer`.
+"""
 from __future__ import annotations
 
 import copy
@@ -8,6 +12,63 @@ from .experiments import (_common_kwargs, _data_and_tokens, _finish, _g, _prepar
                           count_training_inputs, counting_metrics, distribution_report, write_json)
 
 # --------------------------------------------------------------------------- distill (notebook 04)
+
+def _searchable_trainer_class():
+    """A subclasse do ``DistillationTrainer`` do notebook 04 que a busca do Optuna usa (importa o gerado na hora)."""
+    from helpers import lesson04
+
+    class SearchableDistillationTrainer(lesson04.DistillationTrainer):
+        """O ``DistillationTrainer`` do notebook 04 em que uma tentativa da busca muda T e os α."""
+
+        SEARCHABLE = ("temperature", "alpha_soft", "alpha_hard", "alpha_hidden")
+
+        def _hp_search_setup(self, trial):
+            """Aplica T e os α sorteados; o resto (épocas...) vai para os ``TrainingArguments``."""
+            if self.hp_search_backend is None or trial is None:
+                return super()._hp_search_setup(trial)
+            space = self.hp_space
+            params = dict(space(trial)) if callable(space) and not isinstance(trial, dict) else dict(trial)
+            own = {k: float(params.pop(k)) for k in self.SEARCHABLE if k in params}
+            if own.get("temperature", self.temperature) <= 0 or min(own.get(k, 0.0) for k in self.SEARCHABLE[1:]) < 0:
+                raise ValueError(f"A busca sorteou valores inválidos: {own} (T > 0 e α ≥ 0).")
+            self.hp_space = lambda _trial: params  # só os TrainingArguments seguem para o Trainer
+            try:
+                super()._hp_search_setup(trial)
+            finally:
+                self.hp_space = space
+            for key, value in own.items():
+                setattr(self, key, value)
+
+    return SearchableDistillationTrainer
+
+
+def recipe_trainer(model, tokenizer, train_dataset, output_dir, **training_kwargs):
+    """``lesson02.make_trainer`` (a receita do notebook 02) com o que vários processos pedem a mais."""
+    from helpers import lesson02
+
+    from . import distributed
+
+    return distributed.adapt_trainer(lesson02.make_trainer(model, tokenizer, train_dataset, output_dir=str(output_dir),
+                                                           **training_kwargs, **distributed.training_kwargs()))
+
+
+def distillation_trainer(student, teacher, tokenizer, train_dataset, output_dir, loss_options, **training_kwargs):
+    """O ``DistillationTrainer`` do notebook 04 com a receita do 02 (``lesson04.make_distillation_trainer``)."""
+    from helpers import lesson04
+
+    from . import distributed
+
+    recipe = recipe_trainer(student, tokenizer, train_dataset, output_dir, **training_kwargs)
+    return distributed.adapt_trainer(lesson04.make_distillation_trainer(recipe, teacher, **loss_options))
+
+
+def batch_loss(trainer, batch) -> float:
+    """A perda que ``trainer`` (um ``DistillationTrainer``) calcula num lote, sem treinar: o que um passo otimiza."""
+    import torch
+
+    with torch.no_grad():
+        return float(trainer.compute_loss(trainer.model, dict(batch)))
+
 
 def require_optuna():
     """Importa o Optuna ou para com a instalação em português (ele é opcional: extra ``busca``)."""
@@ -41,16 +102,19 @@ def run_search(n_trials, opts, student_init, teacher, tokenizer, train_data, val
     """
     import pandas as pd
 
-    from helpers import distill
     from . import distributed
 
     optuna = require_optuna()
     storage = optuna.storages.InMemoryStorage()
-    trainer = distill.make_distillation_trainer(
-        student_init, teacher, tokenizer, train_data, validation, output_dir=str(out / "busca"),
-        hidden_loss=opts.hidden_loss, alpha_hidden=opts.alpha_hidden, layer_map=layer_map,
-        compute_metrics=compute_metrics, model_init=lambda: copy.deepcopy(student_init), eval_strategy="no",
-        **student_args)
+    recipe = recipe_trainer(copy.deepcopy(student_init), tokenizer, train_data, out / "busca", eval_strategy="no",
+                            **student_args)
+    searchable = _searchable_trainer_class()
+    trainer = distributed.adapt_trainer(searchable(
+        model_init=lambda: copy.deepcopy(student_init), args=recipe.args, train_dataset=train_data,
+        eval_dataset=validation, data_collator=recipe.data_collator, processing_class=tokenizer,
+        compute_metrics=compute_metrics, teacher=teacher, hidden_loss=opts.hidden_loss,
+        alpha_hidden=opts.alpha_hidden, layer_map=layer_map))
+    trainer.callback_handler.callbacks = recipe.callback_handler.callbacks  # o progresso em português
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     best = trainer.hyperparameter_search(
         hp_space=search_space(None if opts.max_steps else opts.student_epochs),
@@ -73,12 +137,43 @@ def run_search(n_trials, opts, student_init, teacher, tokenizer, train_data, val
     return chosen, pd.DataFrame(rows).set_index("tentativa") if rows else pd.DataFrame()
 
 
+def teacher_for(opts, dataset, tokenizer, tokenized, teacher_recipe, out, compute_metrics, per_device):
+    """O professor (``artifacts.classifier_for``, a receita do 02), gravado só pelo processo principal.
+
+    Com vários processos, os outros procuram o mesmo professor (também na pasta do principal) e gravam o
+    seu numa pasta temporária, descartada: a pasta ``professor`` é escrita uma vez só.
+    """
+    import tempfile
+
+    from helpers import artifacts
+
+    from . import distributed
+
+    main = distributed.is_main()
+    scratch = None if main else tempfile.TemporaryDirectory(prefix="professor_")
+    try:
+        teacher, info = artifacts.classifier_for(
+            opts.teacher_model, dataset, tokenizer, tokenized, teacher_recipe,
+            save_to=out / "professor" if main else scratch.name,
+            reuse_from=list(opts.teacher_from) + ([] if main else [out / "professor"]),
+            compute_metrics=compute_metrics, trainer_hook=distributed.adapt_trainer,
+            training_kwargs={"per_device_train_batch_size": per_device, "disable_tqdm": opts.no_progress,
+                             **_runtime_kwargs(), **distributed.training_kwargs()})
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
+    distributed.barrier()
+    if not main:
+        info["pasta"] = out / "professor"
+    return teacher, info
+
+
 def run_distill(opts) -> dict:
     """O notebook 04 (sem as células de conferência); devolve o resumo do notebook."""
     import numpy as np
     import pandas as pd
 
-    from helpers import artifacts, distill, hub, measure, metrics, prose, training
+    from helpers import artifacts, distill, hub, lesson04, measure, metrics, prose, training
     from . import distributed
     from helpers.env import seed_everything
 
@@ -102,11 +197,8 @@ def run_distill(opts) -> dict:
     plain_metrics = metrics.make_compute_metrics(dataset.labels)
     compute_metrics = counting_metrics(plain_metrics)
 
-    teacher, teacher_info = artifacts.classifier_for(
-        opts.teacher_model, dataset, tokenizer, tokenized, teacher_recipe, save_to=out / "professor",
-        reuse_from=opts.teacher_from, compute_metrics=compute_metrics,
-        training_kwargs={"per_device_train_batch_size": per_device, "disable_tqdm": opts.no_progress,
-                         **_runtime_kwargs()})
+    teacher, teacher_info = teacher_for(opts, dataset, tokenizer, tokenized, teacher_recipe, out, compute_metrics,
+                                        per_device)
 
     y_test = np.asarray(tokenized["test"]["label"])
     test_predictions = {}
@@ -120,16 +212,16 @@ def run_distill(opts) -> dict:
                 "F1 macro (validação)": validation["F1 macro"], "_teste": test}
 
     def evaluation_trainer(model):
-        return training.make_trainer(model, tokenizer, tokenized["train"], output_dir=str(out / "avaliacao"),
-                                     **_runtime_kwargs())
+        return recipe_trainer(model, tokenizer, tokenized["train"], out / "avaliacao", **_runtime_kwargs())
 
     teacher_scores = scores("professor", evaluation_trainer(teacher))
     n_teacher_layers = teacher.config.num_hidden_layers
-    layers = tuple(opts.student_layers) if opts.student_layers else distill.spread_layers(n_teacher_layers)
-    layer_map = distill.uniform_layer_map(len(layers), n_teacher_layers)
-    student_init = distill.init_student_from_teacher(teacher, layers)
+    layers = tuple(opts.student_layers) if opts.student_layers else lesson04.spread_layers(n_teacher_layers)
+    layer_map = lesson04.uniform_layer_map(len(layers), n_teacher_layers)
+    student_init = lesson04.init_student_from_teacher(teacher, layers)
+    student_init.config.teacher_layers = list(layers)  # fica salvo no config.json do aluno
     _say(f"Aluno: camadas {layers} do professor ({len(layers)} de {n_teacher_layers}).")
-    train_with_logits = distill.add_teacher_logits(teacher, tokenized["train"], tokenizer)
+    train_data = tokenized["train"]
     student_seed = opts.student_seed if opts.student_seed is not None else opts.seed
     student_args = dict(learning_rate=student_lr, num_train_epochs=opts.student_epochs,
                         **{**_common_kwargs(opts, per_device), "seed": student_seed})
@@ -138,7 +230,7 @@ def run_distill(opts) -> dict:
     trials = None
     if opts.search:
         _say(f"\nBusca: {opts.search} tentativas, pelo F1 macro da validação (o teste fica de fora).")
-        chosen, trials = run_search(opts.search, opts, student_init, teacher, tokenizer, train_with_logits,
+        chosen, trials = run_search(opts.search, opts, student_init, teacher, tokenizer, train_data,
                                     tokenized["validation"], plain_metrics, layer_map, student_args, out)
         if distributed.is_main():
             _say(trials.round(4).to_string())
@@ -151,9 +243,10 @@ def run_distill(opts) -> dict:
     _say("\nAluno destilado:")
     seed_everything(student_seed)
     student = copy.deepcopy(student_init)
-    distil_trainer = distill.make_distillation_trainer(
-        student, teacher, tokenizer, train_with_logits, output_dir=str(out / "aluno_destilado"),
-        alpha_hidden=opts.alpha_hidden, hidden_loss=opts.hidden_loss, layer_map=layer_map, **loss, **student_args)
+    distil_trainer = distillation_trainer(
+        student, teacher, tokenizer, train_data, out / "aluno_destilado",
+        dict(alpha_hidden=opts.alpha_hidden, hidden_loss=opts.hidden_loss, layer_map=layer_map, **loss),
+        **student_args)
     seen = count_training_inputs(distil_trainer)
     start = time.perf_counter()
     distil_trainer.train()
@@ -165,14 +258,13 @@ def run_distill(opts) -> dict:
     _say("\nAluno só com rótulos (o mesmo início, a mesma receita):")
     seed_everything(student_seed)
     labels_only = copy.deepcopy(student_init)
-    labels_only_trainer = training.make_trainer(labels_only, tokenizer, tokenized["train"],
-                                                output_dir=str(out / "aluno_rotulos"), **student_args)
+    labels_only_trainer = recipe_trainer(labels_only, tokenizer, train_data, out / "aluno_rotulos", **student_args)
     labels_only_trainer.train()
     labels_only_scores = scores("aluno só com rótulos", labels_only_trainer)
 
     ablation = sweep = None
     if opts.run_ablation:
-        ablation, sweep = run_ablation(opts, student_init, teacher, tokenizer, train_with_logits, tokenized,
+        ablation, sweep = run_ablation(opts, student_init, teacher, tokenizer, train_data, tokenized,
                                        layer_map, student_args, out, dataset.num_labels)
 
     def f1_macro(y_true, y_pred):
@@ -257,7 +349,7 @@ def run_ablation(opts, student_init, teacher, tokenizer, train_data, tokenized, 
     import numpy as np
     import pandas as pd
 
-    from helpers import distill, metrics
+    from helpers import metrics
     from helpers.env import seed_everything
 
     from . import distributed
@@ -266,10 +358,10 @@ def run_ablation(opts, student_init, teacher, tokenizer, train_data, tokenized, 
 
     def short(temperature, alpha_soft, alpha_hard, alpha_hidden):
         seed_everything(opts.seed)
-        trainer = distill.make_distillation_trainer(
-            copy.deepcopy(student_init), teacher, tokenizer, train_data, output_dir=str(out / "curto"),
-            temperature=temperature, alpha_soft=alpha_soft, alpha_hard=alpha_hard, alpha_hidden=alpha_hidden,
-            hidden_loss=opts.hidden_loss, layer_map=layer_map,
+        trainer = distillation_trainer(
+            copy.deepcopy(student_init), teacher, tokenizer, train_data, out / "curto",
+            dict(temperature=temperature, alpha_soft=alpha_soft, alpha_hard=alpha_hard, alpha_hidden=alpha_hidden,
+                 hidden_loss=opts.hidden_loss, layer_map=layer_map),
             **{**student_args, "max_steps": opts.short_steps, "lr_scheduler_type": "constant", "disable_tqdm": True})
         trainer.train()
         return metrics.macro_f1(y_val, distributed.sharded(lambda rows: metrics.predictions_on(trainer, rows),

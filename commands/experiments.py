@@ -179,14 +179,14 @@ def _load_dataset(opts):
 
 def _data_and_tokens(opts, model_id: str):
     """Os dados e o tokenizador de ``model_id``, tokenizados como no notebook (o principal primeiro, enchendo o cache)."""
-    from helpers import hub, training
+    from helpers import hub, lesson02
     from . import distributed
 
     with distributed.main_first():
         dataset = _load_dataset(opts)
     tokenizer = hub.load_tokenizer(model_id)
     with distributed.main_first():
-        tokenized, report = training.tokenize_splits(dataset.splits, tokenizer, max_length=opts.max_length)
+        tokenized, report = lesson02.tokenize_splits(dataset.splits, tokenizer, max_length=opts.max_length)
     return dataset, tokenizer, tokenized, report
 
 

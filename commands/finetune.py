@@ -15,7 +15,7 @@ def run_finetune(opts) -> dict:
     from sklearn.metrics import f1_score, recall_score
     from transformers import AutoModelForSequenceClassification
 
-    from helpers import artifacts, hub, inference, metrics, prose, training
+    from helpers import artifacts, hub, inference, lesson02, metrics, prose, training
     from . import distributed
     from helpers.env import seed_everything
 
@@ -42,16 +42,18 @@ def run_finetune(opts) -> dict:
     for name in names:
         _say(f"\nTreino {name}:")
         model = new_model()
-        trainer = training.make_trainer(
+        # a receita do notebook 02 (lesson02.make_trainer), com o que vários processos pedem a mais
+        trainer = distributed.adapt_trainer(lesson02.make_trainer(
             model, tokenizer, tokenized["train"], tokenized["validation"], output_dir=str(out / "treino"),
             class_weights=weights if name == "com pesos" else None, compute_metrics=compute_metrics,
-            learning_rate=lr, num_train_epochs=opts.num_epochs, **_common_kwargs(opts, per_device))
+            learning_rate=lr, num_train_epochs=opts.num_epochs, **_common_kwargs(opts, per_device),
+            **distributed.training_kwargs()))
         seen = count_training_inputs(trainer)
         start = time.perf_counter()
         trainer.train()
         seconds = time.perf_counter() - start
         _say(f"Treino {name}: {seconds:.0f} s")
-        runs[name] = {"model": model, "trainer": trainer, "segundos": seconds,
+        runs[name] = {"model": model, "trainer": trainer, "seconds": seconds,
                       "distribuído": distribution_report(trainer, seen, opts.batch_size)}
 
     labels = list(range(dataset.num_labels))
@@ -96,7 +98,7 @@ def run_finetune(opts) -> dict:
     record = artifacts.make_record(opts.model_name, dataset, **artifacts.recipe(
         learning_rate=lr, num_train_epochs=opts.num_epochs, per_device_train_batch_size=opts.batch_size,
         max_length=opts.max_length, seed=opts.seed, class_weights=use_weights))
-    extra = {"treino (s)": runs[choice]["segundos"], "processos": processes}
+    extra = {"treino (s)": runs[choice]["seconds"], "processos": processes}
     if opts.max_steps:
         extra["max_steps"] = opts.max_steps
     if opts.freeze_n_layers:
@@ -113,7 +115,7 @@ def run_finetune(opts) -> dict:
         "F1 macro (teste)": round(test_metrics["f1_macro"], 3),
         "acurácia (teste)": round(test_metrics["accuracy"], 3),
         "F1 macro do chute majoritário": round(baseline["f1_macro"], 3),
-        "treino (s)": round(runs[choice]["segundos"], 1),
+        "treino (s)": round(runs[choice]["seconds"], 1),
     }
     if distributed.is_main():
         write_json(out / "metricas.json", {
@@ -123,7 +125,7 @@ def run_finetune(opts) -> dict:
             "receita escolhida": choice, "intervalos na validação (com − sem pesos)": intervals,
             "validação": val_metrics, "teste": test_metrics, "exemplos avaliados no teste": int(len(y_test)),
             "chute majoritário (teste)": baseline, "distribuído": runs[choice]["distribuído"],
-            "treino (s)": {k: r["segundos"] for k, r in runs.items()}, "pasta do modelo": str(folder)})
+            "treino (s)": {k: r["seconds"] for k, r in runs.items()}, "pasta do modelo": str(folder)})
         metrics.per_class_table(test_metrics, dataset.labels).to_csv(out / "por_classe.csv")
         trunc_report.to_csv(out / "tokenizacao.csv")
         for name, run in runs.items():

@@ -5,24 +5,38 @@ Um módulo por conceito; o notebook que mais usa cada um está entre parênteses
 * ``env``: ambiente do notebook: versões, dispositivo, sementes, perfil online/offline.
 * ``project``: endereço do repositório, pastas de dados e de cache.
 * ``hub``: modelos do Hub: o real do cache local ou o substituto do perfil offline, sempre anunciado.
+* ``hub_cache``: o cache do Hugging Face: onde estão, sem internet, os modelos e datasets reais.
+* ``standins``: os substitutos offline: o MiniLM e o DistilBERT de 3 camadas construído dele.
 * ``net``: a rede até o Hub: sem conexão, o perfil offline em segundos, com aviso.
 * ``data``: dados de texto de três fontes (embutidos, Hub, CSV) num formato só.
+* ``tables``: leitura e limpeza de uma tabela (CSV ou planilha) de textos rotulados.
+* ``splits``: o formato comum dos dados (``TextData``), os mapas de rótulos e a validação sorteada.
 * ``compat``: o que muda entre o transformers 4.46+ e o 5.x, num lugar só.
-* ``training``: tokenização, congelamento, perda ponderada, precisão e o ``Trainer`` (02).
+* ``training``: o que o ``Trainer`` da série usa por trás: corte e relatório da tokenização, congelamento, pesos de classe,
+  precisão, o progresso em português (02).
+* ``memory``: a falta de memória no treino, com uma mensagem que diz o que reduzir.
 * ``batching``: lotes de frases de tamanho parecido, com a ordem original de volta.
 * ``metrics``: métricas de classificação, avaliação de um modelo treinado e análise de erros.
 * ``measure``: parâmetros, tamanho em disco e tempo na CPU de um modelo (01, 04, 05).
 * ``inference``: previsões em frases novas (02, 05).
-* ``production``: int8 à mão e no PyTorch (torchao), ONNX e ONNX Runtime, a tabela de produção (06).
+* ``production``: int8 à mão, tamanho, versões lado a lado e a tabela de produção (06).
 * ``variants``: as variantes do BERT lado a lado, sem baixar pesos (01).
-* ``pooling``: de um vetor por token a um vetor por frase (03).
-* ``distill``: destilação de conhecimento: a perda, o ``Trainer`` e o aluno (04).
+* ``pooling``: vetores de frase de um modelo, mapas de similaridade e o explorador (03).
+* ``distill``: a softmax com temperatura e a tabela dos termos da perda (04).
 * ``artifacts``: pasta ``build/`` e modelos que um notebook treina e outro reaproveita.
 * ``prose``: frases escritas pela execução, números no formato brasileiro, intervalos.
 * ``plots``: gráficos com vírgula decimal.
 * ``widgets``: controles interativos que também rodam sem navegador.
 * ``checks``: os corretores dos exercícios de todos os notebooks.
 * ``results``: o resultado de destaque de cada notebook.
+
+Gerados das células marcadas com ``#@save`` (``scripts/nbsave.py``; não edite à mão, mude a célula):
+
+* ``lesson01``: a configuração e o modelo no dispositivo ``meta`` (01).
+* ``lesson02``: a tokenização, a perda ponderada e o ``make_trainer`` da receita (02).
+* ``lesson03``: os poolings [CLS], média e máximo com máscara (03).
+* ``lesson04``: a perda de destilação, o ``DistillationTrainer`` e o aluno copiado do professor (04).
+* ``lesson06``: int8 no torchao, exportação ONNX, quantização e sessão do ONNX Runtime (06).
 
 Os comandos em escala (os notebooks 02 e 04 em vários processos) ficam fora daqui, no pacote ``commands``.
 """

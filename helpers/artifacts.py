@@ -188,16 +188,18 @@ def recipe(learning_rate: float, num_train_epochs: int, per_device_train_batch_s
 
 
 def classifier_for(model_id: str, dataset, tokenizer, tokenized, recipe: dict, save_to, reuse_from=(),
-                   compute_metrics=None, verbose: bool = True, training_kwargs: dict | None = None):
+                   compute_metrics=None, verbose: bool = True, training_kwargs: dict | None = None,
+                   trainer_hook=None):
     """Um classificador ``model_id`` ajustado com ``recipe``: reaproveitado se possível, senão treinado aqui.
 
     Procura, em ``reuse_from`` e depois em ``save_to``, um modelo salvo com o **mesmo** registro
-    (modelo, dados, rótulos, receita). Sem nenhum, treina com :func:`helpers.training.make_trainer`
+    (modelo, dados, rótulos, receita). Sem nenhum, treina com ``lesson02.make_trainer``
     (a receita do notebook 02) e salva em ``save_to`` com o registro. ``tokenized`` precisa ter sido
     tokenizado com ``recipe["max_length"]``. Devolve ``(modelo, info)``; ``info`` traz
     ``reaproveitado``, ``pasta``, ``treino (s)`` e, quando treinou, o ``trainer``.
     ``training_kwargs`` vão para ``make_trainer`` por cima da receita, sem entrar no registro: só
     o que não muda o resultado (o lote de cada processo quando há vários, a barra de progresso).
+    ``trainer_hook(trainer)``, se dado, ajusta o ``Trainer`` antes do treino e o devolve.
     """
     import time
 
@@ -205,6 +207,7 @@ def classifier_for(model_id: str, dataset, tokenizer, tokenized, recipe: dict, s
 
     from . import hub, training
     from .env import seed_everything
+    from .lesson02 import make_trainer
 
     if set(recipe) != set(RECIPE_KEYS):
         raise ValueError(f"A receita precisa das chaves {RECIPE_KEYS} (veio {tuple(recipe)}); use artifacts.recipe(...).")
@@ -221,12 +224,14 @@ def classifier_for(model_id: str, dataset, tokenizer, tokenized, recipe: dict, s
     model = hub.load_model(model_id, AutoModelForSequenceClassification, num_labels=dataset.num_labels,
                            id2label=dataset.id2label, label2id=dataset.label2id, verbose=verbose)
     weights = training.class_weights(dataset["train"]["label"], dataset.num_labels) if recipe["class_weights"] else None
-    trainer = training.make_trainer(
+    trainer = make_trainer(
         model, tokenizer, tokenized["train"], tokenized["validation"], output_dir=str(Path(save_to) / "treino"),
         class_weights=weights, compute_metrics=compute_metrics, learning_rate=recipe["learning_rate"],
         num_train_epochs=recipe["num_train_epochs"],
         **{"per_device_train_batch_size": recipe["per_device_train_batch_size"], "seed": recipe["seed"],
            **(training_kwargs or {})})
+    if trainer_hook is not None:
+        trainer = trainer_hook(trainer)
     start = time.perf_counter()
     trainer.train()
     seconds = time.perf_counter() - start

@@ -142,10 +142,3 @@ def ensure_hub(verbose: bool = True) -> bool:
 def switch_reason() -> str | None:
     """Por que esta sessão passou sozinha para o perfil offline (``None`` se não passou)."""
     return _SWITCHED[0] if _SWITCHED and is_offline() else None
-
-
-def forget() -> None:
-    """Esquece as respostas guardadas e a troca de perfil (para testes e para quem reconectou)."""
-    with _LOCK:
-        _RESULTS.clear()
-        _SWITCHED.clear()

@@ -1,20 +1,12 @@
-"""De um vetor por token a um vetor por frase: os *poolings* do BERT (notebook 03).
+"""De um vetor por token a um vetor por frase: as ferramentas do notebook 03.
 
-O encoder devolve ``last_hidden_state``, um vetor por token, de forma
-``(lote, tokens, dimensão)``. Para classificar ou comparar frases precisamos de
-um vetor só por frase. Este módulo tem as quatro maneiras comuns de chegar lá:
-
-* :func:`cls_pooling`: o vetor do ``[CLS]`` cru (posição 0 da última camada);
-* :func:`manual_pooler`: o ``pooler_output`` do BERT, ``tanh(W·h_cls + b)``,
-  refeito à mão com os pesos do próprio modelo;
-* :func:`mean_pooling`: a média dos tokens de verdade (o *padding* não conta);
-* :func:`max_pooling`: o máximo, dimensão a dimensão, dos tokens de verdade.
-
-E as ferramentas do notebook: :func:`encode` (todas as representações de uma lista
-de frases), :func:`model_inputs` (só as entradas que o ``forward`` do modelo aceita),
-:func:`cosine_similarity_matrix`, :func:`similarity_table`,
-:func:`plot_similarity`, :func:`similarity_explorer` e o corretor
-:func:`helpers.checks.check_mean_without_special`.
+Os *poolings* (``cls_pooling``, ``mean_pooling``, ``max_pooling``) são escritos no
+notebook 03, seção 3, e chegam a ``helpers/lesson03.py`` pela marca ``#@save``; o
+``pooler_output`` refeito à mão está na seção 2. Aqui ficam as ferramentas em volta:
+:func:`get_pooler`, :func:`encode` (os vetores de uma lista de frases, com os poolings
+da aula), :func:`model_inputs` (só as entradas que o ``forward`` do modelo aceita),
+:func:`cosine_similarity_matrix`, :func:`similarity_table`, :func:`plot_similarity`
+e :func:`similarity_explorer`.
 """
 from __future__ import annotations
 
@@ -42,12 +34,7 @@ EXAMPLE_SENTENCES = [
 ]
 
 
-# --------------------------------------------------------------------------- os quatro poolings
-
-def cls_pooling(last_hidden_state: torch.Tensor) -> torch.Tensor:
-    """Vetor do ``[CLS]`` cru: a posição 0 da última camada, ``(lote, dimensão)``."""
-    return last_hidden_state[:, 0, :]
-
+# --------------------------------------------------------------------------- o pooler
 
 def get_pooler(model):
     """Devolve o *pooler* (Linear + tanh) do modelo, ou ``None`` se ele não tiver um.
@@ -58,55 +45,6 @@ def get_pooler(model):
     """
     base = getattr(model, "base_model", model)
     return getattr(base, "pooler", None)
-
-
-def manual_pooler(last_hidden_state: torch.Tensor, model) -> torch.Tensor:
-    """``pooler_output`` refeito à mão: ``tanh(W · h_cls + b)``.
-
-    ``W`` e ``b`` são os pesos da camada densa do *pooler* do próprio ``model``;
-    ``h_cls`` é o vetor do ``[CLS]`` na última camada. O resultado deve ser igual
-    a ``model(...).pooler_output``.
-    """
-    pooler = get_pooler(model)
-    if pooler is None:
-        raise ValueError(
-            f"O modelo {type(model).__name__} não tem pooler (DistilBERT, por exemplo, não tem): "
-            "não há W nem b para aplicar. Use o [CLS] cru ou a média dos tokens."
-        )
-    W, b = pooler.dense.weight, pooler.dense.bias           # W: (dimensão, dimensão), b: (dimensão,)
-    h_cls = cls_pooling(last_hidden_state)                   # (lote, dimensão)
-    # saída de um modelo rodado em inference_mode → a conta também fica em inference_mode
-    with torch.inference_mode(last_hidden_state.is_inference()):
-        return torch.tanh(h_cls @ W.T + b)
-
-
-def _token_mask(last_hidden_state: torch.Tensor, attention_mask) -> torch.Tensor:
-    """Máscara booleana ``(lote, tokens, 1)``: ``True`` nos tokens de verdade."""
-    mask = torch.as_tensor(attention_mask, device=last_hidden_state.device)
-    return mask.bool().unsqueeze(-1)
-
-
-def mean_pooling(last_hidden_state: torch.Tensor, attention_mask) -> torch.Tensor:
-    """Média dos vetores dos tokens de verdade; o *padding* (máscara 0) não conta.
-
-    Uma linha só de *padding* vira um vetor de zeros (nunca NaN).
-    """
-    mask = _token_mask(last_hidden_state, attention_mask)
-    total = torch.where(mask, last_hidden_state, 0.0).sum(dim=1)  # (lote, dimensão)
-    count = mask.sum(dim=1).clamp(min=1)                           # (lote, 1), nunca 0
-    return total / count
-
-
-def max_pooling(last_hidden_state: torch.Tensor, attention_mask) -> torch.Tensor:
-    """Máximo, dimensão a dimensão, dos vetores dos tokens de verdade.
-
-    O *padding* recebe -infinito antes do máximo, então nunca vence. Uma linha só
-    de *padding* vira um vetor de zeros (nunca -inf).
-    """
-    mask = _token_mask(last_hidden_state, attention_mask)
-    largest = torch.where(mask, last_hidden_state, float("-inf")).amax(dim=1)
-    has_tokens = mask.any(dim=1)                                   # (lote, 1)
-    return torch.where(has_tokens, largest, 0.0)
 
 
 # --------------------------------------------------------------------------- similaridade
@@ -154,6 +92,7 @@ def encode(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128,
     """
     from tqdm.auto import tqdm
 
+    from .lesson03 import cls_pooling, max_pooling, mean_pooling
     from .training import check_max_length
 
     check_max_length(max_length, tokenizer, model)  # acima do limite do modelo: erro em português, antes de rodar

@@ -13,22 +13,6 @@ BRANCH = "main"
 COLAB_DIR = "/content/variantes-bert"
 
 
-def repo_slug() -> str:
-    """Devolve ``dono/repositorio`` a partir de ``REPO_URL``."""
-    return REPO_URL.rstrip("/").removeprefix("https://github.com/")
-
-
-def colab_url(notebook: str) -> str:
-    """Endereço do notebook ``notebooks/<notebook>`` aberto no Google Colab."""
-    return f"https://colab.research.google.com/github/{repo_slug()}/blob/{BRANCH}/notebooks/{notebook}"
-
-
-def colab_badge(notebook: str) -> str:
-    """Badge em Markdown "Abrir no Colab" para um notebook."""
-    img = "https://colab.research.google.com/assets/colab-badge.svg"
-    return f"[![Abrir no Colab]({img})]({colab_url(notebook)})"
-
-
 def data_dir() -> Path:
     """Pasta ``data/`` da série.
 

@@ -37,11 +37,6 @@ def pct(fraction, digits: int = 0) -> str:
     return f"{num(100 * float(fraction), digits)}%"
 
 
-def sci(value, digits: int = 2) -> str:
-    """``1.2e-07`` → ``"1,20e−07"``: notação científica com vírgula decimal (para diferenças minúsculas)."""
-    return f"{float(value):.{digits}e}".replace(".", ",").replace("-", MINUS)
-
-
 def times(ratio, digits: int = 1) -> str:
     """``2.04`` → ``"2,0×"``."""
     return f"{num(ratio, digits)}×"

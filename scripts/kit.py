@@ -84,7 +84,7 @@ def user_hub_cache(env=None) -> Path:
 
     ``HF_HUB_CACHE`` (ou o nome antigo ``HUGGINGFACE_HUB_CACHE``); senão ``HF_HOME/hub``; senão
     ``$XDG_CACHE_HOME/huggingface/hub``; senão ``~/.cache/huggingface/hub``. A mesma ordem de
-    ``helpers.hub.hf_hub_cache`` (aqui sem importar os helpers: a instalação roda antes do ``.venv``).
+    ``helpers.hub_cache.hf_hub_cache`` (aqui sem importar os helpers: a instalação roda antes do ``.venv``).
     """
     env = os.environ if env is None else env
     for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
@@ -553,7 +553,7 @@ Para executar todos de uma vez (papermill, resultados em build/): make run""")
 def rehearse(work: Path, notebooks=("01",), wheels_from: Path | None = None, isolate: bool = True) -> None:
     """Ensaio do kit inteiro com material local: monta, instala numa pasta nova sem rede e roda notebooks.
 
-    O modelo de verdade não pode ser baixado aqui: o MiniLM (``helpers.hub.minilm_path()``) é escrito num
+    O modelo de verdade não pode ser baixado aqui: o MiniLM (``helpers.standins.minilm_path()``) é escrito num
     cache do Hub falso com o id real ``neuralmind/bert-base-portuguese-cased``. A instalação e os notebooks
     rodam com ``unshare -n`` (sem rede nenhuma), quando a máquina deixa, com um ``HOME`` e um ``HF_HOME`` novos
     e sem a configuração do pip desta máquina.
@@ -561,7 +561,7 @@ def rehearse(work: Path, notebooks=("01",), wheels_from: Path | None = None, iso
     import time
 
     sys.path.insert(0, str(ROOT))
-    from helpers.hub import minilm_path
+    from helpers.standins import minilm_path
 
     work = Path(work).resolve()
     if work.exists():

@@ -24,7 +24,7 @@ HEADER = '''"""Código das aulas do notebook {nn} ({name}), gerado por ``scripts
 Cada bloco é uma célula marcada com ``#@save`` em ``notebooks/{name}.ipynb``. Para mudar uma função, mude a
 célula no notebook e rode ``make save``; um teste confere que este arquivo e as células são iguais.
 """
-# ruff: noqa: E402
+# ruff: noqa: E402, F811
 '''
 
 
@@ -64,7 +64,8 @@ def with_origin(code: str, nn: str, section: str, notebook: str) -> str:
         text = lines[last]
         quote = text.rstrip()[-3:]
         body = text.rstrip()[:-3].rstrip()
-        lines[last: last + 1] = [body, "", f"{indent}{where}", f"{indent}{quote}"]
+        kept = [body] if body.strip() else []  # o fecho sozinho na última linha: nada a manter antes dele
+        lines[last: last + 1] = [*kept, "", f"{indent}{where}", f"{indent}{quote}"]
     return "\n".join(lines)
 
 

@@ -32,7 +32,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from helpers.project import COLAB_DIR, REPO_URL, colab_badge  # noqa: E402
+from helpers.project import BRANCH, COLAB_DIR, REPO_URL  # noqa: E402
 
 FORMAT = "py:percent"
 EDIT_DIR = ROOT / "build" / "edit"
@@ -43,6 +43,22 @@ DEFAULT_METADATA = {
     "language_info": {"name": "python"},
     "colab": {"provenance": []},
 }
+
+
+def repo_slug() -> str:
+    """Devolve ``dono/repositorio`` a partir de ``REPO_URL`` (``helpers/project.py``)."""
+    return REPO_URL.rstrip("/").removeprefix("https://github.com/")
+
+
+def colab_url(notebook: str) -> str:
+    """Endereço do notebook ``notebooks/<notebook>`` aberto no Google Colab."""
+    return f"https://colab.research.google.com/github/{repo_slug()}/blob/{BRANCH}/notebooks/{notebook}"
+
+
+def colab_badge(notebook: str) -> str:
+    """Badge em Markdown "Abrir no Colab" para um notebook."""
+    img = "https://colab.research.google.com/assets/colab-badge.svg"
+    return f"[![Abrir no Colab]({img})]({colab_url(notebook)})"
 
 
 def setup_source() -> str:

@@ -12,6 +12,10 @@ sobrescrevem os da execução completa em ``build/`` (e o 04, o 05 e o 06 reapro
 anteriores, com o mesmo registro). ``VARIANTES_SHORT_RUN`` diz ao ``prose.check`` que as afirmações marcadas
 ``full_run=True`` não valem numa execução curta. Os números de uma execução curta não valem para o texto.
 Com ``--inplace``, a proveniência de cada notebook (``scripts/provenance.py``) vai para os metadados dele.
+
+A cada 30 s, uma linha diz em que célula cada notebook está. O que o processo do kernel escreve fora das células
+(avisos de bibliotecas, em inglês) vai para ``build/logs/NN_....kernel.txt``, não para a tela; quando um notebook
+falha, o fim desse arquivo aparece junto com a célula que parou.
 """
 from __future__ import annotations
 
@@ -118,6 +122,8 @@ def main() -> int:
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if args.only:
         notebooks = [n for n in notebooks if any(n.name.startswith(o) for o in args.only)]
+        if not notebooks:
+            ap.error(f"nenhum notebook começa com {' ou '.join(args.only)}; os notebooks são 01 a 06.")
     rows, failed = [], False
     if args.inplace:
         from provenance import input_hash, new_run, record
@@ -136,19 +142,24 @@ def main() -> int:
         if args.prepare:
             prepare_copy(nb, out, parameters)
             continue
-        print(f"▶ {nb.name} ..." + (f" (parâmetros curtos: {parameters})" if parameters else ""), flush=True)
+        shown = f" (parâmetros curtos: {shown_parameters(parameters)})" if parameters else ""
+        print(f"▶ {nb.name} ...{shown}", flush=True)
         start = time.perf_counter()
         status = "ok"
         digest = input_hash(nb) if args.inplace else None
         (results_dir / f"{nb.stem}.json").unlink(missing_ok=True)
+        log = ROOT / "build" / "logs" / f"{nb.stem}.kernel.txt"
         try:
             with Heartbeat(nb.name, out):
                 pm.execute_notebook(str(nb), str(out), kernel_name="python3", cwd=str(nb.parent),
                                     parameters=parameters, progress_bar=False, execution_timeout=args.timeout,
-                                    extra_arguments=QUIET_KERNEL)
+                                    extra_arguments=QUIET_KERNEL, kernel_manager_class=kernel_with_log(log))
         except Exception as exc:  # segue para os próximos e falha no fim
             status, failed = f"ERRO: {type(exc).__name__}", True
             print(f"  {error_summary(exc)}", flush=True)
+            print(log_tail(log), flush=True)
+        else:
+            print(log_note(log), end="", flush=True)
         secs = time.perf_counter() - start
         if args.inplace and status == "ok":
             strip_metadata(out)
@@ -173,6 +184,47 @@ def main() -> int:
 
 # o kernel avisa, em inglês, que fala com o papermill por TCP sem criptografia (é na própria máquina): só erros
 QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
+
+
+def kernel_with_log(log: Path):
+    """Um gerenciador de kernel que manda o que o processo do kernel escreve no terminal (avisos de bibliotecas
+    fora das células, em inglês, na partida e no fim) para ``log``, em vez da tela do ``make run``. As saídas das
+    células continuam no notebook; um erro mostra o fim do arquivo (``log_tail``)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_bytes(b"")
+
+    class KernelWithLog(AsyncKernelManager):
+        async def start_kernel(self, **kw):
+            with log.open("ab") as stream:   # o processo do kernel herda uma cópia do descritor
+                kw.setdefault("stderr", stream)
+                kw.setdefault("stdout", stream)
+                await super().start_kernel(**kw)
+            for key in ("stderr", "stdout"):   # um reinício escreveria num arquivo já fechado
+                getattr(self, "_launch_args", {}).pop(key, None)
+
+    return KernelWithLog
+
+
+def log_tail(log: Path, lines: int = 15) -> str:
+    """As últimas linhas que o kernel escreveu fora das células (onde um kernel que morreu diz por quê)."""
+    text = log.read_text(encoding="utf-8", errors="replace").strip() if log.exists() else ""
+    if not text:
+        return "  (o kernel não escreveu nada fora das células)"
+    tail = text.splitlines()[-lines:]
+    return f"  o kernel escreveu fora das células (fim de {log.relative_to(ROOT)}):\n" + "\n".join(
+        "    | " + line for line in tail)
+
+
+def log_note(log: Path) -> str:
+    """Uma linha, só quando o kernel escreveu algo fora das células numa execução que deu certo."""
+    text = log.read_text(encoding="utf-8", errors="replace").strip() if log.exists() else ""
+    if not text:
+        return ""
+    return f"  (o kernel escreveu {len(text.splitlines())} linha(s) fora das células: {log.relative_to(ROOT)})\n"
+
+
 HEARTBEAT_S = 30
 
 
@@ -209,6 +261,19 @@ class Heartbeat:
         return f"célula {running + 1} de {len(cells)}" if running is not None else "rodando"
 
 
+def shown_parameters(parameters: dict) -> str:
+    """``{"NUM_EPOCHS": 1, "LR": 0.0001}`` → ``"NUM_EPOCHS = 1, LR = 0,0001"`` (vírgula decimal)."""
+    return ", ".join(f"{k} = {str(v).replace('.', ',') if isinstance(v, float) else v}"
+                     for k, v in parameters.items())
+
+
+def fmt(value) -> str:
+    """Vírgula decimal e sinal de menos, como nos notebooks: ``-0.0333`` → ``"−0,033"``; o resto, como texto."""
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".").replace(".", ",").replace("-", "−")
+    return str(value)
+
+
 def minutes(seconds: float) -> str:
     """``95`` → ``"1 min 35 s"``."""
     m, s = divmod(int(round(seconds)), 60)
@@ -232,6 +297,8 @@ def prepare_copy(notebook: Path, out: Path, parameters: dict) -> None:
     nb = nbformat.read(notebook, as_version=4)
     nb.metadata["papermill"] = {}
     if parameters:
+        for cell in nb.cells:   # o papermill lê cell.metadata.tags em toda célula (o execute_notebook o cria)
+            cell.metadata.setdefault("tags", [])
         nb = parameterize_notebook(nb, parameters, report_mode=False, kernel_name="python3", language="python")
     nb.metadata.pop("papermill", None)
     nbformat.write(nb, out)
@@ -248,11 +315,6 @@ def error_summary(exc: Exception) -> str:
 
 def headline_table(rows) -> str:
     """Uma linha por notebook: status, tempo e os resultados de destaque dele (cada um com seu nome)."""
-    def fmt(value):  # vírgula decimal e sinal de menos, como nos notebooks
-        if isinstance(value, float):
-            return f"{value:.3f}".rstrip("0").rstrip(".").replace(".", ",").replace("-", "−")
-        return str(value)
-
     width = max(len(row["notebook"]) for row in rows)
     lines = [f"{'notebook':<{width}}  {'status':<8} {'tempo':>7}  resultados de destaque"]
     for row in rows:

@@ -123,9 +123,7 @@ def test_new_notebook_from_text_fills_badge_and_setup(tmp_path):
     nbtool.py2nb(src, dest)
     nb = nbformat.read(dest, as_version=4)
     nbformat.validate(nb)
-    from helpers.project import colab_badge
-
-    assert colab_badge("99_teste.ipynb") in nb.cells[0].source and nb.cells[0].metadata["tags"] == ["header"]
+    assert nbtool.colab_badge("99_teste.ipynb") in nb.cells[0].source and nb.cells[0].metadata["tags"] == ["header"]
     assert nb.cells[1].source == nbtool.setup_source() and "setup" in nb.cells[1].metadata["tags"]
     assert nb.cells[2].metadata["tags"] == ["parameters"]
     assert nb.metadata["kernelspec"]["name"] == "python3" and "jupytext" not in nb.metadata

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import checks, distill, pooling, production, training
+from helpers import checks, lesson03, lesson04, production, training
 
 pytestmark = pytest.mark.unit
 
@@ -60,9 +60,9 @@ VARIANTS = {  # corretor, resposta certa, resposta que só delega à série
     "effective": (checks.check_effective_number_weights, _effective,
                   lambda labels, k, beta: training.class_weights(labels, k)),
     "special": (checks.check_mean_without_special, _mean_without_special,
-                lambda h, mask, special: pooling.mean_pooling(h, mask)),
+                lambda h, mask, special: lesson03.mean_pooling(h, mask)),
     "per_example": (checks.check_soft_loss_per_example, _per_example,
-                    lambda s, t, T: distill.soft_target_loss(s, t, T)),
+                    lambda s, t, T: lesson04.soft_target_loss(s, t, T)),
     "layer_speedup": (lambda f: checks.check_layer_speedup(f, _share_by_hand), _speedup_by_hand,
                       lambda lt, ls, f: lt / ls),
     "uint8": (checks.check_dynamic_quantize_uint8, _uint8,

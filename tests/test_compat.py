@@ -121,9 +121,9 @@ def test_recorded_5x_signature_is_the_installed_one_when_5x_is_installed():
     recorded = re.search(r"transformers (\S+)", (FIX / "training_args_5.x.txt").read_text().splitlines()[0]).group(1)
     if Version(transformers.__version__) < Version(recorded):
         # um 5.x mais antigo que o gravado (o do Colab) não tem os argumentos criados depois; os da série, sim
-        from helpers import training
+        from helpers import lesson02
 
-        wanted = {*training.SERIES_DEFAULTS, "output_dir", "eval_strategy", "dataloader_pin_memory"}
+        wanted = {*lesson02.SERIES_DEFAULTS, "output_dir", "eval_strategy", "dataloader_pin_memory"}
         missing = sorted(wanted - compat.accepted_training_args())
         assert not missing, f"transformers {transformers.__version__} não tem {missing}, que a série usa"
         return
@@ -135,9 +135,9 @@ def test_recorded_5x_signature_is_the_installed_one_when_5x_is_installed():
 
 @pytest.mark.parametrize("accepted", [V4, V5], ids=["4.46", "5.x"])
 def test_series_defaults_exist_in_both_versions(accepted):
-    from helpers import training
+    from helpers import lesson02
 
-    wanted = {**training.SERIES_DEFAULTS, "output_dir": "x", "eval_strategy": "epoch", "dataloader_pin_memory": False}
+    wanted = {**lesson02.SERIES_DEFAULTS, "output_dir": "x", "eval_strategy": "epoch", "dataloader_pin_memory": False}
     assert set(wanted) <= V5                              # escritos na API atual
     out, notes = compat.translate_training_kwargs(wanted, accepted)
     assert set(out) <= accepted and out["save_strategy"] == "no" and out["eval_strategy"] == "epoch"
@@ -237,9 +237,9 @@ def test_quiet_model_import_silences_only_the_torch_jit_noise():
 
 @pytest.mark.parametrize("accepted", [V4, V5], ids=["4.46", "5.x"])
 def test_as_current_names_reads_the_recipe_with_5x_names_on_both(accepted):
-    from helpers import training
+    from helpers import lesson02
 
-    wanted = {**training.SERIES_DEFAULTS, "output_dir": "x", "eval_strategy": "epoch"}
+    wanted = {**lesson02.SERIES_DEFAULTS, "output_dir": "x", "eval_strategy": "epoch"}
     installed, _ = compat.translate_training_kwargs(wanted, accepted)
     if "warmup_ratio" in installed:                       # como o TrainingArguments 4.x completa os padrões
         installed.setdefault("warmup_steps", 0)

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 from datasets import ClassLabel, Dataset, DatasetDict
 
-from helpers import data
+from helpers import data, splits
 from helpers.data import DataError
 
 pytestmark = pytest.mark.unit
@@ -128,8 +128,8 @@ def test_load_data_dispatch_errors():
 
 
 def test_label_maps_are_stable():
-    assert data.label_maps({"positivo", "negativo", "neutro"})[0] == {"negativo": 0, "neutro": 1, "positivo": 2}
-    assert data.label_maps({10, 2, 1})[0] == {"1": 0, "2": 1, "10": 2}
+    assert splits.label_maps({"positivo", "negativo", "neutro"})[0] == {"negativo": 0, "neutro": 1, "positivo": 2}
+    assert splits.label_maps({10, 2, 1})[0] == {"1": 0, "2": 1, "10": 2}
 
 
 def test_rating_to_sentiment():

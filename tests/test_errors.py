@@ -14,7 +14,7 @@ import pytest
 import torch
 from datasets import DatasetDict
 
-from helpers import data, training
+from helpers import data, lesson02, memory, training
 from helpers.data import DataError
 from tiny import tiny_dataset, tiny_teacher
 
@@ -169,9 +169,13 @@ class NoTokenizing(dict):
 
 
 def test_max_length_above_model_limit_is_caught_before_tokenizing(bert_standin):
+    from helpers import hub
+
     tokenizer, _ = bert_standin
+    # a pasta do MiniLM atende vários ids: a mensagem fala do último pedido (outros testes pedem outros)
+    hub.resolve_model("bert-base-uncased", verbose=False)
     with pytest.raises(ValueError) as e:
-        training.tokenize_splits(NoTokenizing(train=None), tokenizer, max_length=1024)
+        lesson02.tokenize_splits(NoTokenizing(train=None), tokenizer, max_length=1024)
     msg = str(e.value)
     assert "MAX_LENGTH = 1024" in msg and "512" in msg and "Use MAX_LENGTH = 512 ou menos" in msg
     assert "'bert-base-uncased' (carregado de" in msg  # o id que o aluno pediu, não só a pasta do substituto
@@ -181,9 +185,9 @@ def test_max_length_above_model_limit_is_caught_before_tokenizing(bert_standin):
     model = tiny_teacher()
     model.config._name_or_path = "dono/bert-minusculo"
     with pytest.raises(ValueError, match="'dono/bert-minusculo': ele aceita no máximo 64 tokens"):
-        training.tokenize_splits(NoTokenizing(train=None), no_limit, max_length=128, model=model)
+        lesson02.tokenize_splits(NoTokenizing(train=None), no_limit, max_length=128, model=model)
     with pytest.raises(ValueError, match="MAX_LENGTH precisa ser um inteiro"):
-        training.tokenize_splits(NoTokenizing(train=None), tokenizer, max_length="128")
+        lesson02.tokenize_splits(NoTokenizing(train=None), tokenizer, max_length="128")
     assert training.position_limit(tokenizer) == (512, "max_position_embeddings do config.json")
 
 
@@ -192,7 +196,7 @@ def test_max_length_at_the_limit_tokenizes(bert_standin):
 
     tokenizer, _ = bert_standin
     splits = DatasetDict({"train": Dataset.from_dict({"text": ["uma frase curta", "outra " * 600]})})
-    tokenized, report = training.tokenize_splits(splits, tokenizer, max_length=512, verbose=False)
+    tokenized, report = lesson02.tokenize_splits(splits, tokenizer, max_length=512, verbose=False)
     assert max(tokenized["train"]["length"]) == 512 and report.loc["train", "cortados"] == 1
 
 
@@ -201,7 +205,7 @@ def test_make_trainer_refuses_tokens_longer_than_the_model(bert_standin, tmp_pat
     model = tiny_teacher()  # 64 posições
     long = tiny_dataset(n=4, length=80).add_column("length", [80] * 4)
     with pytest.raises(ValueError, match="80 tokens.*no máximo 64.*MAX_LENGTH = 64"):
-        training.make_trainer(model, tokenizer, long, output_dir=str(tmp_path))
+        lesson02.make_trainer(model, tokenizer, long, output_dir=str(tmp_path))
 
 
 # --------------------------------------------------------------------------- falta de memória
@@ -214,7 +218,7 @@ def _oom_trainer(tokenizer, tmp_path, error, **kwargs):
 
     model.forward = forward
     ds = tiny_dataset(n=8).add_column("length", [6] * 8)
-    return training.make_trainer(model, tokenizer, ds, ds, output_dir=str(tmp_path), **kwargs)
+    return lesson02.make_trainer(model, tokenizer, ds, ds, output_dir=str(tmp_path), **kwargs)
 
 
 def test_cuda_out_of_memory_in_training_says_halve_batch_size(bert_standin, tmp_path):
@@ -222,14 +226,14 @@ def test_cuda_out_of_memory_in_training_says_halve_batch_size(bert_standin, tmp_
     original = torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total "
                                            "capacity of 14.74 GiB of which 1.06 GiB is free.")
     trainer = _oom_trainer(tokenizer, tmp_path, original, per_device_train_batch_size=4, num_train_epochs=1)
-    with pytest.raises(training.OutOfMemory) as e:
+    with pytest.raises(memory.OutOfMemory) as e:
         trainer.train()
     msg = str(e.value)
     assert "memória da GPU" in msg and "durante o treino" in msg
     assert "reduza BATCH_SIZE (per_device_train_batch_size) pela metade, 4 → 2," in msg and "gradient_accumulation_steps=2" in msg
     assert "MAX_LENGTH pela metade" in msg and "o texto mais longo do treino tem 6 tokens" in msg
     assert e.value.__cause__ is original and isinstance(e.value, RuntimeError)
-    assert training.explain_out_of_memory(trainer) is trainer  # uma vez só: não embrulha de novo
+    assert memory.explain_out_of_memory(trainer) is trainer  # uma vez só: não embrulha de novo
     ref = weakref.ref(trainer)
     del trainer, e, original  # o traceback do erro original também aponta para o trainer
     gc.collect()
@@ -240,7 +244,7 @@ def test_out_of_memory_in_evaluation_and_on_mps(bert_standin, tmp_path):
     tokenizer, _ = bert_standin
     mps = RuntimeError("MPS backend out of memory (MPS allocated: 8.00 GB, other allocations: 1.00 GB).")
     trainer = _oom_trainer(tokenizer, tmp_path, mps, per_device_eval_batch_size=64)
-    with pytest.raises(training.OutOfMemory) as e:
+    with pytest.raises(memory.OutOfMemory) as e:
         trainer.evaluate()
     msg = str(e.value)
     assert "GPU do Mac (MPS)" in msg and "durante a avaliação" in msg
@@ -250,13 +254,13 @@ def test_out_of_memory_in_evaluation_and_on_mps(bert_standin, tmp_path):
     with pytest.raises(RuntimeError) as e2:
         _oom_trainer(tokenizer, tmp_path, other, num_train_epochs=1).train()  # encadeado: o trainer vive até o fim
     assert e2.value is other
-    assert training.is_out_of_memory(RuntimeError("CUDA error: out of memory"))
+    assert memory.is_out_of_memory(RuntimeError("CUDA error: out of memory"))
     try:  # uma falta de memória de verdade, do alocador da CPU (pede 1 PiB; falha sem tocar na memória)
         torch.empty(2**50, dtype=torch.uint8)
     except RuntimeError as real:
-        assert training.is_out_of_memory(real)
-        assert training.out_of_memory_message(real).startswith("Acabou a memória RAM durante o treino")
-    assert not training.is_out_of_memory(ValueError("out of memory"))
+        assert memory.is_out_of_memory(real)
+        assert memory.out_of_memory_message(real).startswith("Acabou a memória RAM durante o treino")
+    assert not memory.is_out_of_memory(ValueError("out of memory"))
 
 
 # --------------------------------------------------------------------------- make sem python3-venv
@@ -311,7 +315,7 @@ def test_make_without_python_says_to_install_python(tmp_path):
 
 def test_out_of_memory_in_distillation_says_halve_batch_size(bert_standin, tmp_path):
     """O treino do aluno no notebook 04 (``DistillationTrainer``) dá a mesma mensagem que o ``Trainer``."""
-    from helpers import distill
+    from helpers import lesson04
 
     tokenizer, _ = bert_standin
     student = tiny_teacher()
@@ -321,10 +325,11 @@ def test_out_of_memory_in_distillation_says_halve_batch_size(bert_standin, tmp_p
 
     student.forward = forward
     ds = tiny_dataset(n=8).add_column("length", [6] * 8)
-    trainer = distill.make_distillation_trainer(student, tiny_teacher(), tokenizer, ds, ds, output_dir=str(tmp_path),
-                                                per_device_train_batch_size=8, num_train_epochs=1)
-    assert isinstance(trainer, distill.DistillationTrainer)
-    with pytest.raises(training.OutOfMemory) as e:
+    recipe = lesson02.make_trainer(student, tokenizer, ds, ds, output_dir=str(tmp_path),
+                                   per_device_train_batch_size=8, num_train_epochs=1)
+    trainer = lesson04.make_distillation_trainer(recipe, tiny_teacher())
+    assert isinstance(trainer, lesson04.DistillationTrainer)
+    with pytest.raises(memory.OutOfMemory) as e:
         trainer.train()
     assert "reduza BATCH_SIZE (per_device_train_batch_size) pela metade, 8 → 4," in str(e.value)
     assert isinstance(e.value.__cause__, torch.cuda.OutOfMemoryError)

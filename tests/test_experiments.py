@@ -118,6 +118,38 @@ def test_one_process_leaves_predictions_alone():
     assert distributed.gather({"a": 1}) == [{"a": 1}]
 
 
+def test_make_trainer_with_several_processes(tmp_path, bert_standin, monkeypatch):
+    """O finetune soma à receita do 02 (lesson02.make_trainer) o que vários processos pedem, e só então."""
+    import transformers
+    from datasets import Dataset, DatasetDict
+    from transformers import AutoModelForSequenceClassification
+
+    from helpers import hub, lesson02
+
+    tok, _ = bert_standin
+    ds = Dataset.from_dict({"text": ["bom", "ruim", "ótimo", "péssimo"], "label": [1, 0, 1, 0]})
+    tokd, _ = lesson02.tokenize_splits(DatasetDict({"train": ds}), tok, max_length=16, verbose=False)
+    model = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=2, verbose=False)
+
+    def trainer(**kwargs):
+        return distributed.adapt_trainer(lesson02.make_trainer(
+            model, tok, tokd["train"], output_dir=str(tmp_path), **kwargs, **distributed.training_kwargs()))
+
+    alone = trainer()
+    assert alone.args.ddp_find_unused_parameters is None and alone.args.log_level_replica == "warning"
+    assert alone.model_accepts_loss_kwargs is not False  # num processo só, nada muda
+    monkeypatch.setattr(distributed, "world_size", lambda: 2)
+    monkeypatch.setattr(transformers.TrainingArguments, "world_size", property(lambda self: 2))
+    several = trainer()
+    assert several.args.ddp_find_unused_parameters is False    # toda a cabeça entra na perda
+    assert several.args.log_level_replica == "error"          # os outros processos calam o que o principal cala
+    assert several.args.learning_rate == alone.args.learning_rate and several.args.seed == alone.args.seed
+    assert several.model_accepts_loss_kwargs is False         # a perda do BERT não vira N vezes maior
+    weighted = trainer(class_weights=torch.ones(2))           # a ponderada divide pela contagem de cada processo
+    assert isinstance(weighted, lesson02.WeightedLossTrainer)
+    assert weighted.args.average_tokens_across_devices is False
+
+
 def test_numbers_in_the_printed_text_have_a_decimal_comma():
     assert experiments._g(7.220721) == "7,22" and experiments._g(0.0001) == "0,0001"
     assert experiments._g(2e-5) == "2e-05" and experiments._g(4.0) == "4"
@@ -142,15 +174,18 @@ def test_the_search_sets_temperature_alphas_and_epochs(bert_standin):
     from transformers import AutoModelForSequenceClassification
     from transformers.trainer_utils import HPSearchBackend
 
-    from helpers import distill, hub
+    from helpers import hub, lesson02, lesson04
 
     tokenizer, _ = bert_standin
     teacher = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=3, verbose=False)
-    student = distill.init_student_from_teacher(teacher, (0, 2))
+    student = lesson04.init_student_from_teacher(teacher, (0, 2))
     enc = tokenizer(["bom", "ruim", "mais ou menos", "ótimo"])
     train = Dataset.from_dict({**enc, "label": [2, 0, 1, 2]})
-    trainer = distill.make_distillation_trainer(student, teacher, tokenizer, train, output_dir="build/test_busca",
-                                                model_init=lambda: student, num_train_epochs=3, use_cpu=True)
+    recipe = lesson02.make_trainer(student, tokenizer, train, output_dir="build/test_busca", num_train_epochs=3,
+                                   use_cpu=True)
+    trainer = distill_command._searchable_trainer_class()(model_init=lambda: student, args=recipe.args,
+                                                          train_dataset=train, teacher=teacher)
+    assert isinstance(trainer, lesson04.DistillationTrainer)  # a subclasse só acrescenta a busca
     trainer.hp_search_backend = HPSearchBackend.OPTUNA
     trainer.hp_space = distill_command.search_space(max_epochs=3)
     trial = optuna.trial.FixedTrial({"alpha_soft": 0.8, "temperature": 4.0, "num_train_epochs": 2})
@@ -253,10 +288,10 @@ def test_two_processes_evaluate_the_whole_split(one_and_two_processes):
 
 @slow
 def test_two_processes_report_the_loss_of_one(one_and_two_processes):
-    """Sem os consertos de helpers.training, o Trainer dobrava a perda com dois processos (medido), e a ponderada
+    """Sem os consertos de commands.distributed (adapt_trainer), o Trainer dobrava a perda com dois processos (medido), e a ponderada
     dividia a soma de cada processo pela contagem do lote global, sem o fator N que o DDP desfaz na média."""
     one, two, _ = one_and_two_processes
-    for name in ("sem_pesos", "com_pesos"):  # o Trainer de sempre e a perda ponderada (training.WeightedLossTrainer)
+    for name in ("sem_pesos", "com_pesos"):  # o Trainer de sempre e a perda ponderada (lesson02.WeightedLossTrainer)
         loss = lambda folder: float((folder / f"historico_{name}.csv").read_text().splitlines()[1].split(",")[1])  # noqa: E731
         assert loss(one) == pytest.approx(loss(two), abs=0.05), name
 

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from helpers import hub
+from helpers import hub, hub_cache, standins
 
 pytestmark = pytest.mark.unit
 
@@ -9,7 +9,7 @@ pytestmark = pytest.mark.unit
 def test_offline_bert_ids_resolve_to_minilm(capsys):
     hub._ANNOUNCED.clear()
     r = hub.resolve_model("neuralmind/bert-base-portuguese-cased")
-    assert r.substituted and r.path == str(hub.minilm_path())
+    assert r.substituted and r.path == str(standins.minilm_path())
     out = capsys.readouterr().out
     assert "neuralmind/bert-base-portuguese-cased" in out and "MiniLM" in out and "inglês" in out
 
@@ -40,7 +40,7 @@ def test_distilbert_standin_follows_the_recipe(bert_standin):
     from transformers import DistilBertModel
 
     tok, bert = bert_standin
-    path = hub.build_distilbert_standin()
+    path = standins.build_distilbert_standin()
     distil = DistilBertModel.from_pretrained(path)
     cfg = distil.config
     assert cfg.n_layers == 3 and cfg.dim == bert.config.hidden_size
@@ -58,13 +58,13 @@ def test_distilbert_standin_follows_the_recipe(bert_standin):
 def test_distilbert_standin_is_deterministic_and_cached(tmp_path, monkeypatch):
     from safetensors.torch import load_file
 
-    first = load_file(hub.build_distilbert_standin() / "model.safetensors")
+    first = load_file(standins.build_distilbert_standin() / "model.safetensors")
     monkeypatch.setenv("VARIANTES_CACHE", str(tmp_path))
-    second_path = hub.build_distilbert_standin()
+    second_path = standins.build_distilbert_standin()
     assert str(second_path).startswith(str(tmp_path))
     second = load_file(second_path / "model.safetensors")
     assert first.keys() == second.keys() and all(torch.equal(first[k], second[k]) for k in first)
-    assert hub.build_distilbert_standin() == second_path  # segunda chamada usa o cache
+    assert standins.build_distilbert_standin() == second_path  # segunda chamada usa o cache
 
 
 def test_load_model_with_head(capsys):
@@ -81,7 +81,7 @@ def test_portuguese_distilbert_id_is_a_bert_and_gets_the_bert_standin(capsys):
     model_id = "adalbertojunior/distilbert-portuguese-cased"
     hub._ANNOUNCED.clear()
     r = hub.resolve_model(model_id)
-    assert r.substituted and r.standin == hub.MINILM_NAME and r.path == str(hub.minilm_path())
+    assert r.substituted and r.standin == hub.MINILM_NAME and r.path == str(standins.minilm_path())
     out = capsys.readouterr().out
     assert f"'{model_id}' → {hub.MINILM_NAME}" in out and hub.DISTIL_NAME not in out
     m = hub.load_model(model_id, AutoModelForSequenceClassification, num_labels=3, verbose=False)
@@ -92,7 +92,7 @@ def test_portuguese_distilbert_id_is_a_bert_and_gets_the_bert_standin(capsys):
 def test_distilbert_ids_get_the_distilbert_standin(capsys):
     hub._ANNOUNCED.clear()
     r = hub.resolve_model("distilbert-base-uncased")
-    assert r.standin == hub.DISTIL_NAME and r.path == str(hub.build_distilbert_standin())
+    assert r.standin == hub.DISTIL_NAME and r.path == str(standins.build_distilbert_standin())
     assert hub.DISTIL_NAME in capsys.readouterr().out
 
 
@@ -133,8 +133,8 @@ def saved_standin(tmp_path_factory):
     from transformers import AutoModel, AutoTokenizer
 
     folder = tmp_path_factory.mktemp("salvo")
-    AutoModel.from_pretrained(hub.minilm_path()).save_pretrained(folder)
-    AutoTokenizer.from_pretrained(hub.minilm_path()).save_pretrained(folder)
+    AutoModel.from_pretrained(standins.minilm_path()).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(standins.minilm_path()).save_pretrained(folder)
     return folder
 
 
@@ -163,14 +163,14 @@ def test_an_incomplete_cache_entry_is_not_used(hf_cache, saved_standin):
     from hfcache import write_cache_entry
 
     write_cache_entry(hf_cache, REAL_ID, {"config.json": saved_standin / "config.json"})  # sem pesos
-    assert hub.find_local_model(REAL_ID) is None and hub.resolve_model(REAL_ID, verbose=False).substituted
+    assert hub_cache.find_local_model(REAL_ID) is None and hub.resolve_model(REAL_ID, verbose=False).substituted
 
 
 def test_old_and_new_ids_find_the_same_cache_entry(hf_cache, saved_standin):
     from hfcache import write_cached_model
 
     snapshot = write_cached_model(hf_cache, "distilbert/distilbert-base-uncased", saved_standin)
-    assert hub.find_local_model("distilbert-base-uncased") == snapshot
+    assert hub_cache.find_local_model("distilbert-base-uncased") == snapshot
     assert hub.resolve_model("distilbert-base-uncased", verbose=False).origin == "cache"
 
 
@@ -212,9 +212,9 @@ def test_hub_dataset_from_the_cache_offline(hf_cache, capsys):
 
 
 def test_the_standin_warning_depends_on_the_id_asked():
-    assert hub.limitation("neuralmind/bert-base-portuguese-cased") == hub.LIMITATION
-    english = hub.limitation("distilbert-base-uncased")
+    assert standins.limitation("neuralmind/bert-base-portuguese-cased") == standins.LIMITATION
+    english = standins.limitation("distilbert-base-uncased")
     assert "BERTimbau" not in english and "em português" not in english
     assert "como o modelo pedido" in english and "abaixo das do modelo de verdade" in english
-    assert "sem caixa (tira acentos) e outro modelo" in hub.limitation("bert-base-cased")
-    assert "BERTimbau" not in hub.limitation("adalbertojunior/distilbert-portuguese-cased")
+    assert "sem caixa (tira acentos) e outro modelo" in standins.limitation("bert-base-cased")
+    assert "BERTimbau" not in standins.limitation("adalbertojunior/distilbert-portuguese-cased")

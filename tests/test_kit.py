@@ -213,14 +213,14 @@ def test_user_hub_cache_follows_huggingface_hub_order(tmp_path):
 @pytest.mark.parametrize("env", [{"HF_HUB_CACHE": "/a"}, {"HUGGINGFACE_HUB_CACHE": "/a2"}, {"HF_HOME": "/b"},
                                  {"XDG_CACHE_HOME": "/c"}, {}])
 def test_user_hub_cache_is_where_the_helpers_look(env, monkeypatch):
-    """O instalar copia para a pasta em que helpers.hub procura o modelo real."""
-    from helpers import hub
+    """O instalar copia para a pasta em que helpers.hub_cache procura o modelo real."""
+    from helpers import hub_cache
 
     for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert kit.user_hub_cache() == hub.hf_hub_cache()
+    assert kit.user_hub_cache() == hub_cache.hf_hub_cache()
 
 
 def test_install_refuses_another_python_or_a_used_folder_before_touching_anything(built, tmp_path):

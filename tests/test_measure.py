@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import distill, measure
+from helpers import lesson04, measure
 from tiny import tiny_teacher
 
 pytestmark = pytest.mark.unit
@@ -51,7 +51,7 @@ def test_count_parameters_exact_and_trainable_only():
 
 def test_size_on_disk_is_four_bytes_per_parameter():
     teacher = tiny_teacher(4)
-    student = distill.init_student_from_teacher(teacher, (0, 2))
+    student = lesson04.init_student_from_teacher(teacher, (0, 2))
     for model in (teacher, student):
         assert measure.size_on_disk_mb(model) == pytest.approx(4 * measure.count_parameters(model) / 1e6, rel=0.01)
     assert measure.size_on_disk_mb(student) < measure.size_on_disk_mb(teacher)
@@ -135,7 +135,7 @@ def test_cpu_latency_one_tokenizer_per_model_and_errors():
 
 def test_efficiency_table_joins_counts_size_and_latency(monkeypatch):
     teacher = tiny_teacher(4)
-    student = distill.init_student_from_teacher(teacher, (0, 2))
+    student = lesson04.init_student_from_teacher(teacher, (0, 2))
     fake = pd.DataFrame({"lote 1 (ms)": {"professor": 2.0, "aluno": 1.0}}).rename_axis("modelo")
     seen = {}
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from helpers import metrics, training
+from helpers import lesson02, metrics
 from tiny import tiny_dataset, tiny_teacher
 
 pytestmark = pytest.mark.unit
@@ -19,7 +19,7 @@ def test_scores_on_is_sklearn_on_the_float32_predictions(tmp_path, bert_standin)
     ds = ds.map(lambda row, i: {"input_ids": row["input_ids"][: 3 + (7 * i) % 4],
                                 "attention_mask": row["attention_mask"][: 3 + (7 * i) % 4],
                                 "length": 3 + (7 * i) % 4}, with_indices=True)
-    trainer = training.make_trainer(teacher, tokenizer, ds, output_dir=str(tmp_path), per_device_eval_batch_size=5)
+    trainer = lesson02.make_trainer(teacher, tokenizer, ds, output_dir=str(tmp_path), per_device_eval_batch_size=5)
     assert not trainer.args.bf16 and not trainer.args.fp16 or torch.cuda.is_available()
     y_true, y_pred = metrics.predictions_on(trainer, ds)
     assert list(y_true) == ds["label"]

@@ -8,12 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from helpers import data, hub, net
+from helpers import data, hub, net, standins
 from localnet import FakeHub, SilentServer, closed_port
 
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def forget_answers():
+    """Esquece as respostas do Hub guardadas por ``net`` e a troca de perfil (cada teste pergunta de novo)."""
+    with net._LOCK:
+        net._RESULTS.clear()
+        net._SWITCHED.clear()
 
 
 @pytest.fixture
@@ -29,7 +36,7 @@ def online(monkeypatch):
             if hasattr(mod, attr):
                 monkeypatch.setattr(mod, attr, False)
     monkeypatch.setenv("VARIANTES_HUB_TIMEOUT", "2")
-    net.forget()
+    forget_answers()
     hub._ANNOUNCED.clear()
 
     def use_endpoint(url):
@@ -40,7 +47,7 @@ def online(monkeypatch):
         monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", url)
 
     yield use_endpoint
-    net.forget()
+    forget_answers()
 
 
 def test_the_profile_is_said_once_after_asking_the_hub(online, monkeypatch):
@@ -49,13 +56,13 @@ def test_the_profile_is_said_once_after_asking_the_hub(online, monkeypatch):
     with FakeHub() as fake:
         online(fake.url)
         assert env.profile_line() == "Perfil: ONLINE: modelos e datasets vêm do Hugging Face Hub."
-    net.forget()
+    forget_answers()
     online(f"http://127.0.0.1:{closed_port()}")
     line = env.profile_line()                           # sem rede: a sessão já passou para o offline
     assert line.startswith("Perfil: OFFLINE, porque o Hugging Face Hub (http://127.0.0.1:") and "recusada" in line
     assert "HF_HUB_OFFLINE=1" in line and os.environ["HF_HUB_OFFLINE"] == "1"
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    net.forget()
+    forget_answers()
     assert env.profile_line().startswith("Perfil: OFFLINE (HF_HUB_OFFLINE=1): cada modelo do Hub")
 
 
@@ -96,7 +103,7 @@ def test_no_network_switches_the_session_to_offline_with_a_notice(online, kind, 
         with SilentServer() as silent:
             r, elapsed = run(silent.url)
     assert elapsed < 10
-    assert r.substituted and r.path == str(hub.minilm_path())
+    assert r.substituted and r.path == str(standins.minilm_path())
     out = capsys.readouterr().out
     assert "[sem internet]" in out and "perfil offline" in out and "HF_HUB_OFFLINE=1" in out
     assert "[substituto offline]" in out

@@ -1,9 +1,9 @@
-"""Testes de helpers.pooling: tensores feitos à mão e o substituto offline do BERT."""
+"""Testes de helpers.pooling e dos poolings do notebook 03 (helpers.lesson03): tensores feitos à mão e o substituto offline."""
 import numpy as np
 import pytest
 import torch
 
-from helpers import pooling
+from helpers import lesson03, pooling
 
 pytestmark = pytest.mark.unit
 
@@ -17,7 +17,7 @@ def _with_padding(h, mask, extra, fill):
     return torch.cat([h, pad], dim=1), torch.cat([mask, torch.zeros(b, extra, dtype=mask.dtype)], dim=1)
 
 
-@pytest.mark.parametrize("fn", [pooling.mean_pooling, pooling.max_pooling])
+@pytest.mark.parametrize("fn", [lesson03.mean_pooling, lesson03.max_pooling])
 @pytest.mark.parametrize("fill", [0.0, 1e6, -1e6, float("nan"), float("inf")])
 def test_padding_never_changes_the_result(fn, fill):
     torch.manual_seed(0)
@@ -32,12 +32,12 @@ def test_padding_never_changes_the_result(fn, fill):
 def test_mean_and_max_by_hand():
     h = torch.tensor([[[1.0, -2.0], [3.0, 4.0], [100.0, 100.0]]])
     mask = torch.tensor([[1, 1, 0]])
-    assert torch.allclose(pooling.mean_pooling(h, mask), torch.tensor([[2.0, 1.0]]))
-    assert torch.allclose(pooling.max_pooling(h, mask), torch.tensor([[3.0, 4.0]]))
-    assert torch.equal(pooling.cls_pooling(h), torch.tensor([[1.0, -2.0]]))
+    assert torch.allclose(lesson03.mean_pooling(h, mask), torch.tensor([[2.0, 1.0]]))
+    assert torch.allclose(lesson03.max_pooling(h, mask), torch.tensor([[3.0, 4.0]]))
+    assert torch.equal(lesson03.cls_pooling(h), torch.tensor([[1.0, -2.0]]))
 
 
-@pytest.mark.parametrize("fn", [pooling.mean_pooling, pooling.max_pooling])
+@pytest.mark.parametrize("fn", [lesson03.mean_pooling, lesson03.max_pooling])
 def test_all_padding_row_is_zeros(fn):
     h = torch.randn(2, 3, 4) * 1e3
     mask = torch.tensor([[1, 1, 0], [0, 0, 0]])
@@ -49,8 +49,8 @@ def test_all_padding_row_is_zeros(fn):
 
 def test_mask_can_be_a_list_or_bool():
     h = torch.arange(12, dtype=torch.float32).reshape(1, 3, 4)
-    as_list = pooling.mean_pooling(h, [[1, 1, 0]])
-    as_bool = pooling.mean_pooling(h, torch.tensor([[True, True, False]]))
+    as_list = lesson03.mean_pooling(h, [[1, 1, 0]])
+    as_bool = lesson03.mean_pooling(h, torch.tensor([[True, True, False]]))
     assert torch.equal(as_list, as_bool)
 
 
@@ -105,16 +105,6 @@ def bert():
 SENTENCES = ["O filme foi ótimo.", "Atendimento péssimo, nunca mais compro nada nesta loja."]
 
 
-def test_manual_pooler_equals_pooler_output(bert):
-    model, tokenizer = bert
-    enc = tokenizer(SENTENCES, padding=True, return_tensors="pt")
-    with torch.inference_mode():
-        out = model(**enc)
-        by_hand = pooling.manual_pooler(out.last_hidden_state, model)
-    assert by_hand.shape == out.pooler_output.shape
-    assert (by_hand - out.pooler_output).abs().max().item() < 1e-6
-
-
 def test_encode_keeps_order_and_matches_single_sentences(bert):
     model, tokenizer = bert
     texts = ["curta", SENTENCES[1], "uma frase de tamanho médio aqui", SENTENCES[0]]
@@ -140,20 +130,6 @@ def test_get_pooler_and_no_pooler_message(capsys):
     out = pooling.encode(["sem pooler", "aqui também"], tiny, tokenizer)
     assert set(out) == {"cls", "mean", "max"}
     assert "não tem pooler" in capsys.readouterr().out
-    with pytest.raises(ValueError, match="não tem pooler"):
-        pooling.manual_pooler(torch.zeros(1, 2, 32), tiny)
-
-
-# --------------------------------------------------------------------------- corretor
-
-
-def test_manual_pooler_outside_inference_mode(bert):
-    model, tokenizer = bert
-    enc = tokenizer(SENTENCES, padding=True, return_tensors="pt")
-    with torch.inference_mode():
-        out = model(**enc)
-    by_hand = pooling.manual_pooler(out.last_hidden_state, model)   # fora do inference_mode
-    assert (by_hand - out.pooler_output).abs().max().item() < 1e-6
 
 
 # --------------------------------------------------------------------------- gráficos e widget
@@ -255,8 +231,8 @@ def test_encode_distilbert_with_bert_tokenizer(bert, distil, monkeypatch):
     assert set(out) == {"cls", "mean", "max"}
     with torch.inference_mode():
         h = distil(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
-    expected = {"cls": pooling.cls_pooling(h), "mean": pooling.mean_pooling(h, enc["attention_mask"]),
-                "max": pooling.max_pooling(h, enc["attention_mask"])}
+    expected = {"cls": lesson03.cls_pooling(h), "mean": lesson03.mean_pooling(h, enc["attention_mask"]),
+                "max": lesson03.max_pooling(h, enc["attention_mask"])}
     for name, matrix in out.items():
         assert matrix.shape == (2, distil.config.dim)
         np.testing.assert_allclose(matrix, expected[name].numpy(), atol=1e-4)

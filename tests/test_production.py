@@ -1,5 +1,9 @@
-"""Produção leve (notebook 06): int8 à mão, torchao, ONNX, ONNX Runtime e a tabela."""
+"""Produção leve (notebook 06): int8 à mão, torchao, ONNX, ONNX Runtime e a tabela.
+
+O torchao, a exportação, as quantizações e o OnnxClassifier são os das células do 06 (helpers.lesson06).
+"""
 import builtins
+import importlib.util
 import re
 
 import numpy as np
@@ -11,7 +15,9 @@ import torch
 from tiny import tiny_teacher
 from transformers import DistilBertConfig, DistilBertForSequenceClassification
 
-from helpers import inference, measure, production
+from helpers import inference, lesson06, measure, production
+
+ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.unit
 
@@ -64,7 +70,7 @@ def test_per_channel_scale_is_one_per_row_and_helps_small_rows():
 def test_torch_int8_quantizes_the_linear_layers_and_keeps_the_original(tokenizer):
     model = tiny_distil()
     before = model.distilbert.transformer.layer[0].attention.q_lin.weight.clone()
-    quantized = production.torch_int8(model)
+    quantized = lesson06.torch_int8(model)
     assert torch.equal(model.distilbert.transformer.layer[0].attention.q_lin.weight, before)   # o original não muda
     weight = quantized.distilbert.transformer.layer[0].attention.q_lin.weight
     assert type(weight) is not torch.nn.Parameter or weight.dtype != torch.float32 or "Int8" in type(weight.data).__name__
@@ -76,13 +82,13 @@ def test_torch_int8_quantizes_the_linear_layers_and_keeps_the_original(tokenizer
         by_hand = (model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).logits
                    - quantized(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).logits).abs().max()
     assert gap == pytest.approx(float(by_hand), rel=1e-5) and 0 < gap < 0.05
-    assert production.torch_size_mb(quantized) < production.torch_size_mb(model)
+    assert production.size_mb(quantized) < production.size_mb(model)          # o torch.save dos tensores do torchao
 
 
 def test_layer_kinds_says_which_weights_became_int8():
     model = tiny_distil()
     before = production.layer_kinds(model).set_index(["camada", "peso guardado como"])
-    after = production.layer_kinds(production.torch_int8(model)).set_index(["camada", "peso guardado como"])
+    after = production.layer_kinds(lesson06.torch_int8(model)).set_index(["camada", "peso guardado como"])
     linear = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
     assert before.loc[("Linear", "fp32"), "módulos"] == len(linear)
     assert before.loc[("Linear", "fp32"), "pesos (milhões)"] == pytest.approx(
@@ -125,15 +131,15 @@ def test_torchao_noise_is_dropped_and_other_warnings_pass():
 def onnx_pair(tmp_path_factory, tokenizer):
     model = tiny_teacher(layers=2)
     folder = tmp_path_factory.mktemp("onnx")
-    path = production.export_onnx(model, tokenizer, folder / "bert.onnx")
-    int8 = production.quantize_onnx(path, folder / "bert.int8.onnx")
-    return model, production.OnnxClassifier(path, model.config), production.OnnxClassifier(int8, model.config)
+    path = lesson06.export_onnx(model, tokenizer, folder / "bert.onnx")
+    int8 = lesson06.quantize_onnx(path, folder / "bert.int8.onnx")
+    return model, lesson06.OnnxClassifier(path, model.config), lesson06.OnnxClassifier(int8, model.config)
 
 
 def test_export_is_one_file_with_free_batch_and_length_and_the_same_logits(onnx_pair, tokenizer):
     model, onnx_fp32, _ = onnx_pair
     assert not onnx_fp32.path.with_name(onnx_fp32.path.name + ".data").exists()
-    assert onnx_fp32.input_names == ["input_ids", "attention_mask"]
+    assert [i.name for i in onnx_fp32.session.get_inputs()] == ["input_ids", "attention_mask"]
     for texts in (SENTENCES[:1], SENTENCES, SENTENCES * 5):     # lotes e comprimentos diferentes do exemplo
         assert production.max_logit_difference(model, onnx_fp32, tokenizer, texts) < 1e-4
 
@@ -141,8 +147,8 @@ def test_export_is_one_file_with_free_batch_and_length_and_the_same_logits(onnx_
 def test_onnx_int8_is_smaller_and_close(onnx_pair, tokenizer):
     model, onnx_fp32, onnx_int8 = onnx_pair
     # quase tudo aqui é a tabela de embeddings (30522 × 32): o Gather também vai para int8
-    assert onnx_int8.size_mb() < 0.35 * onnx_fp32.size_mb()
-    assert onnx_fp32.size_mb() == pytest.approx(measure.size_on_disk_mb(model), rel=0.1)   # mesmos pesos, outro formato
+    assert production.size_mb(onnx_int8) < 0.35 * production.size_mb(onnx_fp32)
+    assert production.size_mb(onnx_fp32) == pytest.approx(measure.size_on_disk_mb(model), rel=0.1)   # mesmos pesos, outro formato
     gap = production.max_logit_difference(model, onnx_int8, tokenizer, SENTENCES)
     assert 0 < gap < 0.05
 
@@ -154,8 +160,8 @@ def test_onnx_dynamic_int8_keeps_activations_uint8_and_the_symmetric_option_only
 
     _, onnx_fp32, _ = onnx_pair
     graphs = {}
-    for name, (per_channel, symmetric) in production.QUANTIZATION_CHOICES.items():
-        path = production.quantize_onnx(onnx_fp32.path, tmp_path / f"{per_channel}_{symmetric}.onnx",
+    for name, (per_channel, symmetric) in lesson06.QUANTIZATION_CHOICES.items():
+        path = lesson06.quantize_onnx(onnx_fp32.path, tmp_path / f"{per_channel}_{symmetric}.onnx",
                                         per_channel=per_channel, symmetric_embeddings=symmetric)
         graph = onnx.load(str(path)).graph
         graphs[(per_channel, symmetric)] = ([n.op_type for n in graph.node],
@@ -213,7 +219,7 @@ def test_prediction_box_works_with_the_onnx_model(onnx_pair, tokenizer):
 
 def test_missing_onnx_file_and_missing_package_speak_portuguese(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match="Não achei o modelo ONNX"):
-        production.OnnxClassifier(tmp_path / "nada.onnx", None)
+        lesson06.OnnxClassifier(tmp_path / "nada.onnx", None)
     real_import = builtins.__import__
 
     def no_onnxruntime(name, *args, **kwargs):
@@ -230,29 +236,21 @@ def test_missing_onnx_file_and_missing_package_speak_portuguese(tmp_path, monkey
 def test_compare_quantization_measures_the_four_choices_against_float(onnx_pair, tokenizer, tmp_path):
     model, onnx_fp32, _ = onnx_pair
     texts = SENTENCES * 3
-    choice = production.compare_quantization(model, tokenizer, onnx_fp32.path, texts, tmp_path, max_length=64)
-    assert list(choice.index) == list(production.QUANTIZATION_CHOICES)
+    choice, by_text = lesson06.compare_quantization(model, tokenizer, onnx_fp32.path, texts, tmp_path, max_length=64)
+    assert list(choice.index) == list(lesson06.QUANTIZATION_CHOICES) == list(by_text)
     base = inference.predict_proba(texts, model, tokenizer, max_length=64)
-    for i, name in enumerate(choice.index):               # cada linha é mesmo o arquivo daquela combinação
-        path = production.choice_path(onnx_fp32.path, tmp_path, i)
-        assert path.name == f"bert.escolha_{i}.onnx"
-        probs = inference.predict_proba(texts, production.OnnxClassifier(path, model.config), tokenizer, max_length=64)
-        assert choice.loc[name, "diferença média de prob."] == pytest.approx(np.abs(probs - base).mean(), rel=1e-5)
-        assert choice.loc[name, "maior diferença de prob."] == pytest.approx(np.abs(probs - base).max(), rel=1e-5)
-    assert choice["diferença média de prob."].nunique() > 1                 # as escolhas mudam o resultado
-    again, by_text = production.compare_quantization(model, tokenizer, onnx_fp32.path, texts, tmp_path,
-                                                     max_length=64, per_text=True)
-    assert list(by_text) == list(choice.index)                              # a média por frase é a da tabela
-    for name in choice.index:
-        assert len(by_text[name]) == len(texts)
-        assert by_text[name].mean() == pytest.approx(again.loc[name, "diferença média de prob."], rel=1e-5)
-    best = production.best_quantization(choice)
-    assert choice.loc[best, "diferença média de prob."] == choice["diferença média de prob."].min()
-    with pytest.raises(ValueError, match="quantization deve ser"):
-        production.make_variants(model, tokenizer, tiny_distil(), tokenizer, tmp_path, quantization="por bloco")
-    with pytest.raises(ValueError, match="quantization deve ser.*para BERT"):
-        production.make_variants(model, tokenizer, tiny_distil(), tokenizer, tmp_path,
-                                 quantization={"DistilBERT": production.DEFAULT_QUANTIZATION})
+    for name in choice.index:                              # cada linha é mesmo o arquivo daquela opção
+        path = tmp_path / f"bert.{name}.onnx"
+        probs = inference.predict_proba(texts, lesson06.OnnxClassifier(path, model.config), tokenizer, max_length=64)
+        assert choice.loc[name, "mean_gap"] == pytest.approx(np.abs(probs - base).mean(), rel=1e-5)
+        assert choice.loc[name, "max_gap"] == pytest.approx(np.abs(probs - base).max(), rel=1e-5)
+        assert len(by_text[name]) == len(texts)             # a média por frase é a da tabela
+        assert by_text[name].mean() == pytest.approx(choice.loc[name, "mean_gap"], rel=1e-5)
+    assert choice["mean_gap"].nunique() > 1                 # as escolhas mudam o resultado
+    assert set(lesson06.CHOICE_LABELS) == set(lesson06.QUANTIZATION_CHOICES)
+    with pytest.raises(ValueError, match="quantization deve dar"):
+        production.make_variants(model, tokenizer, tiny_distil(), tokenizer, {"BERT": onnx_fp32.path},
+                                 {"BERT": "por bloco"}, tmp_path)
 
 
 def test_ensure_installed_names_what_is_missing_or_installs_it(monkeypatch):
@@ -298,20 +296,17 @@ def test_installed_pins_skips_versions_pip_would_refuse(monkeypatch):
 
 def test_production_table_compares_every_variant_with_the_same_inputs(tmp_path, tokenizer):
     bert, distil = tiny_teacher(layers=4), tiny_distil()
-    per_model = {"BERT": "pesos por canal, embeddings simétricas", "DistilBERT": production.DEFAULT_QUANTIZATION}
-    variants = production.make_variants(bert, tokenizer, distil, tokenizer, tmp_path, max_length=64,
-                                        quantization=per_model, progress=None)
+    per_model = {"BERT": "channel_sym", "DistilBERT": "tensor_asym"}
+    onnx_paths = {name: lesson06.export_onnx(m, tokenizer, tmp_path / f"{name.lower()}.onnx")
+                  for name, m in (("DistilBERT", distil), ("BERT", bert))}
+    variants = production.make_variants(bert, tokenizer, distil, tokenizer, onnx_paths, per_model, tmp_path)
     expected = ["BERT fp32", "DistilBERT fp32", "DistilBERT int8 (PyTorch)", "DistilBERT ONNX fp32",
                 "DistilBERT ONNX int8", "BERT ONNX fp32", "BERT ONNX int8"]
-    import importlib.util
-
-    if importlib.util.find_spec("torchao") is None:
-        expected.remove("DistilBERT int8 (PyTorch)")
     assert list(variants) == expected
     texts = SENTENCES * 8
     y = [i % 3 for i in range(len(texts))]
     table, probs, times = production.production_table(variants, texts, y, ["negativo", "neutro", "positivo"], texts,
-                                                      batch_sizes=(1, 32), repeats=2, max_length=64, with_times=True)
+                                                      batch_sizes=(1, 32), repeats=2, max_length=64)
     for name in variants:                       # a tabela traz a mediana das repetições devolvidas
         for b in (1, 32):
             assert len(times[(name, b)]) == 2
@@ -324,10 +319,10 @@ def test_production_table_compares_every_variant_with_the_same_inputs(tmp_path, 
     assert table.loc["BERT ONNX fp32", "mesma classe que o fp32"] == 1.0           # a linha que separa o runtime
     assert table.loc["BERT ONNX fp32", "maior diferença de prob."] < 1e-4
     for name, chosen in per_model.items():                                          # cada modelo com a sua escolha
-        again = production.quantize_onnx(variants[f"{name} ONNX fp32"][0].path, tmp_path / f"{name}.again.onnx",
-                                         *production.QUANTIZATION_CHOICES[chosen])
+        again = lesson06.quantize_onnx(variants[f"{name} ONNX fp32"][0].path, tmp_path / f"{name}.again.onnx",
+                                         *lesson06.QUANTIZATION_CHOICES[chosen])
         np.testing.assert_array_equal(
-            inference.predict_proba(texts, production.OnnxClassifier(again, variants[name + " fp32"][0].config),
+            inference.predict_proba(texts, lesson06.OnnxClassifier(again, variants[name + " fp32"][0].config),
                                     tokenizer, max_length=64), probs[f"{name} ONNX int8"])
     assert 0 < table.loc["DistilBERT ONNX int8", "maior diferença de prob."] < 0.05
     mean_gap = np.abs(probs["DistilBERT ONNX int8"] - probs["DistilBERT fp32"]).mean()
@@ -336,7 +331,10 @@ def test_production_table_compares_every_variant_with_the_same_inputs(tmp_path, 
         expected = (probs[name].argmax(axis=1) == np.array(y)).mean()
         assert table.loc[name, "acurácia (teste)"] == pytest.approx(expected)
     assert table.loc["DistilBERT ONNX int8", "disco (MB)"] < table.loc["DistilBERT ONNX fp32", "disco (MB)"] / 2
-    line = production.summary_line(table)
+    spec = importlib.util.spec_from_file_location("inference_speed", ROOT / "benchmarks" / "inference_speed.py")
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    line = benchmark.summary_line(table)
     assert re.fullmatch(r"speedup=\S+ speedup_b32=\S+ f1_retention=\S+ size_ratio=\S+ agreement=\S+", line)
     best = production.fastest_distilbert(table)
     assert f"speedup={table.loc[best, 'aceleração lote 1']:.2f}" in line

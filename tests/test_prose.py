@@ -171,11 +171,11 @@ def _tiny_data():
 def test_classifier_for_trains_once_then_reuses_only_the_same_recipe(tmp_path, bert_standin, capsys):
     import torch
 
-    from helpers import training
+    from helpers import lesson02
 
     dataset = _tiny_data()
     tokenizer, _ = bert_standin
-    tokenized, _ = training.tokenize_splits(dataset.splits, tokenizer, max_length=32, verbose=False)
+    tokenized, _ = lesson02.tokenize_splits(dataset.splits, tokenizer, max_length=32, verbose=False)
     recipe = artifacts.recipe(learning_rate=1e-3, num_train_epochs=1, per_device_train_batch_size=8, max_length=32,
                               seed=0, class_weights=False)
     with pytest.raises(ValueError, match="chaves"):
@@ -241,10 +241,6 @@ def test_arrays_print_with_a_decimal_comma_and_stay_aligned():
     first, second = text.splitlines()
     assert first == "[[ 0,0142 −0,0354]" and second == "    [ 0,9    −0,248 ]]"
     assert prose.array([0.0004, 0.00709], 5) == "[0,0004  0,00709]"
-
-
-def test_scientific_notation_uses_a_decimal_comma():
-    assert prose.sci(1.234e-7) == "1,23e−07" and prose.sci(0) == "0,00e+00" and prose.sci(-5e3, 1) == "−5,0e+03"
 
 
 def test_tables_and_times_written_by_a_command_are_not_typed_figures():

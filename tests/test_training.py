@@ -3,7 +3,7 @@ import pytest
 import torch
 from datasets import Dataset, DatasetDict
 
-from helpers import compat, inference, training
+from helpers import compat, inference, lesson02, training
 
 pytestmark = pytest.mark.unit
 
@@ -24,9 +24,9 @@ def test_weighted_loss_by_hand():
     logp = torch.log_softmax(logits, -1)
     ce = -logp[torch.arange(3), labels]  # por exemplo
     by_hand = (w[labels] * ce).sum() / w[labels].sum()
-    assert torch.allclose(training.weighted_cross_entropy(logits, labels, w), by_hand)
-    assert torch.allclose(training.weighted_cross_entropy(logits, labels, w, num_items_in_batch=6), (w[labels] * ce).sum() / 6)
-    assert torch.allclose(training.weighted_cross_entropy(logits, labels), ce.mean())
+    assert torch.allclose(lesson02.weighted_cross_entropy(logits, labels, w), by_hand)
+    assert torch.allclose(lesson02.weighted_cross_entropy(logits, labels, w, num_items_in_batch=6), (w[labels] * ce).sum() / 6)
+    assert torch.allclose(lesson02.weighted_cross_entropy(logits, labels), ce.mean())
 
 
 def test_weighted_trainer_compute_loss_accepts_num_items(tmp_path, bert_standin):
@@ -37,8 +37,8 @@ def test_weighted_trainer_compute_loss_accepts_num_items(tmp_path, bert_standin)
     tok, _ = bert_standin
     model = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=2, verbose=False)
     ds = Dataset.from_dict({"text": ["bom", "ruim", "ótimo", "péssimo"], "label": [1, 0, 1, 0]})
-    tokd, _ = training.tokenize_splits(DatasetDict({"train": ds}), tok, max_length=16, verbose=False)
-    trainer = training.make_trainer(model, tok, tokd["train"], output_dir=str(tmp_path),
+    tokd, _ = lesson02.tokenize_splits(DatasetDict({"train": ds}), tok, max_length=16, verbose=False)
+    trainer = lesson02.make_trainer(model, tok, tokd["train"], output_dir=str(tmp_path),
                                     class_weights=torch.tensor([1.0, 2.0]), num_train_epochs=1, disable_tqdm=True)
     batch = trainer.data_collator([{k: tokd["train"][i][k] for k in ("input_ids", "attention_mask", "token_type_ids", "label")} for i in range(4)])
     batch = {k: v.to(model.device) for k, v in batch.items()}  # numa GPU, o Trainer já levou o modelo para lá
@@ -87,16 +87,16 @@ def test_freeze_distilbert():
 def test_tokenize_reports_truncation(bert_standin):
     tok, _ = bert_standin
     ds = DatasetDict({"train": Dataset.from_dict({"text": ["curto", "palavra " * 50], "label": [0, 1]})})
-    tokd, report = training.tokenize_splits(ds, tok, max_length=20, verbose=False)
+    tokd, report = lesson02.tokenize_splits(ds, tok, max_length=20, verbose=False)
     assert report.loc["train", "cortados"] == 1
     assert max(tokd["train"]["length"]) == 20 and "input_ids" in tokd["train"].column_names
 
 
 def test_padding_efficiency():
     lengths = [10, 10, 30, 30]
-    assert training.padding_efficiency(lengths, 2, pad_to=40) == pytest.approx(80 / 160)
-    assert training.padding_efficiency([10, 30, 10, 30], 2) == pytest.approx(80 / 120)
-    assert training.padding_efficiency([10, 30, 10, 30], 2, group_by_length=True) == pytest.approx(1.0)
+    assert lesson02.padding_efficiency(lengths, 2, pad_to=40) == pytest.approx(80 / 160)
+    assert lesson02.padding_efficiency([10, 30, 10, 30], 2) == pytest.approx(80 / 120)
+    assert lesson02.padding_efficiency([10, 30, 10, 30], 2, group_by_length=True) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("capability,bf16,expected", [((8, 0), True, {"bf16": True}), ((7, 5), False, {"fp16": True}),
@@ -134,8 +134,8 @@ def test_manual_precision_replaces_the_automatic_one(monkeypatch, tmp_path, bert
     tok, _ = bert_standin
     model = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=2, verbose=False)
     ds = Dataset.from_dict({"text": ["bom", "ruim"], "label": [1, 0]})
-    tokd, _ = training.tokenize_splits(DatasetDict({"train": ds}), tok, max_length=16, verbose=False)
-    manual = training.make_trainer(model, tok, tokd["train"], output_dir=str(tmp_path), use_cpu=True)
+    tokd, _ = lesson02.tokenize_splits(DatasetDict({"train": ds}), tok, max_length=16, verbose=False)
+    manual = lesson02.make_trainer(model, tok, tokd["train"], output_dir=str(tmp_path), use_cpu=True)
     assert not manual.args.bf16 and not manual.args.fp16
 
 
@@ -182,7 +182,7 @@ def test_history_frame():
 
 def _tiny_train(tok):
     ds = Dataset.from_dict({"text": ["bom", "ruim", "ótimo", "péssimo"], "label": [1, 0, 1, 0]})
-    tokd, _ = training.tokenize_splits(DatasetDict({"train": ds, "validation": ds}), tok, max_length=16, verbose=False)
+    tokd, _ = lesson02.tokenize_splits(DatasetDict({"train": ds, "validation": ds}), tok, max_length=16, verbose=False)
     return tokd
 
 
@@ -194,7 +194,7 @@ def test_make_trainer_defaults(tmp_path, bert_standin):
     tok, _ = bert_standin
     tokd = _tiny_train(tok)
     model = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=2, verbose=False)
-    trainer = training.make_trainer(model, tok, tokd["train"], tokd["validation"], output_dir=str(tmp_path))
+    trainer = lesson02.make_trainer(model, tok, tokd["train"], tokd["validation"], output_dir=str(tmp_path))
     a = trainer.args
     assert type(trainer) is Trainer and trainer.processing_class is tok
     assert str(getattr(a.eval_strategy, "value", a.eval_strategy)) == "epoch"
@@ -211,12 +211,12 @@ def test_make_trainer_defaults(tmp_path, bert_standin):
     assert trainer.data_collator.pad_to_multiple_of == (8 if torch.cuda.is_available() else None)
     assert any(isinstance(c, training.PlainForwardAfterTraining) for c in trainer.callback_handler.callbacks)
     # sem validação, não avalia; com pesos, a perda ponderada
-    no_eval = training.make_trainer(model, tok, tokd["train"], output_dir=str(tmp_path), class_weights=torch.ones(2))
+    no_eval = lesson02.make_trainer(model, tok, tokd["train"], output_dir=str(tmp_path), class_weights=torch.ones(2))
     assert str(getattr(no_eval.args.eval_strategy, "value", no_eval.args.eval_strategy)) == "no"
-    assert isinstance(no_eval, training.WeightedLossTrainer) and torch.equal(no_eval.class_weights, torch.ones(2))
+    assert isinstance(no_eval, lesson02.WeightedLossTrainer) and torch.equal(no_eval.class_weights, torch.ones(2))
 
 
-def test_make_trainer_with_several_processes(tmp_path, bert_standin, monkeypatch):
+def test_make_trainer_translates_old_names_and_refuses_unknown_ones(tmp_path, bert_standin, capsys):
     from transformers import AutoModelForSequenceClassification
 
     from helpers import hub
@@ -224,50 +224,25 @@ def test_make_trainer_with_several_processes(tmp_path, bert_standin, monkeypatch
     tok, _ = bert_standin
     tokd = _tiny_train(tok)
     model = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=2, verbose=False)
-    alone = training.make_trainer(model, tok, tokd["train"], output_dir=str(tmp_path)).args
-    assert alone.ddp_find_unused_parameters is None and alone.log_level_replica == "warning"  # os padrões do Trainer
-    monkeypatch.setattr(training, "world_size", lambda: 2)
-    several = training.make_trainer(model, tok, tokd["train"], output_dir=str(tmp_path)).args
-    assert several.ddp_find_unused_parameters is False    # toda a cabeça entra na perda
-    assert several.log_level_replica == "error"          # os outros processos calam o que o principal cala
-    assert several.learning_rate == alone.learning_rate and several.seed == alone.seed  # a receita é a mesma
+    old = lesson02.make_trainer(model, tok, tokd["train"], tokd["validation"], output_dir=str(tmp_path),
+                                evaluation_strategy="no", group_by_length=False)
+    assert str(getattr(old.args.eval_strategy, "value", old.args.eval_strategy)) == "no"
+    assert "evaluation_strategy" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="learning_rat"):
+        lesson02.make_trainer(model, tok, tokd["train"], output_dir=str(tmp_path), learning_rat=1e-4)
 
 
-def test_notebook_02_explicit_arguments_equal_make_trainer(tmp_path, bert_standin):
-    """O dicionário que o notebook 02 escreve à mão (seção 5) é a receita de make_trainer (04 e 05 treinam por ela)."""
-    from transformers import AutoModelForSequenceClassification, TrainingArguments
+def test_make_trainer_refuses_texts_longer_than_the_model(tmp_path, bert_standin):
+    from transformers import AutoModelForSequenceClassification
 
-    from helpers import compat, hub
+    from helpers import hub
 
     tok, _ = bert_standin
-    tokd = _tiny_train(tok)
-    LR, NUM_EPOCHS, BATCH_SIZE, SEED = 1e-4, 4, 16, 42
-    args = TrainingArguments(**compat.for_installed_version(dict(
-        output_dir=str(tmp_path / "notebook"),
-        eval_strategy="epoch", save_strategy="no", logging_strategy="epoch", report_to="none",
-        learning_rate=LR, num_train_epochs=NUM_EPOCHS,
-        per_device_train_batch_size=BATCH_SIZE, per_device_eval_batch_size=64,
-        weight_decay=0.01, warmup_steps=0.1, seed=SEED,
-        train_sampling_strategy="group_by_length",
-        dataloader_num_workers=0, dataloader_pin_memory=torch.cuda.is_available(),
-        **training.precision_kwargs(),
-    )))
     model = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=2, verbose=False)
-    reference = training.make_trainer(model, tok, tokd["train"], tokd["validation"], output_dir=str(tmp_path / "ref"),
-                                      learning_rate=LR, num_train_epochs=NUM_EPOCHS,
-                                      per_device_train_batch_size=BATCH_SIZE, seed=SEED)
-    assert training.arguments_diff(args, reference.args) == {}
-    # e a comparação enxerga uma diferença de verdade
-    other = training.make_trainer(model, tok, tokd["train"], tokd["validation"], output_dir=str(tmp_path / "ref"),
-                                  learning_rate=2e-5, num_train_epochs=NUM_EPOCHS,
-                                  per_device_train_batch_size=BATCH_SIZE, seed=SEED)
-    assert training.arguments_diff(args, other.args) == {"learning_rate": (1e-4, 2e-5)}
-
-
-def test_arguments_diff_on_dicts():
-    assert training.arguments_diff({"output_dir": "a", "seed": 1}, {"output_dir": "b", "seed": 1}) == {}
-    assert training.arguments_diff({"seed": 1}, {"seed": 2, "x": 3}) == {"seed": (1, 2), "x": (None, 3)}
-    assert training.arguments_diff({"seed": 1}, {"seed": 2}, ignore=("seed",)) == {}
+    limit = model.config.max_position_embeddings
+    long = Dataset.from_dict({"input_ids": [[1] * 4], "length": [limit + 1], "label": [0]})
+    with pytest.raises(ValueError, match="MAX_LENGTH"):
+        lesson02.make_trainer(model, tok, long, output_dir=str(tmp_path))
 
 
 # ------------------------------------------------------------------ lendo os erros
@@ -282,10 +257,10 @@ def test_trainer_predict_order_with_group_by_length_is_not_the_dataset_order(tmp
     texts = [("palavra " * n).strip() for n in (1, 30, 2, 25, 3, 20, 4, 15, 5, 10)]
     labels = [0, 1] * 5
     ds = DatasetDict({"test": Dataset.from_dict({"text": texts, "label": labels})})
-    tokd, _ = training.tokenize_splits(ds, tok, max_length=64, verbose=False)
+    tokd, _ = lesson02.tokenize_splits(ds, tok, max_length=64, verbose=False)
     torch.manual_seed(0)
     model = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=2, verbose=False)
-    trainer = training.make_trainer(model, tok, tokd["test"], output_dir=str(tmp_path), per_device_eval_batch_size=4)
+    trainer = lesson02.make_trainer(model, tok, tokd["test"], output_dir=str(tmp_path), per_device_eval_batch_size=4)
     out = trainer.predict(tokd["test"])
     probs = inference.predict_proba(texts, model, tok, max_length=64)
     from helpers import compat
@@ -309,7 +284,7 @@ def test_training_progress_is_a_portuguese_table_per_epoch(tmp_path, capsys):
 
     tok = hub.load_tokenizer("bert-base-uncased", verbose=False)
     data = tiny_dataset(n=12)
-    trainer = training.make_trainer(tiny_teacher(layers=2), tok, data, data, output_dir=str(tmp_path),
+    trainer = lesson02.make_trainer(tiny_teacher(layers=2), tok, data, data, output_dir=str(tmp_path),
                                     compute_metrics=metrics.make_compute_metrics(["a", "b", "c"]),
                                     num_train_epochs=2, per_device_train_batch_size=4, disable_tqdm=True)
     kinds = [type(c).__name__ for c in trainer.callback_handler.callbacks]
@@ -332,7 +307,7 @@ def test_a_short_run_by_steps_shows_no_table(tmp_path, capsys):
     from helpers import hub
 
     tok = hub.load_tokenizer("bert-base-uncased", verbose=False)
-    trainer = training.make_trainer(tiny_teacher(layers=2), tok, tiny_dataset(n=8), output_dir=str(tmp_path),
+    trainer = lesson02.make_trainer(tiny_teacher(layers=2), tok, tiny_dataset(n=8), output_dir=str(tmp_path),
                                     max_steps=2, per_device_train_batch_size=4, disable_tqdm=True)
     trainer.train()
     assert [ln for ln in capsys.readouterr().out.splitlines() if not ln.startswith("[compat]")] == []

@@ -6,6 +6,7 @@ Camadas (marcadores registrados no ``pyproject.toml``; ``make test`` roda as qua
 ``browser`` (JupyterLab + Chromium) e ``slow`` (só no ``make test-all``). O marcador vem do módulo
 (``pytestmark``) ou do teste; ``slow`` num teste tira o teste da camada do módulo.
 """
+
 import os
 import tempfile
 
@@ -25,8 +26,11 @@ TIERS = ("static", "unit", "notebooks", "browser", "slow")
 
 
 def pytest_addoption(parser):
-    parser.addoption("--lab-python", default=None,
-                     help="Python do ambiente do JupyterLab no teste no navegador (padrão: o deste pytest)")
+    parser.addoption(
+        "--lab-python",
+        default=None,
+        help="Python do ambiente do JupyterLab no teste no navegador (padrão: o deste pytest)",
+    )
 
 
 def tier_of(item) -> str:
@@ -35,8 +39,10 @@ def tier_of(item) -> str:
     if "slow" in names:
         return "slow"
     if len(names) != 1:
-        raise pytest.UsageError(f"{item.nodeid}: cada teste pertence a uma camada só ({', '.join(TIERS)}); "
-                                f"achei {sorted(names) or 'nenhuma'}. Marque o módulo (pytestmark) ou o teste.")
+        raise pytest.UsageError(
+            f"{item.nodeid}: cada teste pertence a uma camada só ({', '.join(TIERS)}); "
+            f"achei {sorted(names) or 'nenhuma'}. Marque o módulo (pytestmark) ou o teste."
+        )
     return names.pop()
 
 
@@ -53,4 +59,6 @@ def bert_standin():
     """Tokenizador e BertModel do substituto offline (MiniLM)."""
     from helpers import hub
 
-    return hub.load_tokenizer("bert-base-uncased", verbose=False), hub.load_model("bert-base-uncased", verbose=False)
+    return hub.load_tokenizer("bert-base-uncased", verbose=False), hub.load_model(
+        "bert-base-uncased", verbose=False
+    )

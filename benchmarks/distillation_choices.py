@@ -10,6 +10,7 @@ Escolha: a combinação com o maior F1 macro médio entre as sementes (empate: a
 Grava as linhas (uma por treino) e a escolha em ``data/resultados/destilacao_validacao.json``, que o notebook 04
 carrega e mostra.
 """
+
 from __future__ import annotations
 
 import copy
@@ -54,13 +55,24 @@ def parse_args(argv=None):
     ap.add_argument("--teacher-epochs", type=int, default=4)
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--max-length", type=int, default=128)
-    ap.add_argument("--train-limit", type=int, default=None, help="só para testar: tantos textos de treino")
-    ap.add_argument("--only", nargs="*", default=None, help="só estas combinações (nomes de CONFIGS)")
+    ap.add_argument(
+        "--train-limit", type=int, default=None, help="só para testar: tantos textos de treino"
+    )
+    ap.add_argument(
+        "--only", nargs="*", default=None, help="só estas combinações (nomes de CONFIGS)"
+    )
     ap.add_argument("--out", type=Path, default=OUT)
-    ap.add_argument("--resume", action="store_true",
-                    help="reaproveita os treinos já gravados em <out>.parcial.json (mesmas sementes e combinações)")
-    ap.add_argument("--workdir", type=Path, default=None,
-                    help="pasta dos modelos (padrão: build/; o professor é o do 02 ou do 04, se a receita bater)")
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="reaproveita os treinos já gravados em <out>.parcial.json (mesmas sementes e combinações)",
+    )
+    ap.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="pasta dos modelos (padrão: build/; o professor é o do 02 ou do 04, se a receita bater)",
+    )
     return ap.parse_args(argv)
 
 
@@ -84,30 +96,59 @@ def main(argv=None) -> dict:
     start = time.perf_counter()
     resolved = hub.resolve_model(args.teacher_model, verbose=False)
     teacher_lr = 1e-4 if resolved.substituted else 2e-5
-    dataset = data.limit_train(data.load_embedded(verbose=False), args.train_limit, 42, verbose=False)
+    dataset = data.limit_train(
+        data.load_embedded(verbose=False), args.train_limit, 42, verbose=False
+    )
     tokenizer = hub.load_tokenizer(args.teacher_model)
-    tokenized, _ = lesson02.tokenize_splits(dataset.splits, tokenizer, max_length=args.max_length, verbose=False)
-    recipe = artifacts.recipe(learning_rate=teacher_lr, num_train_epochs=args.teacher_epochs,
-                              per_device_train_batch_size=args.batch_size, max_length=args.max_length, seed=42,
-                              class_weights=False)
+    tokenized, _ = lesson02.tokenize_splits(
+        dataset.splits, tokenizer, max_length=args.max_length, verbose=False
+    )
+    recipe = artifacts.recipe(
+        learning_rate=teacher_lr,
+        num_train_epochs=args.teacher_epochs,
+        per_device_train_batch_size=args.batch_size,
+        max_length=args.max_length,
+        seed=42,
+        class_weights=False,
+    )
     if args.workdir is None:
-        save_to, reuse_from = artifacts.build_dir("04_destilacao") / "professor", [artifacts.build_dir("02_bertimbau") / "modelo"]
+        save_to, reuse_from = (
+            artifacts.build_dir("04_destilacao") / "professor",
+            [artifacts.build_dir("02_bertimbau") / "modelo"],
+        )
     else:
         save_to, reuse_from = args.workdir / "professor", []
-    teacher, _ = artifacts.classifier_for(args.teacher_model, dataset, tokenizer, tokenized, recipe, save_to=save_to,
-                                          reuse_from=reuse_from, verbose=False)
+    teacher, _ = artifacts.classifier_for(
+        args.teacher_model,
+        dataset,
+        tokenizer,
+        tokenized,
+        recipe,
+        save_to=save_to,
+        reuse_from=reuse_from,
+        verbose=False,
+    )
     n_teacher = teacher.config.num_hidden_layers
     layers = lesson04.spread_layers(n_teacher)
     layer_map = lesson04.uniform_layer_map(len(layers), n_teacher)
     student_init = lesson04.init_student_from_teacher(teacher, layers)
-    student_args = dict(learning_rate=2 * teacher_lr, num_train_epochs=args.student_epochs,
-                        per_device_train_batch_size=args.batch_size, disable_tqdm=True)
+    student_args = dict(
+        learning_rate=2 * teacher_lr,
+        num_train_epochs=args.student_epochs,
+        per_device_train_batch_size=args.batch_size,
+        disable_tqdm=True,
+    )
     configs = {k: v for k, v in CONFIGS.items() if args.only is None or k in args.only}
-    print(f"professor: {n_teacher} camadas; aluno: camadas {layers}; {len(configs) + 1} combinações × "
-          f"{len(args.seeds)} sementes, {args.student_epochs} épocas cada; medido só na validação", flush=True)
+    print(
+        f"professor: {n_teacher} camadas; aluno: camadas {layers}; {len(configs) + 1} combinações × "
+        f"{len(args.seeds)} sementes, {args.student_epochs} épocas cada; medido só na validação",
+        flush=True,
+    )
 
     partial = args.out.with_suffix(".parcial.json")
-    rows = json.loads(partial.read_text(encoding="utf-8")) if args.resume and partial.exists() else []
+    rows = (
+        json.loads(partial.read_text(encoding="utf-8")) if args.resume and partial.exists() else []
+    )
     for seed in args.seeds:
         for name in [*configs, LABELS_ONLY]:
             if any(r["config"] == name and r["seed"] == seed for r in rows):
@@ -115,41 +156,89 @@ def main(argv=None) -> dict:
             seed_everything(seed)
             out_dir = str((args.workdir or artifacts.build_dir("escolhas_04")) / "aluno")
             if name == LABELS_ONLY:
-                trainer = lesson02.make_trainer(copy.deepcopy(student_init), tokenizer, tokenized["train"],
-                                                output_dir=out_dir, seed=seed, **student_args)
+                trainer = lesson02.make_trainer(
+                    copy.deepcopy(student_init),
+                    tokenizer,
+                    tokenized["train"],
+                    output_dir=out_dir,
+                    seed=seed,
+                    **student_args,
+                )
                 T = a_soft = a_hidden = None
                 a_hard = 1.0
             else:
                 T, a_soft, a_hard, a_hidden = configs[name]
-                recipe = lesson02.make_trainer(copy.deepcopy(student_init), tokenizer, tokenized["train"],
-                                               output_dir=out_dir, seed=seed, **student_args)
+                recipe = lesson02.make_trainer(
+                    copy.deepcopy(student_init),
+                    tokenizer,
+                    tokenized["train"],
+                    output_dir=out_dir,
+                    seed=seed,
+                    **student_args,
+                )
                 trainer = lesson04.make_distillation_trainer(
-                    recipe, teacher, temperature=T, alpha_soft=a_soft, alpha_hard=a_hard, alpha_hidden=a_hidden,
-                    layer_map=layer_map)
+                    recipe,
+                    teacher,
+                    temperature=T,
+                    alpha_soft=a_soft,
+                    alpha_hard=a_hard,
+                    alpha_hidden=a_hidden,
+                    layer_map=layer_map,
+                )
             began = time.perf_counter()
             trainer.train()
             score = metrics.scores_on(trainer, tokenized["validation"], dataset.labels)
-            rows.append({"config": name, "seed": seed, "temperature": T, "alpha_soft": a_soft, "alpha_hard": a_hard,
-                         "alpha_hidden": a_hidden, "f1_macro_validation": round(score["F1 macro"], 4),
-                         "accuracy_validation": round(score["acurácia"], 4)})
-            print(f"  semente {seed:>2} | {name:<22} | F1 macro na validação {score['F1 macro']:.3f}".replace(".", ",")
-                  + f" | {time.perf_counter() - began:.0f} s", flush=True)
+            rows.append(
+                {
+                    "config": name,
+                    "seed": seed,
+                    "temperature": T,
+                    "alpha_soft": a_soft,
+                    "alpha_hard": a_hard,
+                    "alpha_hidden": a_hidden,
+                    "f1_macro_validation": round(score["F1 macro"], 4),
+                    "accuracy_validation": round(score["acurácia"], 4),
+                }
+            )
+            print(
+                f"  semente {seed:>2} | {name:<22} | F1 macro na validação {score['F1 macro']:.3f}".replace(
+                    ".", ","
+                )
+                + f" | {time.perf_counter() - began:.0f} s",
+                flush=True,
+            )
             partial.parent.mkdir(parents=True, exist_ok=True)
             partial.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
 
     chosen = choose(rows)
     T, a_soft, a_hard, a_hidden = CONFIGS[chosen]
     result = {
-        "meta": {"date": date.today().isoformat(), "cpu": cpu_name(),
-                 "teacher": resolved.standin if resolved.substituted else args.teacher_model,
-                 "substituted": bool(resolved.substituted), "teacher_layers": n_teacher, "student_layers": list(layers),
-                 "student_epochs": args.student_epochs, "student_lr": 2 * teacher_lr, "seeds": args.seeds,
-                 "train_texts": len(tokenized["train"]), "validation_texts": len(tokenized["validation"]),
-                 "split": "validation", "seconds": round(time.perf_counter() - start)},
-        "configs": {k: dict(zip(("temperature", "alpha_soft", "alpha_hard", "alpha_hidden"), v))
-                    for k, v in configs.items()},
-        "chosen": {"config": chosen, "temperature": T, "alpha_soft": a_soft, "alpha_hard": a_hard,
-                   "alpha_hidden": a_hidden},
+        "meta": {
+            "date": date.today().isoformat(),
+            "cpu": cpu_name(),
+            "teacher": resolved.standin if resolved.substituted else args.teacher_model,
+            "substituted": bool(resolved.substituted),
+            "teacher_layers": n_teacher,
+            "student_layers": list(layers),
+            "student_epochs": args.student_epochs,
+            "student_lr": 2 * teacher_lr,
+            "seeds": args.seeds,
+            "train_texts": len(tokenized["train"]),
+            "validation_texts": len(tokenized["validation"]),
+            "split": "validation",
+            "seconds": round(time.perf_counter() - start),
+        },
+        "configs": {
+            k: dict(zip(("temperature", "alpha_soft", "alpha_hard", "alpha_hidden"), v))
+            for k, v in configs.items()
+        },
+        "chosen": {
+            "config": chosen,
+            "temperature": T,
+            "alpha_soft": a_soft,
+            "alpha_hard": a_hard,
+            "alpha_hidden": a_hidden,
+        },
         "rows": rows,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ visíveis, com ``accelerate launch --multi_gpu --num_processes N`` e o mesmo lot
 diz N processos, que o teste inteiro foi avaliado, que só um conjunto de arquivos foi gravado, e imprime os dois
 F1 e os dois tempos. Última linha: ``gpus=<N> f1_one=<a> f1_all=<b> train_s_one=<t1> train_s_all=<tN> ok=<...>``.
 """
+
 from __future__ import annotations
 
 import math
@@ -37,19 +38,37 @@ BERT, DISTIL = "neuralmind/bert-base-portuguese-cased", "distilbert-base-uncased
 
 def fine_tune(model_id, dataset, tokenized, tokenizer, epochs, lr, **kwargs):
     seed_everything(42)
-    model = hub.load_model(model_id, AutoModelForSequenceClassification, num_labels=dataset.num_labels,
-                           id2label=dataset.id2label, label2id=dataset.label2id, verbose=False)
-    trainer = lesson02.make_trainer(model, tokenizer, tokenized["train"], tokenized["validation"],
-                                    compute_metrics=metrics.make_compute_metrics(dataset.labels),
-                                    learning_rate=lr, num_train_epochs=epochs, disable_tqdm=True,
-                                    output_dir="build/gpu", **kwargs)
+    model = hub.load_model(
+        model_id,
+        AutoModelForSequenceClassification,
+        num_labels=dataset.num_labels,
+        id2label=dataset.id2label,
+        label2id=dataset.label2id,
+        verbose=False,
+    )
+    trainer = lesson02.make_trainer(
+        model,
+        tokenizer,
+        tokenized["train"],
+        tokenized["validation"],
+        compute_metrics=metrics.make_compute_metrics(dataset.labels),
+        learning_rate=lr,
+        num_train_epochs=epochs,
+        disable_tqdm=True,
+        output_dir="build/gpu",
+        **kwargs,
+    )
     start = time.perf_counter()
     out = trainer.train()
     seconds = time.perf_counter() - start
     pred = trainer.predict(tokenized["test"])
-    f1 = metrics.classification_metrics(pred.predictions.argmax(-1), pred.label_ids, dataset.labels)["f1_macro"]
+    f1 = metrics.classification_metrics(
+        pred.predictions.argmax(-1), pred.label_ids, dataset.labels
+    )["f1_macro"]
     flags = "bf16" if trainer.args.bf16 else "fp16" if trainer.args.fp16 else "fp32"
-    print(f"  {model_id} [{flags}] {epochs} épocas: treino {seconds:.1f} s, perda {out.training_loss:.3f}, F1 macro {f1:.3f}")
+    print(
+        f"  {model_id} [{flags}] {epochs} épocas: treino {seconds:.1f} s, perda {out.training_loss:.3f}, F1 macro {f1:.3f}"
+    )
     return model, trainer, f1, seconds, flags, out.training_loss
 
 
@@ -63,16 +82,50 @@ def multi_gpu(epochs: int) -> None:
 
     n = torch.cuda.device_count()
     if n < 2:
-        raise SystemExit(f"--multi-gpu precisa de pelo menos 2 GPUs visíveis; esta máquina tem {n}.")
+        raise SystemExit(
+            f"--multi-gpu precisa de pelo menos 2 GPUs visíveis; esta máquina tem {n}."
+        )
     out = Path("build/gpu/multi")
     shutil.rmtree(out, ignore_errors=True)
-    options = ["finetune", "--num-epochs", str(epochs), "--class-weights", "nao", "--batch-size", str(16 if 16 % n == 0 else 8 * n),
-               "--no-progress"]
+    options = [
+        "finetune",
+        "--num-epochs",
+        str(epochs),
+        "--class-weights",
+        "nao",
+        "--batch-size",
+        str(16 if 16 % n == 0 else 8 * n),
+        "--no-progress",
+    ]
     accelerate = shutil.which("accelerate") or str(Path(sys.executable).with_name("accelerate"))
-    runs = {"one": [sys.executable, "-m", "commands.experiments", *options, "--output-dir", str(out / "uma")],
-            "all": [accelerate, "launch", "--multi_gpu", "--num_processes", str(n), "--num_machines", "1",
-                    "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "commands.experiments", *options,
-                    "--output-dir", str(out / "todas")]}
+    runs = {
+        "one": [
+            sys.executable,
+            "-m",
+            "commands.experiments",
+            *options,
+            "--output-dir",
+            str(out / "uma"),
+        ],
+        "all": [
+            accelerate,
+            "launch",
+            "--multi_gpu",
+            "--num_processes",
+            str(n),
+            "--num_machines",
+            "1",
+            "--mixed_precision",
+            "no",
+            "--dynamo_backend",
+            "no",
+            "-m",
+            "commands.experiments",
+            *options,
+            "--output-dir",
+            str(out / "todas"),
+        ],
+    }
     results, ok = {}, True
     for key, cmd in runs.items():
         env = dict(os.environ, **({"CUDA_VISIBLE_DEVICES": "0"} if key == "one" else {}))
@@ -85,22 +138,31 @@ def multi_gpu(epochs: int) -> None:
         folder = out / ("uma" if key == "one" else "todas")
         result = json.loads((folder / "metricas.json").read_text(encoding="utf-8"))
         results[key] = (result, seconds)
-        print(f"  {key}: {result['distribuído']['processos']} processo(s), lote global {result['distribuído']['lote global']}"
-              f" ({result['distribuído']['lote por processo']} por processo), F1 macro {result['teste']['f1_macro']:.3f}, "
-              f"{seconds:.0f} s no total ({result['treino (s)']['sem pesos']:.0f} s de treino)")
+        print(
+            f"  {key}: {result['distribuído']['processos']} processo(s), lote global {result['distribuído']['lote global']}"
+            f" ({result['distribuído']['lote por processo']} por processo), F1 macro {result['teste']['f1_macro']:.3f}, "
+            f"{seconds:.0f} s no total ({result['treino (s)']['sem pesos']:.0f} s de treino)"
+        )
     (one, _), (every, _) = results["one"], results["all"]
     ok &= one["distribuído"]["processos"] == 1 and every["distribuído"]["processos"] == n
     ok &= every["exemplos avaliados no teste"] == one["exemplos avaliados no teste"]
-    ok &= sum(every["distribuído"]["exemplos vistos por processo"]) == sum(one["distribuído"]["exemplos vistos por processo"])
-    print(f"gpus={n} f1_one={one['teste']['f1_macro']:.3f} f1_all={every['teste']['f1_macro']:.3f} "
-          f"train_s_one={one['treino (s)']['sem pesos']:.1f} train_s_all={every['treino (s)']['sem pesos']:.1f} ok={ok}")
+    ok &= sum(every["distribuído"]["exemplos vistos por processo"]) == sum(
+        one["distribuído"]["exemplos vistos por processo"]
+    )
+    print(
+        f"gpus={n} f1_one={one['teste']['f1_macro']:.3f} f1_all={every['teste']['f1_macro']:.3f} "
+        f"train_s_one={one['treino (s)']['sem pesos']:.1f} train_s_all={every['treino (s)']['sem pesos']:.1f} ok={ok}"
+    )
 
 
 def main():
     ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=4)
-    ap.add_argument("--multi-gpu", action="store_true",
-                    help="o comando finetune numa GPU e em todas as visíveis (accelerate launch)")
+    ap.add_argument(
+        "--multi-gpu",
+        action="store_true",
+        help="o comando finetune numa GPU e em todas as visíveis (accelerate launch)",
+    )
     args = ap.parse_args()
     if not torch.cuda.is_available():
         raise SystemExit("Sem GPU: este script só faz sentido numa máquina com CUDA.")
@@ -108,47 +170,81 @@ def main():
         multi_gpu(args.epochs)
         return
     name = torch.cuda.get_device_name(0)
-    print(f"torch {torch.__version__}, GPU {name}, capacidade {torch.cuda.get_device_capability()}, "
-          f"precisão automática {training.precision_kwargs()}")
+    print(
+        f"torch {torch.__version__}, GPU {name}, capacidade {torch.cuda.get_device_capability()}, "
+        f"precisão automática {training.precision_kwargs()}"
+    )
     ok = True
     dataset = data.load_embedded(verbose=False)
     tok_bert = hub.load_tokenizer(BERT)
     tok_distil = hub.load_tokenizer(DISTIL)
     tokenized, _ = lesson02.tokenize_splits(dataset.splits, tok_bert, max_length=128, verbose=False)
-    tokenized_d, _ = lesson02.tokenize_splits(dataset.splits, tok_distil, max_length=128, verbose=False)
+    tokenized_d, _ = lesson02.tokenize_splits(
+        dataset.splits, tok_distil, max_length=128, verbose=False
+    )
 
     print("1. fine-tuning com a precisão automática (receita dos notebooks 02 e 05)")
-    bert, bert_trainer, f1_bert, s_bert, precision, _ = fine_tune(BERT, dataset, tokenized, tok_bert, args.epochs, 1e-4)
-    _, _, f1_distil, s_distil, _, _ = fine_tune(DISTIL, dataset, tokenized_d, tok_distil, args.epochs, 1e-4)
+    bert, bert_trainer, f1_bert, s_bert, precision, _ = fine_tune(
+        BERT, dataset, tokenized, tok_bert, args.epochs, 1e-4
+    )
+    _, _, f1_distil, s_distil, _, _ = fine_tune(
+        DISTIL, dataset, tokenized_d, tok_distil, args.epochs, 1e-4
+    )
     print("2. mesma receita em fp32 (para comparar o F1) e fp16 pedido à mão com pesos de classe")
-    _, _, f1_fp32, s_fp32, _, _ = fine_tune(BERT, dataset, tokenized, tok_bert, args.epochs, 1e-4, bf16=False, fp16=False)
+    _, _, f1_fp32, s_fp32, _, _ = fine_tune(
+        BERT, dataset, tokenized, tok_bert, args.epochs, 1e-4, bf16=False, fp16=False
+    )
     weights = training.class_weights(list(dataset.splits["train"]["label"]), dataset.num_labels)
-    _, _, f1_fp16, _, flags, loss = fine_tune(BERT, dataset, tokenized, tok_bert, 1, 1e-4, fp16=True,
-                                              class_weights=weights)
+    _, _, f1_fp16, _, flags, loss = fine_tune(
+        BERT, dataset, tokenized, tok_bert, 1, 1e-4, fp16=True, class_weights=weights
+    )
     ok &= flags == "fp16" and math.isfinite(loss)
 
     print("3. destilação na GPU: soft + hard + hidden (automática e fp16) e soft + hard")
     for alpha_hidden, extra in ((1.0, {}), (1.0, {"fp16": True}), (0.0, {})):
         seed_everything(42)
-        student = lesson04.init_student_from_teacher(bert, lesson04.spread_layers(bert.config.num_hidden_layers))
-        recipe = lesson02.make_trainer(student, tok_bert, tokenized["train"], output_dir="build/gpu",
-                                       learning_rate=2e-4, num_train_epochs=2, disable_tqdm=True, **extra)
+        student = lesson04.init_student_from_teacher(
+            bert, lesson04.spread_layers(bert.config.num_hidden_layers)
+        )
+        recipe = lesson02.make_trainer(
+            student,
+            tok_bert,
+            tokenized["train"],
+            output_dir="build/gpu",
+            learning_rate=2e-4,
+            num_train_epochs=2,
+            disable_tqdm=True,
+            **extra,
+        )
         trainer = lesson04.make_distillation_trainer(
-            recipe, bert, temperature=2.0, alpha_soft=0.9, alpha_hard=0.1, alpha_hidden=alpha_hidden,
-            hidden_loss="cosine", layer_map=[(1, 2), (2, 4), (3, 6)])
+            recipe,
+            bert,
+            temperature=2.0,
+            alpha_soft=0.9,
+            alpha_hard=0.1,
+            alpha_hidden=alpha_hidden,
+            hidden_loss="cosine",
+            layer_map=[(1, 2), (2, 4), (3, 6)],
+        )
         start = time.perf_counter()
         trainer.train()
         terms = distill.loss_terms_frame(trainer.state.log_history)
         score = metrics.scores_on(trainer, tokenized["test"], dataset.labels)
         finite = bool(np.isfinite(terms.to_numpy()).all())
         teacher_frozen = not bert.training and not any(p.requires_grad for p in bert.parameters())
-        print(f"  α_hidden={alpha_hidden:g} {extra or 'automática'}: {time.perf_counter() - start:.1f} s, termos finitos {finite}, "
-              f"professor congelado {teacher_frozen}, F1 macro do aluno {score['F1 macro']:.3f}")
+        print(
+            f"  α_hidden={alpha_hidden:g} {extra or 'automática'}: {time.perf_counter() - start:.1f} s, termos finitos {finite}, "
+            f"professor congelado {teacher_frozen}, F1 macro do aluno {score['F1 macro']:.3f}"
+        )
         print(terms.round(4).to_string())
         ok &= finite and teacher_frozen
 
     print("4. predict na GPU, salvar e recarregar")
-    sentences = ["O produto chegou quebrado e ninguém responde.", "Gostei muito, recomendo!", "É ok, nada demais."]
+    sentences = [
+        "O produto chegou quebrado e ninguém responde.",
+        "Gostei muito, recomendo!",
+        "É ok, nada demais.",
+    ]
     before = inference.predict(sentences, bert, tok_bert)
     twice = inference.predict(sentences, bert, tok_bert)
     with tempfile.TemporaryDirectory() as folder:
@@ -158,16 +254,22 @@ def main():
         after = inference.predict(sentences, again, tok_bert)
     probs = [t.filter(like="p(").to_numpy() for t in (before, twice, after)]
     print(before.to_string())
-    print(f"  dtype original {next(bert.parameters()).dtype}, recarregado {next(again.parameters()).dtype}; "
-          f"attn {bert.config._attn_implementation} / {again.config._attn_implementation}")
-    print(f"  mesma tabela: 2ª chamada {before.equals(twice)}, recarregado {before.equals(after)}; maior diferença "
-          f"de probabilidade: 2ª chamada {abs(probs[0] - probs[1]).max():.1e}, recarregado {abs(probs[0] - probs[2]).max():.1e}")
+    print(
+        f"  dtype original {next(bert.parameters()).dtype}, recarregado {next(again.parameters()).dtype}; "
+        f"attn {bert.config._attn_implementation} / {again.config._attn_implementation}"
+    )
+    print(
+        f"  mesma tabela: 2ª chamada {before.equals(twice)}, recarregado {before.equals(after)}; maior diferença "
+        f"de probabilidade: 2ª chamada {abs(probs[0] - probs[1]).max():.1e}, recarregado {abs(probs[0] - probs[2]).max():.1e}"
+    )
     same_classes = list(before["classe"]) == list(after["classe"])
     # na GPU, o modelo recarregado pode somar em outra ordem: as probabilidades (com 3 casas) mudam no
     # máximo um passo de arredondamento; as classes não mudam
     ok &= same_classes and abs(probs[0] - probs[2]).max() <= 1.5e-3
-    print(f"gpu={name.replace(' ', '_')} precision={precision} f1_bert={f1_bert:.3f} f1_distil={f1_distil:.3f} "
-          f"f1_fp32={f1_fp32:.3f} train_s_bert={s_bert:.1f} train_s_distil={s_distil:.1f} train_s_fp32={s_fp32:.1f} ok={ok}")
+    print(
+        f"gpu={name.replace(' ', '_')} precision={precision} f1_bert={f1_bert:.3f} f1_distil={f1_distil:.3f} "
+        f"f1_fp32={f1_fp32:.3f} train_s_bert={s_bert:.1f} train_s_distil={s_distil:.1f} train_s_fp32={s_fp32:.1f} ok={ok}"
+    )
 
 
 if __name__ == "__main__":

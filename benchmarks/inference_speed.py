@@ -16,17 +16,20 @@ para a variante do DistilBERT mais rápida no lote 1, contra o BERT fp32 (agreem
 classes iguais às do DistilBERT fp32 no teste). As metas são impressas, nunca verificadas com
 ``assert``: os números dependem da máquina.
 """
+
 from __future__ import annotations
 
 import time
 
 from commands.cli import Parser, RawDescriptionHelpFormatter
 
-TARGETS = {"aceleração lote 1 ≥ 6×": lambda r: r["speedup"] >= 6,
-           "aceleração lote 32 ≥ 4×": lambda r: r["speedup_b32"] >= 4,
-           "retenção do F1 ≥ 0,97": lambda r: r["f1_retention"] >= 0.97,
-           "disco ≤ 25% do BERT": lambda r: r["size_ratio"] <= 0.25,
-           "concordância ≥ 98%": lambda r: r["agreement"] >= 0.98}
+TARGETS = {
+    "aceleração lote 1 ≥ 6×": lambda r: r["speedup"] >= 6,
+    "aceleração lote 32 ≥ 4×": lambda r: r["speedup_b32"] >= 4,
+    "retenção do F1 ≥ 0,97": lambda r: r["f1_retention"] >= 0.97,
+    "disco ≤ 25% do BERT": lambda r: r["size_ratio"] <= 0.25,
+    "concordância ≥ 98%": lambda r: r["agreement"] >= 0.98,
+}
 
 
 def summary_line(table) -> str:
@@ -36,9 +39,11 @@ def summary_line(table) -> str:
     best = production.fastest_distilbert(table, 1)
     row = table.loc[best]
     agreement = 1.0 if best == "DistilBERT fp32" else row["mesma classe que o fp32"]
-    return (f"speedup={row['aceleração lote 1']:.2f} speedup_b32={row['aceleração lote 32']:.2f} "
-            f"f1_retention={row[f'retenção do F1 (÷ {production.REFERENCE})']:.3f} "
-            f"size_ratio={row[f'disco ÷ {production.REFERENCE}']:.3f} agreement={agreement:.3f}")
+    return (
+        f"speedup={row['aceleração lote 1']:.2f} speedup_b32={row['aceleração lote 32']:.2f} "
+        f"f1_retention={row[f'retenção do F1 (÷ {production.REFERENCE})']:.3f} "
+        f"size_ratio={row[f'disco ÷ {production.REFERENCE}']:.3f} agreement={agreement:.3f}"
+    )
 
 
 def parse_args(argv=None):
@@ -48,12 +53,22 @@ def parse_args(argv=None):
     ap.add_argument("--max-length", type=int, default=128)
     ap.add_argument("--epochs", type=float, default=4)
     ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=None,
-                    help="padrão: a regra do notebook 02 (1e-4 com os substitutos offline, 2e-5 com os modelos reais)")
+    ap.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="padrão: a regra do notebook 02 (1e-4 com os substitutos offline, 2e-5 com os modelos reais)",
+    )
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--class-weights", choices=["auto", "sim", "nao"], default="auto",
-                    help="auto: a escolha do notebook 02, lida do registro do modelo salvo por ele (sem registro: não)")
-    ap.add_argument("--repeats", type=int, default=15, help="passagens por medida de latência (mediana)")
+    ap.add_argument(
+        "--class-weights",
+        choices=["auto", "sim", "nao"],
+        default="auto",
+        help="auto: a escolha do notebook 02, lida do registro do modelo salvo por ele (sem registro: não)",
+    )
+    ap.add_argument(
+        "--repeats", type=int, default=15, help="passagens por medida de latência (mediana)"
+    )
     ap.add_argument("--no-bert-onnx", action="store_true", help="não exporta o BERT para ONNX int8")
     return ap.parse_args(argv)
 
@@ -66,49 +81,100 @@ def main(argv=None) -> dict:
 
     start = time.perf_counter()
     dataset = data.load_embedded(verbose=False)
-    bert_resolved, distil_resolved = hub.resolve_model(args.bert_model), hub.resolve_model(args.distil_model)
+    bert_resolved, distil_resolved = (
+        hub.resolve_model(args.bert_model),
+        hub.resolve_model(args.distil_model),
+    )
     lr = args.lr or (1e-4 if bert_resolved.substituted or distil_resolved.substituted else 2e-5)
     weights, _ = artifacts.class_weights_from_02(
-        dataset, None if args.class_weights == "auto" else args.class_weights == "sim")
-    recipe = artifacts.recipe(learning_rate=lr, num_train_epochs=args.epochs, per_device_train_batch_size=args.batch_size,
-                              max_length=args.max_length, seed=args.seed, class_weights=weights)
+        dataset, None if args.class_weights == "auto" else args.class_weights == "sim"
+    )
+    recipe = artifacts.recipe(
+        learning_rate=lr,
+        num_train_epochs=args.epochs,
+        per_device_train_batch_size=args.batch_size,
+        max_length=args.max_length,
+        seed=args.seed,
+        class_weights=weights,
+    )
     print(f"receita (a mesma nos dois): {recipe}", flush=True)
     compute = metrics.make_compute_metrics(dataset.labels)
     out = artifacts.build_dir("05_distilbert")
     models = {}
-    for name, model_id, reuse in (("BERT", args.bert_model, [artifacts.build_dir("02_bertimbau") / "modelo"]),
-                                  ("DistilBERT", args.distil_model, [])):
+    for name, model_id, reuse in (
+        ("BERT", args.bert_model, [artifacts.build_dir("02_bertimbau") / "modelo"]),
+        ("DistilBERT", args.distil_model, []),
+    ):
         tokenizer = hub.load_tokenizer(model_id, verbose=False)
-        tokenized, _ = lesson02.tokenize_splits(dataset.splits, tokenizer, max_length=args.max_length, verbose=False)
-        model, info = artifacts.classifier_for(model_id, dataset, tokenizer, tokenized, recipe,
-                                               save_to=out / name.lower(), reuse_from=reuse, compute_metrics=compute,
-                                               verbose=False)
+        tokenized, _ = lesson02.tokenize_splits(
+            dataset.splits, tokenizer, max_length=args.max_length, verbose=False
+        )
+        model, info = artifacts.classifier_for(
+            model_id,
+            dataset,
+            tokenizer,
+            tokenized,
+            recipe,
+            save_to=out / name.lower(),
+            reuse_from=reuse,
+            compute_metrics=compute,
+            verbose=False,
+        )
         how = f"reaproveitado de {info['pasta']}" if info["reaproveitado"] else "ajustado aqui"
         print(f"▶ {name} ({model_id}): {how}", flush=True)
         models[name] = (model.eval(), tokenizer)
 
-    print("▶ escolha da quantização do ONNX Runtime, por modelo, na validação (o teste fica de fora):", flush=True)
+    print(
+        "▶ escolha da quantização do ONNX Runtime, por modelo, na validação (o teste fica de fora):",
+        flush=True,
+    )
     onnx_paths, chosen = {}, {}
     names = ("BERT", "DistilBERT") if not args.no_bert_onnx else ("DistilBERT",)
     for name in names:
         model, tok = models[name]
-        onnx_paths[name] = lesson06.export_onnx(model, tok, out / "onnx" / f"{name.lower()}.onnx",
-                                                max_length=args.max_length)
-        choice, _ = lesson06.compare_quantization(model, tok, onnx_paths[name], dataset["validation"]["text"],
-                                                  out / "onnx", max_length=args.max_length)
-        shown = choice.rename(index=lesson06.CHOICE_LABELS, columns={
-            "same_class": "mesma classe que o fp32", "mean_gap": "diferença média de prob.",
-            "max_gap": "maior diferença de prob."})
+        onnx_paths[name] = lesson06.export_onnx(
+            model, tok, out / "onnx" / f"{name.lower()}.onnx", max_length=args.max_length
+        )
+        choice, _ = lesson06.compare_quantization(
+            model,
+            tok,
+            onnx_paths[name],
+            dataset["validation"]["text"],
+            out / "onnx",
+            max_length=args.max_length,
+        )
+        shown = choice.rename(
+            index=lesson06.CHOICE_LABELS,
+            columns={
+                "same_class": "mesma classe que o fp32",
+                "mean_gap": "diferença média de prob.",
+                "max_gap": "maior diferença de prob.",
+            },
+        )
         print(f"{name}:\n" + shown.round(4).to_string(), flush=True)
         chosen[name] = choice["mean_gap"].idxmin()
-        print(f"▶ {name}, escolhida (menor diferença média na validação): {lesson06.CHOICE_LABELS[chosen[name]]}",
-              flush=True)
-    variants = production.make_variants(*models["BERT"], *models["DistilBERT"], onnx_paths, chosen, out / "onnx",
-                                        progress=lambda s: print("▶", s, flush=True))
+        print(
+            f"▶ {name}, escolhida (menor diferença média na validação): {lesson06.CHOICE_LABELS[chosen[name]]}",
+            flush=True,
+        )
+    variants = production.make_variants(
+        *models["BERT"],
+        *models["DistilBERT"],
+        onnx_paths,
+        chosen,
+        out / "onnx",
+        progress=lambda s: print("▶", s, flush=True),
+    )
     print("▶ medindo (previsões no teste e latência)...", flush=True)
-    table, _, _ = production.production_table(variants, dataset["test"]["text"], dataset["test"]["label"],
-                                           dataset.labels, dataset["test"]["text"], repeats=args.repeats,
-                                           max_length=args.max_length)
+    table, _, _ = production.production_table(
+        variants,
+        dataset["test"]["text"],
+        dataset["test"]["label"],
+        dataset.labels,
+        dataset["test"]["text"],
+        repeats=args.repeats,
+        max_length=args.max_length,
+    )
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(table.round(3).to_string())
     line = summary_line(table)

@@ -5,6 +5,7 @@ os números (cada arquivo é escrito inteiro pelo comando; não edite à mão).
     from record import save_result          # nos scripts de benchmarks/ (a pasta do script está no sys.path)
     save_result("finetuning_velocidade", {"speedup": 3.3, ...}, seconds=812)
 """
+
 from __future__ import annotations
 
 import json
@@ -52,15 +53,28 @@ def metadata(seconds: float | None = None, argv: list[str] | None = None) -> dic
     import torch
     import transformers
 
-    return {"date": date.today().isoformat(), "cpu": cpu_name(), "cores": os.cpu_count(),
-            "threads": torch.get_num_threads(), "python": platform.python_version(), "torch": torch.__version__,
-            "transformers": transformers.__version__, "offline": os.environ.get("HF_HUB_OFFLINE") == "1",
-            "command": command_line(argv),
-            "seconds": round(seconds if seconds is not None else (process_seconds() or 0))}
+    return {
+        "date": date.today().isoformat(),
+        "cpu": cpu_name(),
+        "cores": os.cpu_count(),
+        "threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "offline": os.environ.get("HF_HUB_OFFLINE") == "1",
+        "command": command_line(argv),
+        "seconds": round(seconds if seconds is not None else (process_seconds() or 0)),
+    }
 
 
-def save_result(name: str, result: dict, seconds: float | None = None, folder: Path | None = None,
-                argv: list[str] | None = None, **details) -> Path:
+def save_result(
+    name: str,
+    result: dict,
+    seconds: float | None = None,
+    folder: Path | None = None,
+    argv: list[str] | None = None,
+    **details,
+) -> Path:
     """Grava ``{"meta": ..., "result": result, **details}`` em ``<folder>/<name>.json`` (padrão:
     ``data/resultados``) e diz onde gravou. ``result`` tem chaves em inglês e valores numéricos (os da última
     linha que o benchmark imprime); ``details`` leva o resto (sementes, tabela, parâmetros)."""
@@ -68,7 +82,9 @@ def save_result(name: str, result: dict, seconds: float | None = None, folder: P
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.json"
     payload = {"meta": metadata(seconds, argv), "result": result, **details}
-    path.write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=float) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(payload, ensure_ascii=False, indent=1, default=float) + "\n", encoding="utf-8"
+    )
     shown = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
     print(f"resultado gravado em {shown}", flush=True)
     return path

@@ -3,6 +3,7 @@
 Só usa a biblioteca padrão: ``scripts/kit.py instalar`` carrega este arquivo antes de haver qualquer pacote
 instalado (sem passar por ``helpers/__init__.py``, que importa o numpy).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,9 @@ class HelpFormatter(argparse.HelpFormatter):
     """A ajuda do ``argparse`` com "uso:" no lugar de "usage:"."""
 
     def add_usage(self, usage, actions, groups, prefix=None):
-        return super().add_usage(usage, actions, groups, prefix="uso: " if prefix is None else prefix)
+        return super().add_usage(
+            usage, actions, groups, prefix="uso: " if prefix is None else prefix
+        )
 
 
 class RawDescriptionHelpFormatter(argparse.RawDescriptionHelpFormatter, HelpFormatter):
@@ -38,11 +41,17 @@ class Parser(argparse.ArgumentParser):
     """
 
     # as mensagens de erro do argparse que aparecem com opções erradas
-    MESSAGES = {"invalid choice": "escolha inválida", "choose from": "escolha entre",
-                "the following arguments are required": "faltam os argumentos",
-                "unrecognized arguments": "argumentos desconhecidos", "invalid int value": "inteiro inválido",
-                "invalid float value": "número inválido", "expected one argument": "falta o valor",
-                "expected at least one argument": "falta pelo menos um valor", "argument ": "opção "}
+    MESSAGES = {
+        "invalid choice": "escolha inválida",
+        "choose from": "escolha entre",
+        "the following arguments are required": "faltam os argumentos",
+        "unrecognized arguments": "argumentos desconhecidos",
+        "invalid int value": "inteiro inválido",
+        "invalid float value": "número inválido",
+        "expected one argument": "falta o valor",
+        "expected at least one argument": "falta pelo menos um valor",
+        "argument ": "opção ",
+    }
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("formatter_class", HelpFormatter)

@@ -7,6 +7,7 @@ dos dados (o ``Trainer`` cuida disso), e as previsões no teste são divididas p
 entre os processos e juntadas no fim, na ordem das frases: cada frase é prevista uma vez, pelo
 mesmo lote que um processo só usaria, e a métrica sai do teste inteiro.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,8 +59,11 @@ def lone_cpu_launch() -> bool:
     O accelerate (1.x) só inicia vários processos na CPU pelo ``mpirun`` (``--mpirun_hostfile``); sem ele,
     roda o comando uma vez, com ``ACCELERATE_USE_CPU`` e ``MASTER_ADDR`` definidos e nenhum ``WORLD_SIZE``.
     """
-    return (os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true") and "MASTER_ADDR" in os.environ
-            and not any(k in os.environ for k in SIZE_VARIABLES))
+    return (
+        os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true")
+        and "MASTER_ADDR" in os.environ
+        and not any(k in os.environ for k in SIZE_VARIABLES)
+    )
 
 
 def _parent_command() -> list:
@@ -81,13 +85,17 @@ def requested_processes(parent: list | None = None) -> int | None:
     import logging
 
     parent = _parent_command() if parent is None else list(parent)
-    if "launch" not in parent or not any("accelerate" in a for a in parent[:parent.index("launch")]):
+    if "launch" not in parent or not any(
+        "accelerate" in a for a in parent[: parent.index("launch")]
+    ):
         return None
-    logging.disable(logging.WARNING)  # o parser do accelerate repete os avisos que o launcher já mostrou
+    logging.disable(
+        logging.WARNING
+    )  # o parser do accelerate repete os avisos que o launcher já mostrou
     try:
         from accelerate.commands.launch import _validate_launch_command, launch_command_parser
 
-        args = launch_command_parser().parse_args(parent[parent.index("launch") + 1:])
+        args = launch_command_parser().parse_args(parent[parent.index("launch") + 1 :])
         n = _validate_launch_command(args)[0].num_processes
     except (Exception, SystemExit):
         return None
@@ -103,9 +111,18 @@ def relaunch_command(n: int, module: str, argv: list) -> list:
     """
     import sys
 
-    return [sys.executable, "-m", "torch.distributed.run", f"--nproc-per-node={n}", "--nnodes=1",
-            f"--master-addr={os.environ.get('MASTER_ADDR', '127.0.0.1')}",
-            f"--master-port={os.environ.get('MASTER_PORT', '29500')}", "-m", module, *argv]
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        f"--nproc-per-node={n}",
+        "--nnodes=1",
+        f"--master-addr={os.environ.get('MASTER_ADDR', '127.0.0.1')}",
+        f"--master-port={os.environ.get('MASTER_PORT', '29500')}",
+        "-m",
+        module,
+        *argv,
+    ]
 
 
 def world_size() -> int:
@@ -157,7 +174,7 @@ def gather(value) -> list:
 def shard(batches: list) -> list:
     """Os lotes deste processo: o 1º, o (N+1)º... para o processo 0; o 2º, o (N+2)º... para o 1; etc."""
     n = world_size()
-    return list(batches) if n == 1 else list(batches)[rank()::n]
+    return list(batches) if n == 1 else list(batches)[rank() :: n]
 
 
 def assemble(done: list, *arrays):
@@ -177,8 +194,10 @@ def assemble(done: list, *arrays):
         for target, v in zip(arrays, values):
             target[idx] = v
     if not (seen == 1).all():
-        raise RuntimeError(f"As previsões juntadas dos {len(parts)} processos não cobrem cada linha uma vez "
-                           f"({int((seen == 0).sum())} sem previsão, {int((seen > 1).sum())} repetidas).")
+        raise RuntimeError(
+            f"As previsões juntadas dos {len(parts)} processos não cobrem cada linha uma vez "
+            f"({int((seen == 0).sum())} sem previsão, {int((seen > 1).sum())} repetidas)."
+        )
     return arrays if len(arrays) != 1 else arrays[0]
 
 
@@ -194,7 +213,7 @@ def sharded(fn, rows, *args, **kwargs):
     n = world_size()
     if n == 1:
         return fn(rows, *args, **kwargs)
-    mine = np.arange(len(rows))[rank()::n]
+    mine = np.arange(len(rows))[rank() :: n]
     part = rows.select(mine) if hasattr(rows, "select") else [rows[int(i)] for i in mine]
     out = fn(part, *args, **kwargs)
     outs = out if isinstance(out, tuple) else (out,)

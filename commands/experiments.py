@@ -20,6 +20,7 @@ de cada lote; os gradientes são somados entre eles). ``--batch-size`` é sempre
 com N processos, cada um recebe ``batch-size / N`` frases por passo, e o número de passos é o
 de um processo só. Só o processo principal grava arquivos e imprime.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,6 +38,7 @@ DATA_SOURCES = ("embutido", "hub", "csv")
 
 # --------------------------------------------------------------------------- opções
 
+
 class _Parser(Parser):
     """As opções em português (:mod:`commands.cli`), e cada uma diz o seu padrão."""
 
@@ -49,7 +51,9 @@ def _positive_int(text):
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"precisa ser um inteiro de pelo menos 1 (veio {text!r})") from None
+        raise argparse.ArgumentTypeError(
+            f"precisa ser um inteiro de pelo menos 1 (veio {text!r})"
+        ) from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"precisa ser um inteiro de pelo menos 1 (veio {text})")
     return value
@@ -57,100 +61,212 @@ def _positive_int(text):
 
 def _add_data_options(p):
     g = p.add_argument_group("dados (os mesmos parâmetros dos notebooks)")
-    g.add_argument("--data-source", choices=DATA_SOURCES, default="embutido",
-                   help="DATA_SOURCE: 'embutido' (data/avaliacoes_ptbr), 'hub' ou 'csv'")
-    g.add_argument("--hf-dataset", help="HF_DATASET, com --data-source hub (ex.: AiresPucrs/google-play-apps-review-pt)")
+    g.add_argument(
+        "--data-source",
+        choices=DATA_SOURCES,
+        default="embutido",
+        help="DATA_SOURCE: 'embutido' (data/avaliacoes_ptbr), 'hub' ou 'csv'",
+    )
+    g.add_argument(
+        "--hf-dataset",
+        help="HF_DATASET, com --data-source hub (ex.: AiresPucrs/google-play-apps-review-pt)",
+    )
     g.add_argument("--hf-config", help="HF_CONFIG: a configuração do dataset do Hub, se houver")
-    g.add_argument("--hf-max-per-split", type=int, default=5000,
-                   help="HF_MAX_PER_SPLIT: corta cada split do Hub (0: o split inteiro)")
-    g.add_argument("--csv-train", help="CSV_TRAIN: CSV com as colunas text,label (com --data-source csv)")
+    g.add_argument(
+        "--hf-max-per-split",
+        type=int,
+        default=5000,
+        help="HF_MAX_PER_SPLIT: corta cada split do Hub (0: o split inteiro)",
+    )
+    g.add_argument(
+        "--csv-train", help="CSV_TRAIN: CSV com as colunas text,label (com --data-source csv)"
+    )
     g.add_argument("--csv-validation", help="CSV_VALIDATION (sem ele, a validação sai do treino)")
-    g.add_argument("--csv-test", help="CSV_TEST (sem ele, a validação faz as vezes do teste, com aviso)")
-    g.add_argument("--train-limit", type=_positive_int,
-                   help="TRAIN_LIMIT: só tantos textos do treino (sorteio estratificado), para uma execução curta")
+    g.add_argument(
+        "--csv-test", help="CSV_TEST (sem ele, a validação faz as vezes do teste, com aviso)"
+    )
+    g.add_argument(
+        "--train-limit",
+        type=_positive_int,
+        help="TRAIN_LIMIT: só tantos textos do treino (sorteio estratificado), para uma execução curta",
+    )
 
 
 def _add_run_options(p, default_dir):
     g = p.add_argument_group("execução")
-    g.add_argument("--max-length", type=int, default=128, help="MAX_LENGTH: tokens por texto; os mais longos são cortados")
-    g.add_argument("--batch-size", type=_positive_int, default=16,
-                   help="BATCH_SIZE: o lote GLOBAL; com N processos, cada um recebe batch-size/N frases por passo")
+    g.add_argument(
+        "--max-length",
+        type=int,
+        default=128,
+        help="MAX_LENGTH: tokens por texto; os mais longos são cortados",
+    )
+    g.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=16,
+        help="BATCH_SIZE: o lote GLOBAL; com N processos, cada um recebe batch-size/N frases por passo",
+    )
     g.add_argument("--seed", type=int, default=42, help="SEED")
-    g.add_argument("--max-steps", type=_positive_int,
-                   help="para depois de tantos passos (lotes globais), em vez das épocas: uma execução curta")
-    g.add_argument("--output-dir", default=None, help=f"pasta dos resultados (padrão: build/{default_dir})")
-    g.add_argument("--no-progress", action="store_true", help="sem barra de progresso (ela só aparece no processo principal)")
+    g.add_argument(
+        "--max-steps",
+        type=_positive_int,
+        help="para depois de tantos passos (lotes globais), em vez das épocas: uma execução curta",
+    )
+    g.add_argument(
+        "--output-dir", default=None, help=f"pasta dos resultados (padrão: build/{default_dir})"
+    )
+    g.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="sem barra de progresso (ela só aparece no processo principal)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """As opções dos dois comandos, com a ajuda em português."""
-    root = _Parser(prog="python -m commands.experiments", description=__doc__.split("\n\n")[0], epilog=(
-        "Em vários processos, o mesmo comando (--batch-size é o lote global):\n"
-        "  accelerate launch --num_processes N -m commands.experiments ...        N GPUs\n"
-        "  accelerate launch --cpu --num_processes N -m commands.experiments ...  N processos na CPU (gloo)\n"
-        "  torchrun --nproc-per-node N -m commands.experiments ...\n"
-        "Veja a página \"Em escala\" (docs/em-escala.md)."))
-    sub = root.add_subparsers(dest="command", required=True, title="comandos", metavar="{finetune,distill}")
+    root = _Parser(
+        prog="python -m commands.experiments",
+        description=__doc__.split("\n\n")[0],
+        epilog=(
+            "Em vários processos, o mesmo comando (--batch-size é o lote global):\n"
+            "  accelerate launch --num_processes N -m commands.experiments ...        N GPUs\n"
+            "  accelerate launch --cpu --num_processes N -m commands.experiments ...  N processos na CPU (gloo)\n"
+            "  torchrun --nproc-per-node N -m commands.experiments ...\n"
+            'Veja a página "Em escala" (docs/em-escala.md).'
+        ),
+    )
+    sub = root.add_subparsers(
+        dest="command", required=True, title="comandos", metavar="{finetune,distill}"
+    )
 
-    ft = sub.add_parser("finetune", help="o fine-tuning do notebook 02",
-                        description="O fine-tuning do notebook 02: treina com e sem pesos de classe, escolhe na "
-                                    "validação (intervalo pareado), avalia a escolha no teste uma vez e salva o modelo.")
+    ft = sub.add_parser(
+        "finetune",
+        help="o fine-tuning do notebook 02",
+        description="O fine-tuning do notebook 02: treina com e sem pesos de classe, escolhe na "
+        "validação (intervalo pareado), avalia a escolha no teste uma vez e salva o modelo.",
+    )
     g = ft.add_argument_group("modelo e receita")
-    g.add_argument("--model-name", default="neuralmind/bert-base-portuguese-cased",
-                   help="MODEL_NAME: id do Hub ou pasta local (offline: o substituto, anunciado)")
-    g.add_argument("--learning-rate", type=float, help="LEARNING_RATE; sem ela: 2e-5, ou 1e-4 no substituto offline")
+    g.add_argument(
+        "--model-name",
+        default="neuralmind/bert-base-portuguese-cased",
+        help="MODEL_NAME: id do Hub ou pasta local (offline: o substituto, anunciado)",
+    )
+    g.add_argument(
+        "--learning-rate",
+        type=float,
+        help="LEARNING_RATE; sem ela: 2e-5, ou 1e-4 no substituto offline",
+    )
     g.add_argument("--num-epochs", type=_positive_int, default=4, help="NUM_EPOCHS")
-    g.add_argument("--freeze-n-layers", type=int, default=0, help="FREEZE_N_LAYERS: congela embeddings + N camadas")
-    g.add_argument("--class-weights", choices=("auto", "sim", "nao"), default="auto",
-                   help="'auto': treina sem e com pesos e escolhe na validação, como o notebook 02; "
-                        "'sim' ou 'nao': treina só um")
+    g.add_argument(
+        "--freeze-n-layers",
+        type=int,
+        default=0,
+        help="FREEZE_N_LAYERS: congela embeddings + N camadas",
+    )
+    g.add_argument(
+        "--class-weights",
+        choices=("auto", "sim", "nao"),
+        default="auto",
+        help="'auto': treina sem e com pesos e escolhe na validação, como o notebook 02; "
+        "'sim' ou 'nao': treina só um",
+    )
     _add_data_options(ft)
     _add_run_options(ft, "experimentos/finetune")
 
-    ds = sub.add_parser("distill", help="a destilação do notebook 04",
-                        description="A destilação do notebook 04: o professor (a receita do 02, sem pesos), o aluno "
-                                    "com uma camada a cada duas, destilado e só com rótulos (mesmo início, mesma "
-                                    "receita), as medidas de tempo e os intervalos pareados no teste.",
-                        epilog="A ablação (--run-ablation) e a busca (--search) olham só a validação; o teste é "
-                               "usado uma vez, no fim, pelos alunos finais.")
+    ds = sub.add_parser(
+        "distill",
+        help="a destilação do notebook 04",
+        description="A destilação do notebook 04: o professor (a receita do 02, sem pesos), o aluno "
+        "com uma camada a cada duas, destilado e só com rótulos (mesmo início, mesma "
+        "receita), as medidas de tempo e os intervalos pareados no teste.",
+        epilog="A ablação (--run-ablation) e a busca (--search) olham só a validação; o teste é "
+        "usado uma vez, no fim, pelos alunos finais.",
+    )
     g = ds.add_argument_group("professor e aluno")
-    g.add_argument("--teacher-model", default="neuralmind/bert-base-portuguese-cased",
-                   help="TEACHER_MODEL: id do Hub ou pasta do modelo base do professor")
-    g.add_argument("--teacher-from", action="append", default=[], metavar="PASTA",
-                   help="pasta de um professor já ajustado (ex.: o modelo/ do finetune ou build/02_bertimbau/modelo); "
-                        "reaproveitado só se o registro (modelo, dados, receita) for o mesmo. Pode repetir")
-    g.add_argument("--student-layers", type=int, nargs="+",
-                   help="STUDENT_LAYERS: camadas do professor copiadas para o aluno (padrão: metade, com a primeira e a última: 0, 2, 5 de 6)")
+    g.add_argument(
+        "--teacher-model",
+        default="neuralmind/bert-base-portuguese-cased",
+        help="TEACHER_MODEL: id do Hub ou pasta do modelo base do professor",
+    )
+    g.add_argument(
+        "--teacher-from",
+        action="append",
+        default=[],
+        metavar="PASTA",
+        help="pasta de um professor já ajustado (ex.: o modelo/ do finetune ou build/02_bertimbau/modelo); "
+        "reaproveitado só se o registro (modelo, dados, receita) for o mesmo. Pode repetir",
+    )
+    g.add_argument(
+        "--student-layers",
+        type=int,
+        nargs="+",
+        help="STUDENT_LAYERS: camadas do professor copiadas para o aluno (padrão: metade, com a primeira e a última: 0, 2, 5 de 6)",
+    )
     g.add_argument("--teacher-epochs", type=_positive_int, default=4, help="TEACHER_EPOCHS")
-    g.add_argument("--teacher-lr", type=float, help="TEACHER_LR; sem ela: 2e-5, ou 1e-4 no substituto offline")
-    g.add_argument("--student-epochs", type=_positive_int, default=3, help="STUDENT_EPOCHS (os dois alunos)")
-    g.add_argument("--student-seed", type=int, default=None,
-                   help="STUDENT_SEED: semente dos dois alunos; sem ela, a de --seed (o professor não muda)")
-    g.add_argument("--student-lr", type=float, help="STUDENT_LR; sem ela: o dobro da taxa do professor")
+    g.add_argument(
+        "--teacher-lr", type=float, help="TEACHER_LR; sem ela: 2e-5, ou 1e-4 no substituto offline"
+    )
+    g.add_argument(
+        "--student-epochs", type=_positive_int, default=3, help="STUDENT_EPOCHS (os dois alunos)"
+    )
+    g.add_argument(
+        "--student-seed",
+        type=int,
+        default=None,
+        help="STUDENT_SEED: semente dos dois alunos; sem ela, a de --seed (o professor não muda)",
+    )
+    g.add_argument(
+        "--student-lr", type=float, help="STUDENT_LR; sem ela: o dobro da taxa do professor"
+    )
     g = ds.add_argument_group("perda de destilação")
     g.add_argument("--temperature", type=float, default=2.0, help="TEMPERATURE (T da perda soft)")
     g.add_argument("--alpha-soft", type=float, default=0.5, help="ALPHA_SOFT (imitar o professor)")
     g.add_argument("--alpha-hard", type=float, default=0.5, help="ALPHA_HARD (rótulos verdadeiros)")
-    g.add_argument("--alpha-hidden", type=float, default=1.0, help="ALPHA_HIDDEN (estados ocultos; 0 desliga)")
+    g.add_argument(
+        "--alpha-hidden", type=float, default=1.0, help="ALPHA_HIDDEN (estados ocultos; 0 desliga)"
+    )
     g.add_argument("--hidden-loss", choices=("cosine", "mse"), default="cosine", help="HIDDEN_LOSS")
     g = ds.add_argument_group("ablação, busca e medidas")
-    g.add_argument("--run-ablation", action="store_true",
-                   help="a ablação dos três termos e a varredura de T em treinos curtos, na validação")
-    g.add_argument("--short-steps", type=_positive_int, default=20, help="SHORT_STEPS: passos de cada treino da ablação")
+    g.add_argument(
+        "--run-ablation",
+        action="store_true",
+        help="a ablação dos três termos e a varredura de T em treinos curtos, na validação",
+    )
+    g.add_argument(
+        "--short-steps",
+        type=_positive_int,
+        default=20,
+        help="SHORT_STEPS: passos de cada treino da ablação",
+    )
     g.add_argument("--ablation-alpha-hidden", type=float, default=1.0, help="ABLATION_ALPHA_HIDDEN")
-    g.add_argument("--sweep-temperatures", type=float, nargs="+", default=[1.0, 2.0, 4.0], help="SWEEP_TEMPERATURES")
-    g.add_argument("--search", type=_positive_int, metavar="N",
-                   help="busca N configurações de α_soft (α_hard = 1 − α_soft), T e épocas do aluno com o Optuna "
-                        "(Trainer.hyperparameter_search), pelo F1 macro na VALIDAÇÃO; o aluno final usa a melhor")
-    g.add_argument("--latency-repeats", type=int, default=6, help="LATENCY_REPEATS (0: não mede o tempo)")
+    g.add_argument(
+        "--sweep-temperatures",
+        type=float,
+        nargs="+",
+        default=[1.0, 2.0, 4.0],
+        help="SWEEP_TEMPERATURES",
+    )
+    g.add_argument(
+        "--search",
+        type=_positive_int,
+        metavar="N",
+        help="busca N configurações de α_soft (α_hard = 1 − α_soft), T e épocas do aluno com o Optuna "
+        "(Trainer.hyperparameter_search), pelo F1 macro na VALIDAÇÃO; o aluno final usa a melhor",
+    )
+    g.add_argument(
+        "--latency-repeats", type=int, default=6, help="LATENCY_REPEATS (0: não mede o tempo)"
+    )
     g.add_argument("--latency-threads", type=_positive_int, default=1, help="LATENCY_THREADS")
-    g.add_argument("--bootstrap-samples", type=_positive_int, default=1000, help="BOOTSTRAP_SAMPLES")
+    g.add_argument(
+        "--bootstrap-samples", type=_positive_int, default=1000, help="BOOTSTRAP_SAMPLES"
+    )
     _add_data_options(ds)
     _add_run_options(ds, "experimentos/destilacao")
     return root
 
 
 # --------------------------------------------------------------------------- peças comuns
+
 
 def _say(*args, **kwargs):
     print(*args, **kwargs, flush=True)
@@ -167,13 +283,21 @@ def _load_dataset(opts):
     kwargs = {}
     if opts.data_source == "hub":
         kwargs["max_per_split"] = opts.hf_max_per_split or None
-    dataset = data.load_data(opts.data_source, hf_dataset=opts.hf_dataset, hf_config=opts.hf_config,
-                             csv_train=opts.csv_train, csv_validation=opts.csv_validation, csv_test=opts.csv_test,
-                             **kwargs)
+    dataset = data.load_data(
+        opts.data_source,
+        hf_dataset=opts.hf_dataset,
+        hf_config=opts.hf_config,
+        csv_train=opts.csv_train,
+        csv_validation=opts.csv_validation,
+        csv_test=opts.csv_test,
+        **kwargs,
+    )
     dataset = data.limit_train(dataset, opts.train_limit, opts.seed)
     if "test" not in dataset.splits:
         dataset.splits["test"] = dataset.splits["validation"]
-        _say("Aviso: sem teste separado, a validação faz as vezes dele; o número do teste fica otimista.")
+        _say(
+            "Aviso: sem teste separado, a validação faz as vezes dele; o número do teste fica otimista."
+        )
     return dataset
 
 
@@ -186,7 +310,9 @@ def _data_and_tokens(opts, model_id: str):
         dataset = _load_dataset(opts)
     tokenizer = hub.load_tokenizer(model_id)
     with distributed.main_first():
-        tokenized, report = lesson02.tokenize_splits(dataset.splits, tokenizer, max_length=opts.max_length)
+        tokenized, report = lesson02.tokenize_splits(
+            dataset.splits, tokenizer, max_length=opts.max_length
+        )
     return dataset, tokenizer, tokenized, report
 
 
@@ -194,9 +320,11 @@ def per_device_batch(batch_size: int, processes: int) -> int:
     """O lote de cada processo para um lote global ``batch_size``; erro em português se não dividir."""
     if batch_size % processes:
         options = [b for b in range(processes, 4 * batch_size + 1, processes)][:3]
-        raise SystemExit(f"erro: o lote global (--batch-size {batch_size}) precisa ser divisível pelo número de "
-                         f"processos ({processes}), para que cada um receba o mesmo número de frases por passo. "
-                         f"Use, por exemplo, --batch-size {' ou '.join(map(str, options))}.")
+        raise SystemExit(
+            f"erro: o lote global (--batch-size {batch_size}) precisa ser divisível pelo número de "
+            f"processos ({processes}), para que cada um receba o mesmo número de frases por passo. "
+            f"Use, por exemplo, --batch-size {' ou '.join(map(str, options))}."
+        )
     return batch_size // processes
 
 
@@ -206,6 +334,7 @@ def counting_metrics(compute_metrics):
     Com vários processos, o ``Trainer`` junta as previsões de todos (``gather_for_metrics``, sem as
     repetidas do último lote): ``exemplos`` é o tamanho do split inteiro, e o histórico o mostra.
     """
+
     def wrapped(eval_pred):
         out = dict(compute_metrics(eval_pred))
         out["exemplos"] = int(len(eval_pred.label_ids))
@@ -234,10 +363,14 @@ def distribution_report(trainer, seen: dict, batch_size: int) -> dict:
     from . import distributed
 
     parts = distributed.gather(dict(seen))
-    return {"processos": distributed.world_size(), "lote global": batch_size,
-            "lote por processo": trainer.args.per_device_train_batch_size, "passos": trainer.state.global_step,
-            "exemplos vistos por processo": [p["exemplos"] for p in parts],
-            "tokens vistos por processo": [p["tokens"] for p in parts]}
+    return {
+        "processos": distributed.world_size(),
+        "lote global": batch_size,
+        "lote por processo": trainer.args.per_device_train_batch_size,
+        "passos": trainer.state.global_step,
+        "exemplos vistos por processo": [p["exemplos"] for p in parts],
+        "tokens vistos por processo": [p["tokens"] for p in parts],
+    }
 
 
 def _json_default(value):
@@ -249,7 +382,9 @@ def _json_default(value):
 
 
 def write_json(path: Path, value) -> None:
-    path.write_text(json.dumps(value, ensure_ascii=False, indent=1, default=_json_default), encoding="utf-8")
+    path.write_text(
+        json.dumps(value, ensure_ascii=False, indent=1, default=_json_default), encoding="utf-8"
+    )
 
 
 def _runtime_kwargs() -> dict:
@@ -260,8 +395,12 @@ def _runtime_kwargs() -> dict:
 
 
 def _common_kwargs(opts, per_device):
-    extra = {"per_device_train_batch_size": per_device, "seed": opts.seed, "disable_tqdm": opts.no_progress,
-             **_runtime_kwargs()}
+    extra = {
+        "per_device_train_batch_size": per_device,
+        "seed": opts.seed,
+        "disable_tqdm": opts.no_progress,
+        **_runtime_kwargs(),
+    }
     if opts.max_steps:
         extra["max_steps"] = opts.max_steps
     return extra
@@ -274,7 +413,11 @@ def _prepare(opts, default_dir: str):
 
     processes = distributed.world_size()
     per_device = per_device_batch(opts.batch_size, processes)
-    out = Path(opts.output_dir) if opts.output_dir else artifacts.build_dir("experimentos", default_dir)
+    out = (
+        Path(opts.output_dir)
+        if opts.output_dir
+        else artifacts.build_dir("experimentos", default_dir)
+    )
     if distributed.is_main():
         out.mkdir(parents=True, exist_ok=True)
     return processes, per_device, out
@@ -290,6 +433,7 @@ def _finish(out: Path, name: str, headline: dict) -> None:
 
 
 # --------------------------------------------------------------------------- entrada
+
 
 def _threads_per_process():
     """Na CPU com vários processos, divide os núcleos entre eles (sem isso, cada um usaria todos)."""
@@ -317,10 +461,14 @@ def main(argv=None) -> int:
                 "(os dois usam o gloo):\n"
                 "    accelerate launch --multi_gpu --num_processes 2 -m commands.experiments ...\n"
                 "    torchrun --nproc-per-node 2 -m commands.experiments ...\n"
-                "Para um processo só, rode sem o accelerate: python -m commands.experiments ...")
+                "Para um processo só, rode sem o accelerate: python -m commands.experiments ..."
+            )
         args = list(sys.argv[1:] if argv is None else argv)
-        print(f"O accelerate iniciou um processo só na CPU (sem mpirun, é o que ele faz com --cpu); este comando "
-              f"inicia os {n} processos pedidos com o torch.distributed.run (o torchrun), com o gloo.", flush=True)
+        print(
+            f"O accelerate iniciou um processo só na CPU (sem mpirun, é o que ele faz com --cpu); este comando "
+            f"inicia os {n} processos pedidos com o torch.distributed.run (o torchrun), com o gloo.",
+            flush=True,
+        )
         return subprocess.call(distributed.relaunch_command(n, "commands.experiments", args))
     distributed.start()
     _threads_per_process()

@@ -7,6 +7,7 @@ notebook só o reaproveita (:func:`load_classifier`) se o registro for igual ao 
 pediria; senão, diz o que difere e treina de novo. Assim uma comparação nunca mistura
 receitas sem avisar.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,7 +26,11 @@ def repo_root() -> Path | None:
     cwd = Path.cwd().resolve()
     # instalado sem -e (como no Colab), o pacote não mora no repositório: a pasta mãe de VARIANTES_DATA
     # (a data/ de um clone) também vale
-    data = [Path(os.environ["VARIANTES_DATA"]).resolve().parent] if os.environ.get("VARIANTES_DATA") else []
+    data = (
+        [Path(os.environ["VARIANTES_DATA"]).resolve().parent]
+        if os.environ.get("VARIANTES_DATA")
+        else []
+    )
     for candidate in (here, *data, cwd, *cwd.parents, Path(COLAB_DIR)):
         toml = candidate / "pyproject.toml"
         if toml.is_file() and 'name = "variantes-bert"' in toml.read_text(encoding="utf-8"):
@@ -55,7 +60,11 @@ def shown(path) -> str:
     """
     path = Path(path).resolve()
     root = repo_root()
-    for base, prefix in ((_build_base().resolve(), "build"), (root, ""), (Path.cwd().resolve(), "")):
+    for base, prefix in (
+        (_build_base().resolve(), "build"),
+        (root, ""),
+        (Path.cwd().resolve(), ""),
+    ):
         if base is not None and path.is_relative_to(base):
             return str(Path(prefix, path.relative_to(base))) or "."
     return path.name
@@ -70,9 +79,14 @@ def _value(value) -> str:
     return table_number(value) if isinstance(value, float) else str(value)
 
 
-RECIPE_NAMES = {"learning_rate": "taxa de aprendizado", "num_train_epochs": "épocas",
-                "per_device_train_batch_size": "lote", "max_length": "tokens no máximo", "seed": "semente",
-                "class_weights": "pesos de classe"}
+RECIPE_NAMES = {
+    "learning_rate": "taxa de aprendizado",
+    "num_train_epochs": "épocas",
+    "per_device_train_batch_size": "lote",
+    "max_length": "tokens no máximo",
+    "seed": "semente",
+    "class_weights": "pesos de classe",
+}
 
 
 def describe_recipe(recipe: dict) -> str:
@@ -93,9 +107,12 @@ def data_fingerprint(dataset) -> str:
 
 def make_record(model_id: str, dataset, **recipe) -> dict:
     """Registro de compatibilidade: modelo, dados, rótulos e receita (taxa, épocas, lote, pesos de classe...)."""
-    return {"modelo": model_id, "dados": data_fingerprint(dataset),
-            "label2id": {str(k): int(v) for k, v in dataset.label2id.items()},
-            "receita": {k: recipe[k] for k in sorted(recipe)}}
+    return {
+        "modelo": model_id,
+        "dados": data_fingerprint(dataset),
+        "label2id": {str(k): int(v) for k, v in dataset.label2id.items()},
+        "receita": {k: recipe[k] for k in sorted(recipe)},
+    }
 
 
 def save_classifier(folder, model, tokenizer, record: dict, **extra) -> Path:
@@ -103,14 +120,15 @@ def save_classifier(folder, model, tokenizer, record: dict, **extra) -> Path:
     from transformers.utils import logging as hf_logging
 
     folder = Path(folder)
-    hf_logging.disable_progress_bar()      # a barra "Writing model shards", em inglês, de um arquivo só
+    hf_logging.disable_progress_bar()  # a barra "Writing model shards", em inglês, de um arquivo só
     try:
         model.save_pretrained(folder)
     finally:
         hf_logging.enable_progress_bar()
     tokenizer.save_pretrained(folder)
-    (folder / RECORD_FILE).write_text(json.dumps({**record, "extra": extra}, ensure_ascii=False, indent=1),
-                                      encoding="utf-8")
+    (folder / RECORD_FILE).write_text(
+        json.dumps({**record, "extra": extra}, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     return folder
 
 
@@ -132,7 +150,9 @@ def differences(saved: dict | None, wanted: dict) -> list[str]:
     for key in sorted(set(saved_recipe) | set(wanted_recipe)):
         if saved_recipe.get(key) != wanted_recipe.get(key):
             name = RECIPE_NAMES.get(key, key)
-            out.append(f"{name}: salvo {_value(saved_recipe.get(key))}, pedido {_value(wanted_recipe.get(key))}")
+            out.append(
+                f"{name}: salvo {_value(saved_recipe.get(key))}, pedido {_value(wanted_recipe.get(key))}"
+            )
     return out
 
 
@@ -148,12 +168,18 @@ def load_classifier(folder, record: dict, verbose: bool = True):
     diff = differences(saved, record)
     if diff:
         if verbose:
-            print(f"Não reaproveito {shown(folder)}: " + "; ".join(diff) + ". Vou treinar aqui, com a receita pedida.")
+            print(
+                f"Não reaproveito {shown(folder)}: "
+                + "; ".join(diff)
+                + ". Vou treinar aqui, com a receita pedida."
+            )
         return None, None
     from .hub import quiet_loading
 
     if verbose:
-        print(f"Reaproveitando o modelo salvo em {shown(folder)} (mesmo modelo, dados, rótulos e receita).")
+        print(
+            f"Reaproveitando o modelo salvo em {shown(folder)} (mesmo modelo, dados, rótulos e receita)."
+        )
     with quiet_loading():
         return AutoModelForSequenceClassification.from_pretrained(folder), saved
 
@@ -171,25 +197,66 @@ def class_weights_from_02(dataset, override=None) -> tuple[bool, str]:
         return False, "o notebook 02 ainda não salvou um modelo com registro: sem pesos"
     if saved.get("dados") != data_fingerprint(dataset):
         return False, "o notebook 02 salvou um modelo, mas com outros dados: sem pesos"
-    return (bool(saved["receita"].get("class_weights", False)),
-            "a escolha do notebook 02 na validação, lida do registro do modelo salvo por ele")
+    return (
+        bool(saved["receita"].get("class_weights", False)),
+        "a escolha do notebook 02 na validação, lida do registro do modelo salvo por ele",
+    )
 
 
-RECIPE_KEYS = ("learning_rate", "num_train_epochs", "per_device_train_batch_size", "max_length", "seed",
-               "class_weights")
+RECIPE_KEYS = (
+    "learning_rate",
+    "num_train_epochs",
+    "per_device_train_batch_size",
+    "max_length",
+    "seed",
+    "class_weights",
+)
 
 
-def recipe(learning_rate: float, num_train_epochs: int, per_device_train_batch_size: int, max_length: int,
-           seed: int, class_weights: bool) -> dict:
+def recipe(
+    learning_rate: float,
+    num_train_epochs: int,
+    per_device_train_batch_size: int,
+    max_length: int,
+    seed: int,
+    class_weights: bool,
+) -> dict:
     """A receita de fine-tuning da série, como vai para o registro (sempre as mesmas chaves)."""
-    return {"learning_rate": float(learning_rate), "num_train_epochs": int(num_train_epochs),
-            "per_device_train_batch_size": int(per_device_train_batch_size), "max_length": int(max_length),
-            "seed": int(seed), "class_weights": bool(class_weights)}
+    return {
+        "learning_rate": float(learning_rate),
+        "num_train_epochs": int(num_train_epochs),
+        "per_device_train_batch_size": int(per_device_train_batch_size),
+        "max_length": int(max_length),
+        "seed": int(seed),
+        "class_weights": bool(class_weights),
+    }
 
 
-def classifier_for(model_id: str, dataset, tokenizer, tokenized, recipe: dict, save_to, reuse_from=(),
-                   compute_metrics=None, verbose: bool = True, training_kwargs: dict | None = None,
-                   trainer_hook=None):
+def _reuse_saved(folders, record: dict, verbose: bool):
+    """O primeiro modelo salvo em ``folders`` com o registro ``record``: ``(modelo, info)``, ou ``None``."""
+    for folder in folders:
+        if read_record(folder) is None:
+            continue
+        model, saved = load_classifier(folder, record, verbose=verbose)
+        if model is not None:
+            seconds = saved["extra"].get("treino (s)")
+            return model, {"reaproveitado": True, "pasta": folder, "treino (s)": seconds}
+    return None
+
+
+def classifier_for(
+    model_id: str,
+    dataset,
+    tokenizer,
+    tokenized,
+    recipe: dict,
+    save_to,
+    reuse_from=(),
+    compute_metrics=None,
+    verbose: bool = True,
+    training_kwargs: dict | None = None,
+    trainer_hook=None,
+):
     """Um classificador ``model_id`` ajustado com ``recipe``: reaproveitado se possível, senão treinado aqui.
 
     Procura, em ``reuse_from`` e depois em ``save_to``, um modelo salvo com o **mesmo** registro
@@ -201,39 +268,28 @@ def classifier_for(model_id: str, dataset, tokenizer, tokenized, recipe: dict, s
     o que não muda o resultado (o lote de cada processo quando há vários, a barra de progresso).
     ``trainer_hook(trainer)``, se dado, ajusta o ``Trainer`` antes do treino e o devolve.
     """
-    import time
-
-    from transformers import AutoModelForSequenceClassification
-
-    from . import hub, training
-    from .env import seed_everything
-    from .lesson02 import make_trainer
+    from .recipe_training import train_with_recipe
 
     if set(recipe) != set(RECIPE_KEYS):
-        raise ValueError(f"A receita precisa das chaves {RECIPE_KEYS} (veio {tuple(recipe)}); use artifacts.recipe(...).")
+        raise ValueError(
+            f"A receita precisa das chaves {RECIPE_KEYS} (veio {tuple(recipe)}); use artifacts.recipe(...)."
+        )
     record = make_record(model_id, dataset, **recipe)
-    for folder in (*map(Path, reuse_from), Path(save_to)):
-        if read_record(folder) is None:
-            continue
-        model, saved = load_classifier(folder, record, verbose=verbose)
-        if model is not None:
-            return model, {"reaproveitado": True, "pasta": folder, "treino (s)": saved["extra"].get("treino (s)")}
-    if verbose:
-        print(f"Treinando {model_id} aqui: {describe_recipe(recipe)}.")
-    seed_everything(recipe["seed"])
-    model = hub.load_model(model_id, AutoModelForSequenceClassification, num_labels=dataset.num_labels,
-                           id2label=dataset.id2label, label2id=dataset.label2id, verbose=verbose)
-    weights = training.class_weights(dataset["train"]["label"], dataset.num_labels) if recipe["class_weights"] else None
-    trainer = make_trainer(
-        model, tokenizer, tokenized["train"], tokenized["validation"], output_dir=str(Path(save_to) / "treino"),
-        class_weights=weights, compute_metrics=compute_metrics, learning_rate=recipe["learning_rate"],
-        num_train_epochs=recipe["num_train_epochs"],
-        **{"per_device_train_batch_size": recipe["per_device_train_batch_size"], "seed": recipe["seed"],
-           **(training_kwargs or {})})
-    if trainer_hook is not None:
-        trainer = trainer_hook(trainer)
-    start = time.perf_counter()
-    trainer.train()
-    seconds = time.perf_counter() - start
+    reused = _reuse_saved((*map(Path, reuse_from), Path(save_to)), record, verbose)
+    if reused is not None:
+        return reused
+    model, trainer, seconds = train_with_recipe(
+        model_id,
+        dataset,
+        tokenizer,
+        tokenized,
+        recipe,
+        save_to,
+        compute_metrics=compute_metrics,
+        verbose=verbose,
+        training_kwargs=training_kwargs,
+        trainer_hook=trainer_hook,
+    )
     save_classifier(save_to, model, tokenizer, record, **{"treino (s)": seconds})
-    return model, {"reaproveitado": False, "pasta": Path(save_to), "treino (s)": seconds, "trainer": trainer}
+    info = {"reaproveitado": False, "pasta": Path(save_to), "treino (s)": seconds}
+    return model, {**info, "trainer": trainer}

@@ -6,6 +6,7 @@ mesma resposta. Quem roda um modelo sobre muitas frases (previsões do notebook 
 vetores do 03, logits do professor e avaliação do 04) usa :func:`length_batches` e
 grava o resultado de cada lote nas posições dele: a saída fica na ordem de entrada.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,7 +25,7 @@ def length_batches(lengths, batch_size: int, longest_first: bool = False) -> lis
         raise ValueError(f"batch_size precisa ser pelo menos 1 (recebi {batch_size}).")
     lengths = np.asarray(list(lengths))
     order = np.argsort(-lengths if longest_first else lengths, kind="stable")
-    return [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
+    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
 
 
 def token_lengths(dataset) -> list[int]:

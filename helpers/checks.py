@@ -3,123 +3,93 @@
 Todos os corretores da série moram aqui, um ``check_*`` por exercício, na ordem dos
 notebooks (01 a 06). Cada exercício pede uma **variante** do que a lição escreveu (uma
 fórmula vizinha, um caso de borda, uma propriedade): chamar a função da série não passa.
-Os casos trazem a resposta certa, calculada aqui, e :func:`run_checks` nunca levanta
-exceção para o aluno: mostra, caso a caso, o que deu certo e o que não deu.
+Os casos trazem a resposta certa, calculada aqui, e :func:`helpers.grading.run_checks` nunca
+levanta exceção para o aluno: mostra, caso a caso, o que deu certo e o que não deu.
 """
-from __future__ import annotations
 
-import traceback
+from __future__ import annotations
 
 import numpy as np
 
-
-def _close(got, expected, tol) -> bool:
-    try:
-        import torch
-
-        if isinstance(got, torch.Tensor):
-            got = got.detach().cpu().numpy()
-        if isinstance(expected, torch.Tensor):
-            expected = expected.detach().cpu().numpy()
-    except ImportError:  # pragma: no cover
-        pass
-    if isinstance(expected, (int, float, np.number, np.ndarray, list, tuple)) and not isinstance(expected, bool):
-        try:
-            g, e = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
-            return g.shape == e.shape and bool(np.allclose(g, e, atol=tol, rtol=tol))
-        except (TypeError, ValueError):
-            return False
-    return got == expected
-
-
-def _shown(value) -> str:
-    """Um valor como o aluno o lê: vírgula decimal, listas curtas por extenso, o resto pela forma."""
-    try:
-        import torch
-
-        if isinstance(value, torch.Tensor):
-            value = value.detach().cpu().numpy()
-    except ImportError:  # pragma: no cover
-        pass
-    if isinstance(value, np.ndarray):
-        if value.size > 8:
-            return f"um array de forma {value.shape}"
-        value = value.tolist()
-    if isinstance(value, (list, tuple)):
-        return "[" + "; ".join(_shown(v) for v in value) + "]"
-    if isinstance(value, (float, np.floating)):
-        return f"{float(value):.6g}".replace(".", ",").replace("-", "−")
-    return repr(value)
-
-
-def run_checks(function, cases, tol: float = 1e-6, name: str | None = None) -> bool:
-    """Testa ``function`` em ``cases`` (lista de ``(args, esperado, descrição)``).
-
-    Imprime o resultado de cada caso em português e devolve ``True`` se todos passarem.
-    """
-    name = name or getattr(function, "__name__", "sua função")
-    ok_all = True
-    for args, expected, description in cases:
-        try:
-            got = function(*args)
-        except NotImplementedError:
-            print(f"⏳ {name}: ainda não implementada (troque o `raise NotImplementedError` pelo seu código).")
-            return False
-        except Exception as exc:  # o erro do aluno vira explicação, não traceback gigante
-            last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            print(f"❌ {description}: a função levantou {last}")
-            ok_all = False
-            continue
-        if _close(got, expected, tol):
-            print(f"✅ {description}")
-        else:
-            ok_all = False
-            print(f"❌ {description}: esperado {_shown(expected)}, veio {_shown(got)}")
-    print("🎉 Tudo certo!" if ok_all else "Ainda não: releia o enunciado e tente de novo.")
-    return ok_all
-
+from .grading import run_checks
 
 # ------------------------------------------------------------------ um corretor por notebook, na ordem
 
-def albert_embedding_parameters(vocab_size, embedding_size, hidden_size, max_positions=512, type_vocab_size=2):
+
+def albert_embedding_parameters(
+    vocab_size, embedding_size, hidden_size, max_positions=512, type_vocab_size=2
+):
     """Referência: embeddings fatoradas do ALBERT (Lan et al. 2019, arXiv 1909.11942), como no ``AlbertModel``.
 
     Tabelas de palavras, posições e segmentos na dimensão E, o LayerNorm (peso e viés, 2E) e a
     projeção E → H do codificador (``embedding_hidden_mapping_in``: E·H pesos + H vieses).
     """
-    return (vocab_size + max_positions + type_vocab_size) * embedding_size + 2 * embedding_size \
-        + embedding_size * hidden_size + hidden_size
+    return (
+        (vocab_size + max_positions + type_vocab_size) * embedding_size
+        + 2 * embedding_size
+        + embedding_size * hidden_size
+        + hidden_size
+    )
 
 
 def check_albert_embeddings(function) -> bool:
     """Corrige o exercício do 01: parâmetros das embeddings fatoradas do ALBERT, com a projeção E → H."""
-    cases = [((30000, 128, 768, 512, 2), albert_embedding_parameters(30000, 128, 768), "ALBERT-base (E = 128, H = 768)"),
-             ((30000, 128, 4096, 512, 2), albert_embedding_parameters(30000, 128, 4096),
-              "ALBERT-xxlarge (E = 128, H = 4096): a tabela não cresce com H"),
-             ((30000, 768, 768, 512, 2), albert_embedding_parameters(30000, 768, 768),
-              "E = H: a fatoração não economiza nada, e a projeção ainda está lá"),
-             ((100, 4, 8, 16, 1), albert_embedding_parameters(100, 4, 8, 16, 1), "números pequenos, 1 tipo de segmento")]
+    cases = [
+        (
+            (30000, 128, 768, 512, 2),
+            albert_embedding_parameters(30000, 128, 768),
+            "ALBERT-base (E = 128, H = 768)",
+        ),
+        (
+            (30000, 128, 4096, 512, 2),
+            albert_embedding_parameters(30000, 128, 4096),
+            "ALBERT-xxlarge (E = 128, H = 4096): a tabela não cresce com H",
+        ),
+        (
+            (30000, 768, 768, 512, 2),
+            albert_embedding_parameters(30000, 768, 768),
+            "E = H: a fatoração não economiza nada, e a projeção ainda está lá",
+        ),
+        (
+            (100, 4, 8, 16, 1),
+            albert_embedding_parameters(100, 4, 8, 16, 1),
+            "números pequenos, 1 tipo de segmento",
+        ),
+    ]
     return run_checks(function, cases, tol=0, name="albert_embedding_parameters")
 
 
 def effective_number_weights(labels, num_classes, beta):
     """Referência: pesos pelo número efetivo de exemplos (Cui et al. 2019, arXiv 1901.05555), somando num_classes."""
     counts = np.bincount(np.asarray(labels, dtype=int), minlength=num_classes).astype(float)
-    weights = (1 - beta) / (1 - beta ** counts)
+    weights = (1 - beta) / (1 - beta**counts)
     return weights * num_classes / weights.sum()
 
 
 def check_effective_number_weights(function) -> bool:
     """Corrige o exercício do 02: pesos de classe pelo número efetivo de exemplos, com β."""
     labels = [0] * 60 + [1] * 30 + [2] * 10
-    cases = [((labels, 3, 0.0), np.ones(3), "β = 0: nenhum peso (todos 1)"),
-             ((labels, 3, 0.9), effective_number_weights(labels, 3, 0.9), "β = 0,9 com 60, 30 e 10 exemplos"),
-             ((labels, 3, 0.99), effective_number_weights(labels, 3, 0.99), "β = 0,99"),
-             ((labels, 3, 1 - 1e-9), np.array([1 / 60, 1 / 30, 1 / 10]) * 3 / (1 / 60 + 1 / 30 + 1 / 10),
-              "β → 1: o inverso da frequência (os pesos balanceados), normalizados para somar 3"),
-             (([1, 1, 0, 0], 2, 0.5), np.ones(2), "classes equilibradas: pesos iguais a 1")]
-    return run_checks(lambda *a: np.asarray(function(*a), dtype=float), cases, tol=1e-6,
-                      name="effective_number_weights")
+    cases = [
+        ((labels, 3, 0.0), np.ones(3), "β = 0: nenhum peso (todos 1)"),
+        (
+            (labels, 3, 0.9),
+            effective_number_weights(labels, 3, 0.9),
+            "β = 0,9 com 60, 30 e 10 exemplos",
+        ),
+        ((labels, 3, 0.99), effective_number_weights(labels, 3, 0.99), "β = 0,99"),
+        (
+            (labels, 3, 1 - 1e-9),
+            np.array([1 / 60, 1 / 30, 1 / 10]) * 3 / (1 / 60 + 1 / 30 + 1 / 10),
+            "β → 1: o inverso da frequência (os pesos balanceados), normalizados para somar 3",
+        ),
+        (([1, 1, 0, 0], 2, 0.5), np.ones(2), "classes equilibradas: pesos iguais a 1"),
+    ]
+    return run_checks(
+        lambda *a: np.asarray(function(*a), dtype=float),
+        cases,
+        tol=1e-6,
+        name="effective_number_weights",
+    )
 
 
 def check_mean_without_special(function) -> bool:
@@ -130,14 +100,24 @@ def check_mean_without_special(function) -> bool:
     """
     import torch
 
-    h = torch.tensor([[[10.0, 0.0], [1.0, 2.0], [3.0, 4.0], [-9.0, 9.0], [50.0, 50.0]]])   # [CLS] a b [SEP] pad
+    h = torch.tensor(
+        [[[10.0, 0.0], [1.0, 2.0], [3.0, 4.0], [-9.0, 9.0], [50.0, 50.0]]]
+    )  # [CLS] a b [SEP] pad
     mask, special = torch.tensor([[1, 1, 1, 1, 0]]), torch.tensor([[1, 0, 0, 1, 0]])
     h2 = torch.tensor([[[1.0, 1.0], [2.0, 2.0], [7.0, 7.0]], [[4.0, 0.0], [6.0, 2.0], [8.0, 4.0]]])
-    cases = [((h, mask, special), torch.tensor([[2.0, 3.0]]), "[CLS], [SEP] e padding ficam de fora"),
-             ((h2, torch.ones(2, 3, dtype=torch.long), torch.tensor([[1, 0, 1], [0, 0, 0]])),
-              torch.tensor([[2.0, 2.0], [6.0, 2.0]]), "lote: uma frase com especiais, outra sem"),
-             ((h2[:1], torch.tensor([[1, 1, 0]]), torch.tensor([[1, 1, 0]])), torch.zeros(1, 2),
-              "só tokens especiais e padding: zeros, sem NaN")]
+    cases = [
+        ((h, mask, special), torch.tensor([[2.0, 3.0]]), "[CLS], [SEP] e padding ficam de fora"),
+        (
+            (h2, torch.ones(2, 3, dtype=torch.long), torch.tensor([[1, 0, 1], [0, 0, 0]])),
+            torch.tensor([[2.0, 2.0], [6.0, 2.0]]),
+            "lote: uma frase com especiais, outra sem",
+        ),
+        (
+            (h2[:1], torch.tensor([[1, 1, 0]]), torch.tensor([[1, 1, 0]])),
+            torch.zeros(1, 2),
+            "só tokens especiais e padding: zeros, sem NaN",
+        ),
+    ]
     return run_checks(function, cases, tol=1e-5, name="mean_without_special")
 
 
@@ -158,12 +138,23 @@ def check_soft_loss_per_example(function) -> bool:
     t = torch.tensor([[3.0, 1.0, -2.0], [-1.0, 2.0, 0.5]])
     s4 = torch.tensor([[1.0, -1.0, 0.0, 2.0], [0.5, 0.5, 0.5, 0.5], [-2.0, 1.0, 3.0, 0.0]])
     t4 = torch.tensor([[0.0, -2.0, 1.0, 4.0], [1.0, 0.0, 0.0, -1.0], [-2.0, 1.0, 3.0, 0.0]])
-    cases = [((s, t, 1.0), soft_loss_per_example(s, t, 1.0), "T = 1: um valor por exemplo, forma (2,)"),
-             ((s, t, 2.0), soft_loss_per_example(s, t, 2.0), "T = 2: com o fator T²"),
-             ((s4, t4, 4.0), soft_loss_per_example(s4, t4, 4.0),
-              "3 exemplos, 4 classes; o terceiro aluno é igual ao professor: perda zero só nele"),
-             ((s + 5.0, t, 2.0), soft_loss_per_example(s, t, 2.0), "somar uma constante aos logits não muda nada")]
-    return run_checks(lambda *a: torch.as_tensor(function(*a)), cases, tol=1e-5, name="soft_loss_per_example")
+    cases = [
+        ((s, t, 1.0), soft_loss_per_example(s, t, 1.0), "T = 1: um valor por exemplo, forma (2,)"),
+        ((s, t, 2.0), soft_loss_per_example(s, t, 2.0), "T = 2: com o fator T²"),
+        (
+            (s4, t4, 4.0),
+            soft_loss_per_example(s4, t4, 4.0),
+            "3 exemplos, 4 classes; o terceiro aluno é igual ao professor: perda zero só nele",
+        ),
+        (
+            (s + 5.0, t, 2.0),
+            soft_loss_per_example(s, t, 2.0),
+            "somar uma constante aos logits não muda nada",
+        ),
+    ]
+    return run_checks(
+        lambda *a: torch.as_tensor(function(*a)), cases, tol=1e-5, name="soft_loss_per_example"
+    )
 
 
 def expected_speedup(teacher_layers, student_layers, fixed_share):
@@ -179,31 +170,50 @@ def fixed_share_from(speedup, teacher_layers, student_layers):
 
 def check_layer_speedup(expected, fixed_share) -> bool:
     """Corrige o exercício do 05: a aceleração de tirar camadas quando parte do tempo não depende delas, e a volta."""
+
     def unfinished(function, args, name) -> bool:
         """Se ``function`` ainda é o ``raise NotImplementedError`` do enunciado, diz isso (sem crases: texto impresso)."""
         try:
             function(*args)
         except NotImplementedError:
-            print(f"⏳ {name}: ainda não implementada (troque o raise NotImplementedError pelo seu código).")
+            print(
+                f"⏳ {name}: ainda não implementada (troque o raise NotImplementedError pelo seu código)."
+            )
             return True
         except Exception:  # um erro de verdade: run_checks o explica, caso a caso
             return False
         return False
 
     ok1 = not unfinished(expected, (12, 6, 0.0), "expected_speedup") and run_checks(
-        expected, [((12, 6, 0.0), 2.0, "tudo nas camadas: 12 → 6 dá 2×"),
-                   ((12, 6, 0.2), expected_speedup(12, 6, 0.2), "20% fixo: menos que 2×"),
-                   ((6, 3, 1.0), 1.0, "tudo fixo: tirar camadas não acelera"),
-                   ((12, 4, 0.1), expected_speedup(12, 4, 0.1), "12 → 4 camadas, 10% fixo")],
-        tol=1e-9, name="expected_speedup")
+        expected,
+        [
+            ((12, 6, 0.0), 2.0, "tudo nas camadas: 12 → 6 dá 2×"),
+            ((12, 6, 0.2), expected_speedup(12, 6, 0.2), "20% fixo: menos que 2×"),
+            ((6, 3, 1.0), 1.0, "tudo fixo: tirar camadas não acelera"),
+            ((12, 4, 0.1), expected_speedup(12, 4, 0.1), "12 → 4 camadas, 10% fixo"),
+        ],
+        tol=1e-9,
+        name="expected_speedup",
+    )
     ok2 = not unfinished(fixed_share, (2.0, 12, 6), "fixed_share") and run_checks(
-        fixed_share, [((2.0, 12, 6), 0.0, "2× com metade das camadas: nada fixo"),
-                      ((668 / 410, 12, 6), fixed_share_from(668 / 410, 12, 6),
-                       "o 1,63× do artigo (668 s / 410 s, Sanh et al. 2019)"),
-                      ((1.0, 6, 3), 1.0, "nenhuma aceleração: tudo fixo"),
-                      ((2.05, 6, 3), fixed_share_from(2.05, 6, 3),
-                       "2,05× com metade das camadas: mais que 2×, a fração sai negativa")],
-        tol=1e-9, name="fixed_share")
+        fixed_share,
+        [
+            ((2.0, 12, 6), 0.0, "2× com metade das camadas: nada fixo"),
+            (
+                (668 / 410, 12, 6),
+                fixed_share_from(668 / 410, 12, 6),
+                "o 1,63× do artigo (668 s / 410 s, Sanh et al. 2019)",
+            ),
+            ((1.0, 6, 3), 1.0, "nenhuma aceleração: tudo fixo"),
+            (
+                (2.05, 6, 3),
+                fixed_share_from(2.05, 6, 3),
+                "2,05× com metade das camadas: mais que 2×, a fração sai negativa",
+            ),
+        ],
+        tol=1e-9,
+        name="fixed_share",
+    )
     return ok1 and ok2
 
 
@@ -216,7 +226,9 @@ def dynamic_quantize_uint8(x):
     """
     x = np.asarray(x, dtype=np.float32)
     low, high = min(float(x.min()), 0.0), max(float(x.max()), 0.0)
-    scale = np.float32((high - low) / 255) if high > low else np.float32(1.0)   # faixa zero: escala 1
+    scale = (
+        np.float32((high - low) / 255) if high > low else np.float32(1.0)
+    )  # faixa zero: escala 1
     zero_point = int(np.clip(np.rint(-low / scale), 0, 255))
     q = np.clip(np.rint(x / scale) + zero_point, 0, 255).astype(np.uint8)
     return q, float(scale), zero_point
@@ -224,6 +236,7 @@ def dynamic_quantize_uint8(x):
 
 def check_dynamic_quantize_uint8(function) -> bool:
     """Corrige o exercício do 06: quantizar ativações em uint8 com deslocamento, como o ONNX Runtime dinâmico."""
+
     def flat(x):
         q, scale, zero_point = function(x)
         return [*np.asarray(q, dtype=float).tolist(), float(scale), float(zero_point)]
@@ -232,9 +245,24 @@ def check_dynamic_quantize_uint8(function) -> bool:
         q, scale, zero_point = dynamic_quantize_uint8(x)
         return [*q.astype(float).tolist(), scale, float(zero_point)]
 
-    mixed, positive, negative, zeros = [-1.0, 0.0, 0.5, 2.0], [0.2, 1.0, 2.55], [-3.0, -0.5, -1.0], [0.0, 0.0]
-    cases = [((mixed,), expected(mixed), "negativos e positivos: o zero vira um inteiro exato (o deslocamento)"),
-             ((positive,), expected(positive), "só positivos: a faixa começa em 0, deslocamento 0"),
-             ((negative,), expected(negative), "só negativos: a faixa termina em 0, deslocamento 255"),
-             ((zeros,), expected(zeros), "tudo zero: faixa zero, escala 1, como no ONNX Runtime (não divide por zero)")]
+    mixed, positive, negative, zeros = (
+        [-1.0, 0.0, 0.5, 2.0],
+        [0.2, 1.0, 2.55],
+        [-3.0, -0.5, -1.0],
+        [0.0, 0.0],
+    )
+    cases = [
+        (
+            (mixed,),
+            expected(mixed),
+            "negativos e positivos: o zero vira um inteiro exato (o deslocamento)",
+        ),
+        ((positive,), expected(positive), "só positivos: a faixa começa em 0, deslocamento 0"),
+        ((negative,), expected(negative), "só negativos: a faixa termina em 0, deslocamento 255"),
+        (
+            (zeros,),
+            expected(zeros),
+            "tudo zero: faixa zero, escala 1, como no ONNX Runtime (não divide por zero)",
+        ),
+    ]
     return run_checks(flat, cases, tol=1e-6, name="dynamic_quantize_uint8")

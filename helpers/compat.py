@@ -4,6 +4,7 @@ Os notebooks escrevem a API atual (5.x); este módulo traduz nomes antigos para 
 versão instalada (e vice-versa) e **nunca descarta nada em silêncio**: cada
 tradução é anunciada, e um argumento desconhecido vira erro em português.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -64,7 +65,62 @@ def _unknown(name: str, accepted: set[str]) -> ValueError:
     )
 
 
-def translate_training_kwargs(kwargs: dict, accepted: set[str] | None = None) -> tuple[dict, list[str]]:
+def _changed_form(name: str, value, accepted: set[str]):
+    """Os argumentos que mudaram de forma (não só de nome) entre o 4.x e o 5.x.
+
+    Devolve ``(nome, valor, aviso)`` na versão instalada, ``(None, None, aviso)`` quando o argumento
+    não muda nada e é ignorado, ou ``None`` quando ``name`` não é um desses casos.
+    """
+    if name == "eval_strategy" and "evaluation_strategy" in accepted:
+        note = "'eval_strategy' nesta versão se chama 'evaluation_strategy'."
+        return "evaluation_strategy", value, note
+    if name == "group_by_length" and "train_sampling_strategy" in accepted:
+        note = "'group_by_length' virou train_sampling_strategy='group_by_length'."
+        return "train_sampling_strategy", "group_by_length" if value else "random", note
+    if name == "train_sampling_strategy" and "group_by_length" in accepted:
+        if value not in ("random", "group_by_length"):
+            raise ValueError(
+                f"train_sampling_strategy='{value}' não existe nesta versão (só 'random' ou 'group_by_length')."
+            )
+        note = "train_sampling_strategy virou group_by_length (versão 4.x)."
+        return "group_by_length", value == "group_by_length", note
+    if name == "warmup_ratio" and "warmup_ratio" not in accepted:
+        note = "'warmup_ratio' virou warmup_steps com um número entre 0 e 1."
+        return "warmup_steps", float(value), note
+    if name == "include_inputs_for_metrics" and "include_for_metrics" in accepted:
+        note = "'include_inputs_for_metrics' virou include_for_metrics=['inputs']."
+        return "include_for_metrics", ["inputs"] if value else [], note
+    if name == "adafactor" and "optim" in accepted:
+        if value:
+            return "optim", "adafactor", "'adafactor=True' virou optim='adafactor'."
+        return None, None, "'adafactor=False' não muda nada e foi ignorado."
+    return None
+
+
+def _translate(name: str, value, accepted: set[str]):
+    """Um argumento na versão instalada: ``(nome, valor, aviso ou None)``; ``nome`` é ``None`` se ignorado.
+
+    Um nome que não existe nesta versão nem na tabela de nomes antigos levanta ``ValueError``.
+    """
+    # o nome novo vale mesmo onde o velho ainda existe
+    if name in RENAMES and RENAMES[name] in accepted:
+        return RENAMES[name], value, f"'{name}' agora se chama '{RENAMES[name]}'."
+    if name in accepted:
+        return name, value, None
+    changed = _changed_form(name, value, accepted)
+    if changed is not None:
+        return changed
+    if name in REMOVED:
+        return None, None, f"'{name}' foi ignorado: {REMOVED[name]}."
+    if name in RENAMES and RENAMES[name] in REMOVED:  # renomeado na 4.x e depois removido
+        new = RENAMES[name]
+        return None, None, f"'{name}' (depois '{new}') foi ignorado: {REMOVED[new]}."
+    raise _unknown(name, accepted)
+
+
+def translate_training_kwargs(
+    kwargs: dict, accepted: set[str] | None = None
+) -> tuple[dict, list[str]]:
     """Traduz argumentos de ``TrainingArguments`` para a versão instalada.
 
     Devolve ``(argumentos_traduzidos, avisos)``. ``accepted`` (nomes aceitos)
@@ -73,55 +129,27 @@ def translate_training_kwargs(kwargs: dict, accepted: set[str] | None = None) ->
     accepted = accepted_training_args() if accepted is None else set(accepted)
     out: dict = {}
     notes: list[str] = []
-
-    def put(name, value, note=None):
-        if name in out and out[name] != value:
-            raise ValueError(f"O argumento '{name}' foi dado duas vezes, com valores diferentes.")
-        out[name] = value
+    for name, value in kwargs.items():
+        new_name, new_value, note = _translate(name, value, accepted)
+        if new_name is not None:
+            if new_name in out and out[new_name] != new_value:
+                raise ValueError(
+                    f"O argumento '{new_name}' foi dado duas vezes, com valores diferentes."
+                )
+            out[new_name] = new_value
         if note:
             notes.append(note)
-
-    for name, value in kwargs.items():
-        if name in RENAMES and RENAMES[name] in accepted:  # o nome novo vale mesmo onde o velho ainda existe
-            put(RENAMES[name], value, f"'{name}' agora se chama '{RENAMES[name]}'.")
-        elif name in accepted:
-            put(name, value)
-        elif name == "eval_strategy" and "evaluation_strategy" in accepted:
-            put("evaluation_strategy", value, "'eval_strategy' nesta versão se chama 'evaluation_strategy'.")
-        elif name == "group_by_length" and "train_sampling_strategy" in accepted:
-            put(
-                "train_sampling_strategy",
-                "group_by_length" if value else "random",
-                "'group_by_length' virou train_sampling_strategy='group_by_length'.",
-            )
-        elif name == "train_sampling_strategy" and "group_by_length" in accepted:
-            if value not in ("random", "group_by_length"):
-                raise ValueError(f"train_sampling_strategy='{value}' não existe nesta versão (só 'random' ou 'group_by_length').")
-            put("group_by_length", value == "group_by_length", "train_sampling_strategy virou group_by_length (versão 4.x).")
-        elif name == "warmup_ratio" and "warmup_ratio" not in accepted:
-            put("warmup_steps", float(value), "'warmup_ratio' virou warmup_steps com um número entre 0 e 1.")
-        elif name == "include_inputs_for_metrics" and "include_for_metrics" in accepted:
-            put("include_for_metrics", ["inputs"] if value else [], "'include_inputs_for_metrics' virou include_for_metrics=['inputs'].")
-        elif name == "adafactor" and "optim" in accepted:
-            if value:
-                put("optim", "adafactor", "'adafactor=True' virou optim='adafactor'.")
-            else:
-                notes.append("'adafactor=False' não muda nada e foi ignorado.")
-        elif name in REMOVED:
-            notes.append(f"'{name}' foi ignorado: {REMOVED[name]}.")
-        elif name in RENAMES and RENAMES[name] in REMOVED:  # renomeado na 4.x e depois removido
-            notes.append(f"'{name}' (depois '{RENAMES[name]}') foi ignorado: {REMOVED[RENAMES[name]]}.")
-        else:
-            raise _unknown(name, accepted)
-
     # na 4.x, warmup_steps é inteiro; uma fração vai para warmup_ratio
-    if "warmup_steps" in out and isinstance(out["warmup_steps"], float) and "warmup_ratio" in accepted:
+    fraction = isinstance(out.get("warmup_steps"), float)
+    if fraction and "warmup_ratio" in accepted:
         out["warmup_ratio"] = out.pop("warmup_steps")
         notes.append("warmup_steps fracionário virou warmup_ratio (versão 4.x).")
     return out, notes
 
 
-def for_installed_version(kwargs: dict, verbose: bool = True, accepted: set[str] | None = None) -> dict:
+def for_installed_version(
+    kwargs: dict, verbose: bool = True, accepted: set[str] | None = None
+) -> dict:
     """Os argumentos de ``TrainingArguments`` (escritos na API 5.x) para a versão instalada.
 
     No transformers 5.x, com os nomes atuais, o dicionário volta **igual** e nada é impresso.
@@ -155,7 +183,9 @@ def as_current_names(args) -> dict:
     """
     values = dict(args if isinstance(args, dict) else args.to_dict())
     if "train_sampling_strategy" not in values and "group_by_length" in values:
-        values["train_sampling_strategy"] = "group_by_length" if values["group_by_length"] else "random"
+        values["train_sampling_strategy"] = (
+            "group_by_length" if values["group_by_length"] else "random"
+        )
     if "eval_strategy" not in values and "evaluation_strategy" in values:
         values["eval_strategy"] = values["evaluation_strategy"]
     if values.get("warmup_ratio") and not values.get("warmup_steps"):

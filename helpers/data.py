@@ -8,9 +8,10 @@
 
 Todas devolvem um :class:`TextData`: um ``DatasetDict`` com colunas ``text`` e
 ``label`` (inteiro, ``ClassLabel``), os mapas ``label2id``/``id2label`` e um
-relatório do que a limpeza removeu e por quê. A leitura e a limpeza de uma tabela
-estão em :mod:`helpers.tables`; a montagem dos splits, em :mod:`helpers.splits`.
+relatório do que a limpeza removeu e por quê. A leitura de uma tabela está em
+:mod:`helpers.tables`, a limpeza em :mod:`helpers.cleaning` e a montagem dos splits em :mod:`helpers.splits`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,15 +20,22 @@ import numpy as np
 
 from .env import is_offline
 from .project import data_dir
-from .splits import SPLIT_NAMES as SPLIT_NAMES  # os notebooks mostram os splits com data.SPLIT_NAMES
+from .splits import (
+    SPLIT_NAMES as SPLIT_NAMES,
+)  # os notebooks mostram os splits com data.SPLIT_NAMES
 from .splits import TextData, build_text_data, print_report
-from .tables import LABEL_CANDIDATES, RATING_CANDIDATES, TEXT_CANDIDATES, DataError, pick_column, read_table
+from .tables import (
+    LABEL_CANDIDATES,
+    RATING_CANDIDATES,
+    TEXT_CANDIDATES,
+    DataError,
+    pick_column,
+    read_table,
+)
 
 # Datasets do Hub que os notebooks nomeiam (exemplos de HF_DATASET): o kit de aula sem internet
 # (scripts/kit.py) baixa estes para o cache do Hugging Face.
-NOTEBOOK_DATASETS = (
-    "fancyzhx/yelp_polarity",
-)
+NOTEBOOK_DATASETS = ("fancyzhx/yelp_polarity",)
 VALIDATION_NAMES = ("validation", "valid", "val", "dev", "validacao", "validação")
 
 
@@ -44,8 +52,17 @@ def rating_to_sentiment(rating) -> str | None:
 
 # --------------------------------------------------------------------------- (B) CSV
 
-def load_csv(train, validation=None, test=None, text_column=None, label_column=None,
-             validation_fraction: float = 0.15, seed: int = 42, verbose: bool = True) -> TextData:
+
+def load_csv(
+    train,
+    validation=None,
+    test=None,
+    text_column=None,
+    label_column=None,
+    validation_fraction: float = 0.15,
+    seed: int = 42,
+    verbose: bool = True,
+) -> TextData:
     """(B) CSV: um arquivo (a validação sai dele, estratificada) ou arquivos separados."""
     frames, where, notes, columns = {}, {}, [], {}
     for split, path in [("train", train), ("validation", validation), ("test", test)]:
@@ -54,7 +71,9 @@ def load_csv(train, validation=None, test=None, text_column=None, label_column=N
         df, desc = read_table(path)
         notes.append(desc)
         t = pick_column(df.columns, text_column, TEXT_CANDIDATES, "texto", str(path))
-        lab = pick_column(df.columns, label_column, LABEL_CANDIDATES, "rótulo", str(path), required=False)
+        lab = pick_column(
+            df.columns, label_column, LABEL_CANDIDATES, "rótulo", str(path), required=False
+        )
         columns[split] = {"text": t, "label": lab, "all": list(df.columns)}
         if lab is None:
             r = pick_column(df.columns, None, RATING_CANDIDATES, "nota", str(path), required=False)
@@ -67,21 +86,28 @@ def load_csv(train, validation=None, test=None, text_column=None, label_column=N
             df["__label"] = df[r].map(rating_to_sentiment)
             lab = "__label"
             columns[split]["label"] = r
-            notes.append(f"{Path(path).name}: rótulo derivado da coluna de nota '{r}' "
-                         "(1–2 negativo, 3 neutro, 4–5 positivo)")
+            notes.append(
+                f"{Path(path).name}: rótulo derivado da coluna de nota '{r}' "
+                "(1–2 negativo, 3 neutro, 4–5 positivo)"
+            )
         frames[split] = df.rename(columns={t: "text", lab: "label"})[["text", "label"]]
         where[split] = str(path)
-    data = build_text_data(frames, "CSV: " + "; ".join(notes), where, validation_fraction, seed, columns=columns)
+    data = build_text_data(
+        frames, "CSV: " + "; ".join(notes), where, validation_fraction, seed, columns=columns
+    )
     print_report(data, verbose)
     return data
 
 
 # --------------------------------------------------------------------------- (C) embutido
 
+
 def load_embedded(name: str = "avaliacoes_ptbr", verbose: bool = True) -> TextData:
     """(C) O conjunto embutido da série (``data/avaliacoes_ptbr``): treino, validação e teste."""
     folder = data_dir() / name
-    data = load_csv(folder / "train.csv", folder / "validation.csv", folder / "test.csv", verbose=False)
+    data = load_csv(
+        folder / "train.csv", folder / "validation.csv", folder / "test.csv", verbose=False
+    )
     data.source = f"conjunto embutido data/{name} (escrito para a série; veja o README da pasta)"
     print_report(data, verbose)
     return data
@@ -89,9 +115,18 @@ def load_embedded(name: str = "avaliacoes_ptbr", verbose: bool = True) -> TextDa
 
 # --------------------------------------------------------------------------- (A) Hub
 
-def load_hub_dataset(name, config=None, text_column=None, label_column=None, rating_column=None,
-                     validation_fraction: float = 0.15, max_per_split: int | None = None,
-                     seed: int = 42, verbose: bool = True) -> TextData:
+
+def load_hub_dataset(
+    name,
+    config=None,
+    text_column=None,
+    label_column=None,
+    rating_column=None,
+    validation_fraction: float = 0.15,
+    max_per_split: int | None = None,
+    seed: int = 42,
+    verbose: bool = True,
+) -> TextData:
     """(A) Dataset do Hugging Face Hub (ou um ``DatasetDict`` já carregado).
 
     Detecta as colunas de texto e rótulo; sem coluna de rótulo, deriva o rótulo
@@ -118,8 +153,11 @@ def load_hub_dataset(name, config=None, text_column=None, label_column=None, rat
         df = part.to_pandas()
         where[split] = f"{label} [{real}]"
         t = pick_column(df.columns, text_column, TEXT_CANDIDATES, "texto", where[split])
-        no_label = label_column is None and pick_column(df.columns, None, LABEL_CANDIDATES, "rótulo", "",
-                                                        required=False) is None
+        no_label = (
+            label_column is None
+            and pick_column(df.columns, None, LABEL_CANDIDATES, "rótulo", "", required=False)
+            is None
+        )
         if rating_column is not None or no_label:
             r = pick_column(df.columns, rating_column, RATING_CANDIDATES, "nota", where[split])
             df["label"] = df[r].map(rating_to_sentiment)
@@ -129,7 +167,9 @@ def load_hub_dataset(name, config=None, text_column=None, label_column=None, rat
             lab = pick_column(df.columns, label_column, LABEL_CANDIDATES, "rótulo", where[split])
             feature = part.features.get(lab)
             if hasattr(feature, "names") and feature.names:
-                df[lab] = df[lab].map(lambda i: feature.names[int(i)] if i is not None and int(i) >= 0 else None)
+                df[lab] = df[lab].map(
+                    lambda i: feature.names[int(i)] if i is not None and int(i) >= 0 else None
+                )
         frames[split] = df.rename(columns={t: "text", lab: "label"})[["text", "label"]]
     source = label + (" — " + "; ".join(notes) if notes else "")
     data = build_text_data(frames, source, where, validation_fraction, seed)
@@ -151,8 +191,14 @@ def _hub_dataset(name: str, config, verbose: bool):
             return load_dataset(name, *args), label
         except Exception as exc:
             # datasets 4+/5: DatasetNotFoundError; datasets 3.x: ConnectionError mesmo com o Hub no ar
-            if type(exc).__name__ not in ("DatasetNotFoundError", "FileNotFoundError", "RepositoryNotFoundError",
-                                          "HfHubHTTPError", "EntryNotFoundError", "ConnectionError"):
+            if type(exc).__name__ not in (
+                "DatasetNotFoundError",
+                "FileNotFoundError",
+                "RepositoryNotFoundError",
+                "HfHubHTTPError",
+                "EntryNotFoundError",
+                "ConnectionError",
+            ):
                 raise
             raise DataError(
                 f"O dataset '{name}' não existe no Hugging Face Hub, é privado, ou a conexão caiu no meio "
@@ -169,23 +215,34 @@ def _hub_dataset(name: str, config, verbose: bool):
     raise DataError(
         f"{why}: o dataset '{name}' do Hub não está no cache local e não pode ser baixado. "
         "Use DATA_SOURCE='embutido' (data/avaliacoes_ptbr) ou DATA_SOURCE='csv' com seus arquivos; ou traga o "
-        "dataset pelo kit da página \"Aula sem internet\" (docs/aula-sem-internet.md); ou rode com internet."
+        'dataset pelo kit da página "Aula sem internet" (docs/aula-sem-internet.md); ou rode com internet.'
     )
 
 
-def load_data(source: str = "embutido", hf_dataset=None, hf_config=None, csv_train=None,
-              csv_validation=None, csv_test=None, **kwargs) -> TextData:
+def load_data(
+    source: str = "embutido",
+    hf_dataset=None,
+    hf_config=None,
+    csv_train=None,
+    csv_validation=None,
+    csv_test=None,
+    **kwargs,
+) -> TextData:
     """Escolhe a fonte pelos parâmetros do notebook: ``"embutido"``, ``"hub"`` ou ``"csv"``."""
     source = source.lower().strip()
     if source in ("embutido", "embedded", "c"):
         return load_embedded(verbose=kwargs.get("verbose", True))
     if source in ("hub", "hf", "a"):
         if not hf_dataset:
-            raise DataError("DATA_SOURCE='hub' precisa de HF_DATASET (o id 'dono/nome' de um dataset do Hub).")
+            raise DataError(
+                "DATA_SOURCE='hub' precisa de HF_DATASET (o id 'dono/nome' de um dataset do Hub)."
+            )
         return load_hub_dataset(hf_dataset, hf_config, **kwargs)
     if source in ("csv", "b"):
         if not csv_train:
-            raise DataError("DATA_SOURCE='csv' precisa de CSV_TRAIN (e, se quiser, CSV_VALIDATION e CSV_TEST).")
+            raise DataError(
+                "DATA_SOURCE='csv' precisa de CSV_TRAIN (e, se quiser, CSV_VALIDATION e CSV_TEST)."
+            )
         return load_csv(csv_train, csv_validation, csv_test, **kwargs)
     raise DataError(f"Fonte de dados desconhecida: '{source}'. Use 'embutido', 'hub' ou 'csv'.")
 
@@ -202,8 +259,10 @@ def limit_train(dataset: TextData, n: int | None, seed: int = 42, verbose: bool 
         return dataset
     train = dataset.splits["train"]
     if isinstance(n, bool) or not isinstance(n, int) or n < 2 * dataset.num_labels:
-        raise DataError(f"TRAIN_LIMIT precisa ser None ou um inteiro de pelo menos {2 * dataset.num_labels} "
-                        f"(duas frases por classe); veio {n!r}.")
+        raise DataError(
+            f"TRAIN_LIMIT precisa ser None ou um inteiro de pelo menos {2 * dataset.num_labels} "
+            f"(duas frases por classe); veio {n!r}."
+        )
     if n >= len(train):
         if verbose:
             print(f"TRAIN_LIMIT = {n}: o treino tem {len(train)} textos, todos ficam.")
@@ -211,6 +270,8 @@ def limit_train(dataset: TextData, n: int | None, seed: int = 42, verbose: bool 
     part = train.train_test_split(train_size=n, stratify_by_column="label", seed=seed)["train"]
     splits = type(dataset.splits)({**dataset.splits, "train": part})
     if verbose:
-        print(f"TRAIN_LIMIT = {n}: treino cortado para {n} de {len(train)} textos (sorteio estratificado, "
-              f"semente {seed}). Execução curta: os números abaixo não valem para as conclusões do texto.")
+        print(
+            f"TRAIN_LIMIT = {n}: treino cortado para {n} de {len(train)} textos (sorteio estratificado, "
+            f"semente {seed}). Execução curta: os números abaixo não valem para as conclusões do texto."
+        )
     return TextData(splits, dataset.label2id, dataset.id2label, dataset.report, dataset.source)

@@ -1,4 +1,5 @@
 """Preparação do ambiente: versões, dispositivo, sementes e perfil (online/offline)."""
+
 from __future__ import annotations
 
 import logging
@@ -103,8 +104,10 @@ def decimal_comma_tables() -> None:
     pd.set_option("display.float_format", table_number)
 
 
-OFFLINE_SOURCES = ("cada modelo do Hub vem do cache local, se estiver lá, ou vira um substituto local (o notebook "
-                   "avisa qual); os dados vêm de data/.")
+OFFLINE_SOURCES = (
+    "cada modelo do Hub vem do cache local, se estiver lá, ou vira um substituto local (o notebook "
+    "avisa qual); os dados vêm de data/."
+)
 
 
 def profile_line() -> str:
@@ -119,9 +122,11 @@ def profile_line() -> str:
         net.ensure_hub(verbose=False)
     reason = net.switch_reason()
     if reason:
-        return (f"Perfil: OFFLINE, porque o Hugging Face Hub ({net.hub_endpoint()}) não respondeu ({reason}): "
-                f"{OFFLINE_SOURCES} Para não esperar essa pergunta, defina HF_HUB_OFFLINE=1 antes de começar; para "
-                "os modelos reais sem internet, veja a página \"Aula sem internet\" (docs/aula-sem-internet.md).")
+        return (
+            f"Perfil: OFFLINE, porque o Hugging Face Hub ({net.hub_endpoint()}) não respondeu ({reason}): "
+            f"{OFFLINE_SOURCES} Para não esperar essa pergunta, defina HF_HUB_OFFLINE=1 antes de começar; para "
+            'os modelos reais sem internet, veja a página "Aula sem internet" (docs/aula-sem-internet.md).'
+        )
     if is_offline():
         return f"Perfil: OFFLINE (HF_HUB_OFFLINE=1): {OFFLINE_SOURCES}"
     return "Perfil: ONLINE: modelos e datasets vêm do Hugging Face Hub."

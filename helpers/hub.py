@@ -11,6 +11,7 @@ Nada é silencioso: :func:`resolve_model` imprime qual modelo roda, ``[modelo re
 ``[substituto offline]``. Sem ``HF_HUB_OFFLINE`` e sem rede, :mod:`helpers.net` percebe em segundos
 e passa a sessão para o perfil offline, com um aviso.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -20,8 +21,16 @@ from pathlib import Path
 from . import net
 from .env import is_offline
 from .hub_cache import find_local_model
-from .standins import (DISTIL_NAME, MINILM_NAME, OfflineModelError, build_distilbert_standin, limitation,
-                       minilm_path, offline_ids, standin_family)
+from .standins import (
+    DISTIL_NAME,
+    MINILM_NAME,
+    OfflineModelError,
+    build_distilbert_standin,
+    limitation,
+    minilm_path,
+    offline_ids,
+    standin_family,
+)
 
 # Os ids que os notebooks nomeiam (parâmetros e exercícios): o kit de aula sem internet
 # (scripts/kit.py) baixa estes modelos de verdade para o cache do Hugging Face.
@@ -42,7 +51,9 @@ class ResolvedModel:
     requested: str
     path: str
     standin: str | None = None  # nome do substituto, ``None`` quando não há troca
-    origin: str = "hub"  # "hub", "pasta" (caminho dado), "cache" (modelo real local) ou "substituto"
+    origin: str = (
+        "hub"  # "hub", "pasta" (caminho dado), "cache" (modelo real local) ou "substituto"
+    )
 
     @property
     def substituted(self) -> bool:
@@ -72,19 +83,23 @@ def resolve_model(model_id: str, verbose: bool = True) -> ResolvedModel:
     elif family == "bert":
         resolved = ResolvedModel(model_id, str(minilm_path()), MINILM_NAME, origin="substituto")
     elif family == "distilbert":
-        resolved = ResolvedModel(model_id, str(build_distilbert_standin()), DISTIL_NAME, origin="substituto")
+        resolved = ResolvedModel(
+            model_id, str(build_distilbert_standin()), DISTIL_NAME, origin="substituto"
+        )
     else:
         lista = "\n  - ".join(offline_ids())
         raise OfflineModelError(
             f"{offline_reason()}: o modelo '{model_id}' não está no cache local e não tem substituto.\n"
             f"Ids que funcionam offline (com substituto):\n  - {lista}\n"
             "O que fazer: use um deles; ou aponte MODEL_NAME para uma pasta com o modelo (save_pretrained); ou "
-            "traga o modelo real para o cache (kit da página \"Aula sem internet\", docs/aula-sem-internet.md, "
+            'traga o modelo real para o cache (kit da página "Aula sem internet", docs/aula-sem-internet.md, '
             "ou a variável "
             "VARIANTES_MODELOS com a pasta onde ele está); ou rode com internet (sem HF_HUB_OFFLINE=1)."
         )
     if resolved.substituted:
-        message = f"[substituto offline] '{model_id}' → {resolved.standin}\n  {limitation(model_id)}"
+        message = (
+            f"[substituto offline] '{model_id}' → {resolved.standin}\n  {limitation(model_id)}"
+        )
     if verbose and model_id not in _ANNOUNCED:
         _ANNOUNCED.add(model_id)
         print(message)

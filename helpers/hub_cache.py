@@ -6,6 +6,7 @@ ou um cache do Hugging Face) e no cache do Hugging Face desta máquina (:func:`h
 o que foi baixado uma vez com internet ou instalado pelo kit de aula. :func:`find_local_dataset` faz o
 mesmo para os datasets.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,9 +24,19 @@ ALIASES = {
     "bert-base-multilingual-cased": "google-bert/bert-base-multilingual-cased",
     "bert-base-multilingual-uncased": "google-bert/bert-base-multilingual-uncased",
 }
-WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
-                "pytorch_model.bin.index.json")
-TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "sentencepiece.bpe.model", "spm.model", "vocab.json")
+WEIGHT_FILES = (
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+)
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "vocab.txt",
+    "sentencepiece.bpe.model",
+    "spm.model",
+    "vocab.json",
+)
 
 
 def hf_hub_cache() -> Path:
@@ -33,7 +44,10 @@ def hf_hub_cache() -> Path:
     for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
         if os.environ.get(name):
             return Path(os.environ[name]).expanduser()
-    home = os.environ.get("HF_HOME") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "huggingface"
+    home = (
+        os.environ.get("HF_HOME")
+        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "huggingface"
+    )
     return Path(home).expanduser() / "hub"
 
 
@@ -46,14 +60,19 @@ def model_folders() -> list[Path]:
 def _same_ids(repo_id: str) -> list[str]:
     """``repo_id`` e os outros nomes do mesmo modelo (o id antigo sem dono e o novo)."""
     ids = [repo_id]
-    ids += [v for k, v in ALIASES.items() if k == repo_id] + [k for k, v in ALIASES.items() if v == repo_id]
+    ids += [v for k, v in ALIASES.items() if k == repo_id] + [
+        k for k, v in ALIASES.items() if v == repo_id
+    ]
     return ids
 
 
 def _complete_model(folder: Path) -> bool:
     """A pasta tem ``config.json``, pesos e tokenizador."""
-    return ((folder / "config.json").is_file() and any((folder / f).is_file() for f in WEIGHT_FILES)
-            and any((folder / f).is_file() for f in TOKENIZER_FILES))
+    return (
+        (folder / "config.json").is_file()
+        and any((folder / f).is_file() for f in WEIGHT_FILES)
+        and any((folder / f).is_file() for f in TOKENIZER_FILES)
+    )
 
 
 def _complete_dataset(folder: Path) -> bool:
@@ -76,7 +95,11 @@ def cached_snapshot(cache: Path, repo_id: str, repo_type: str = "model") -> Path
     ref = folder / "refs" / "main"
     if ref.is_file():
         candidates.append(snapshots / ref.read_text(encoding="utf-8").strip())
-    candidates += sorted((p for p in snapshots.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    candidates += sorted(
+        (p for p in snapshots.iterdir() if p.is_dir()),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
     complete = _complete_model if repo_type == "model" else _complete_dataset
     return next((c for c in candidates if c.is_dir() and complete(c)), None)
 

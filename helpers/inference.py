@@ -4,6 +4,7 @@ Servem para um modelo do transformers e para um modelo exportado para ONNX
 (:class:`helpers.production.OnnxClassifier`). Para medir latência na CPU, use
 :func:`helpers.measure.cpu_latency` (notebooks 04 e 05).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,7 +15,9 @@ from .batching import length_batches
 from .compat import forward_inputs
 
 
-def predict_proba(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128) -> np.ndarray:
+def predict_proba(
+    texts, model, tokenizer, batch_size: int = 32, max_length: int = 128
+) -> np.ndarray:
     """Probabilidades de cada classe (``exemplos × classes``, sem arredondar), **na ordem de** ``texts``.
 
     As frases são ordenadas por tamanho antes de formar os lotes (menos padding) e as
@@ -39,8 +42,13 @@ def predict_proba(texts, model, tokenizer, batch_size: int = 32, max_length: int
     probs = np.zeros((len(texts), model.config.num_labels), dtype=np.float32)
     with torch.inference_mode():
         for idx in length_batches([len(t) for t in texts], batch_size):
-            enc = tokenizer([texts[j] for j in idx], padding=True, truncation=True, max_length=max_length,
-                            return_tensors="pt").to(device)
+            enc = tokenizer(
+                [texts[j] for j in idx],
+                padding=True,
+                truncation=True,
+                max_length=max_length,
+                return_tensors="pt",
+            ).to(device)
             logits = model(**forward_inputs(model, enc)).logits.float()
             probs[idx] = torch.softmax(logits, dim=-1).cpu().numpy()
     return probs
@@ -55,7 +63,9 @@ def predict(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128
     texts = [texts] if isinstance(texts, str) else list(texts)
     probs = predict_proba(texts, model, tokenizer, batch_size=batch_size, max_length=max_length)
     id2label = {int(k): v for k, v in model.config.id2label.items()}
-    table = pd.DataFrame({"texto": texts, "classe": [id2label[int(i)] for i in probs.argmax(axis=1)]})
+    table = pd.DataFrame(
+        {"texto": texts, "classe": [id2label[int(i)] for i in probs.argmax(axis=1)]}
+    )
     for i in range(probs.shape[1]):
         table[f"p({id2label[i]})"] = probs[:, i].round(3)
     return table
@@ -87,6 +97,10 @@ def prediction_box(model, tokenizer, max_length: int = 128):
 
     from .widgets import live
 
-    box = w.Text(value="O atendimento foi ótimo, mas a entrega atrasou.", description="frase:",
-                 layout=w.Layout(width="90%"), continuous_update=False)
+    box = w.Text(
+        value="O atendimento foi ótimo, mas a entrega atrasou.",
+        description="frase:",
+        layout=w.Layout(width="90%"),
+        continuous_update=False,
+    )
     return live({"text": box}, lambda text: plot_prediction(text, model, tokenizer, max_length))

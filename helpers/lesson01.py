@@ -1,6 +1,6 @@
 """Código das aulas do notebook 01 (01_variantes), gerado por ``scripts/nbsave.py``: não edite aqui.
 
-Cada bloco é uma célula marcada com ``#@save`` em ``notebooks/01_variantes.ipynb``. Para mudar uma função, mude a
+Cada bloco é uma célula marcada com ``# @save`` em ``notebooks/01_variantes.ipynb``. Para mudar uma função, mude a
 célula no notebook e rode ``make save``; um teste confere que este arquivo e as células são iguais.
 """
 # ruff: noqa: E402, F811

@@ -1,6 +1,6 @@
 """Código das aulas do notebook 02 (02_bertimbau), gerado por ``scripts/nbsave.py``: não edite aqui.
 
-Cada bloco é uma célula marcada com ``#@save`` em ``notebooks/02_bertimbau.ipynb``. Para mudar uma função, mude a
+Cada bloco é uma célula marcada com ``# @save`` em ``notebooks/02_bertimbau.ipynb``. Para mudar uma função, mude a
 célula no notebook e rode ``make save``; um teste confere que este arquivo e as células são iguais.
 """
 # ruff: noqa: E402, F811
@@ -18,6 +18,7 @@ def tokenize_splits(splits, tokenizer, max_length=128, verbose=True, model=None)
 
     Mostrada no notebook 02, seção 3.
     """
+
     def tokenize(batch):
         out = tokenizer(batch["text"], truncation=True, max_length=max_length)
         out["length"] = [len(ids) for ids in out["input_ids"]]
@@ -44,8 +45,10 @@ def padding_efficiency(lengths, batch_size, pad_to=None, group_by_length=False):
     Mostrada no notebook 02, seção 3.
     """
     lengths = np.sort(lengths) if group_by_length else np.asarray(lengths)
-    processed = sum(len(chunk) * (pad_to or int(chunk.max()))
-                    for chunk in np.split(lengths, range(batch_size, len(lengths), batch_size)))
+    processed = sum(
+        len(chunk) * (pad_to or int(chunk.max()))
+        for chunk in np.split(lengths, range(batch_size, len(lengths), batch_size))
+    )
     return float(lengths.sum() / processed)
 
 # --- seção 4 do notebook 02
@@ -81,8 +84,9 @@ class WeightedLossTrainer(Trainer):
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         labels = inputs.pop("labels")  # sem os rótulos, o modelo não calcula a perda dele
         outputs = model(**inputs)
-        loss = weighted_cross_entropy(outputs.logits, labels, self.class_weights,
-                                      num_items_in_batch)
+        loss = weighted_cross_entropy(
+            outputs.logits, labels, self.class_weights, num_items_in_batch
+        )
         return (loss, outputs) if return_outputs else loss
 
 # --- seção 5 do notebook 02
@@ -93,24 +97,33 @@ from helpers import compat, memory, training
 
 # os padrões da série (nomes da API 5.x); make_trainer(..., nome=valor) troca qualquer um
 SERIES_DEFAULTS = dict(
-    save_strategy="no",                         # nenhum checkpoint em disco
-    logging_strategy="epoch",                   # uma linha de log por época
-    report_to="none",                           # sem W&B, TensorBoard...
+    save_strategy="no",  # nenhum checkpoint em disco
+    logging_strategy="epoch",  # uma linha de log por época
+    report_to="none",  # sem W&B, TensorBoard...
     train_sampling_strategy="group_by_length",  # lotes de textos de tamanho parecido
     learning_rate=5e-5,
     num_train_epochs=3,
     per_device_train_batch_size=16,
     per_device_eval_batch_size=64,
     weight_decay=0.01,
-    warmup_steps=0.1,                           # entre 0 e 1: fração dos passos (4.x: warmup_ratio)
+    warmup_steps=0.1,  # entre 0 e 1: fração dos passos (4.x: warmup_ratio)
     seed=42,
-    dataloader_num_workers=0,                   # os lotes montados no processo do notebook
+    dataloader_num_workers=0,  # os lotes montados no processo do notebook
 )
 OLD_NAMES = {"evaluation_strategy": "eval_strategy", "group_by_length": "train_sampling_strategy"}
 
 
-def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir="build/treino",
-                 class_weights=None, compute_metrics=None, callbacks=None, **training_kwargs):
+def make_trainer(
+    model,
+    tokenizer,
+    train_dataset,
+    eval_dataset=None,
+    output_dir="build/treino",
+    class_weights=None,
+    compute_metrics=None,
+    callbacks=None,
+    **training_kwargs,
+):
     """Um `Trainer` com a receita da série; `training_kwargs` trocam os `TrainingArguments`.
 
     Com `eval_dataset`, avalia a cada época; com `class_weights`, treina com a perda ponderada
@@ -133,11 +146,19 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset=None, output_dir=
         recipe.update(training.precision_kwargs())  # bf16 ou fp16 numa GPU; na CPU, float32
     args = TrainingArguments(**compat.for_installed_version({**recipe, **training_kwargs}))
     # padding dinâmico: cada lote vai até a maior frase dele (na GPU, múltiplo de 8)
-    collator = DataCollatorWithPadding(tokenizer,
-                                       pad_to_multiple_of=8 if torch.cuda.is_available() else None)
-    common = dict(model=model, args=args, train_dataset=train_dataset, eval_dataset=eval_dataset,
-                  data_collator=collator, processing_class=tokenizer,
-                  compute_metrics=compute_metrics, callbacks=training.with_series_callbacks(callbacks))
+    collator = DataCollatorWithPadding(
+        tokenizer, pad_to_multiple_of=8 if torch.cuda.is_available() else None
+    )
+    common = dict(
+        model=model,
+        args=args,
+        train_dataset=train_dataset,
+        eval_dataset=eval_dataset,
+        data_collator=collator,
+        processing_class=tokenizer,
+        compute_metrics=compute_metrics,
+        callbacks=training.with_series_callbacks(callbacks),
+    )
     if class_weights is None:
         trainer = Trainer(**common)
     else:

@@ -1,6 +1,6 @@
 """Código das aulas do notebook 04 (04_destilacao), gerado por ``scripts/nbsave.py``: não edite aqui.
 
-Cada bloco é uma célula marcada com ``#@save`` em ``notebooks/04_destilacao.ipynb``. Para mudar uma função, mude a
+Cada bloco é uma célula marcada com ``# @save`` em ``notebooks/04_destilacao.ipynb``. Para mudar uma função, mude a
 célula no notebook e rode ``make save``; um teste confere que este arquivo e as células são iguais.
 """
 # ruff: noqa: E402, F811
@@ -14,8 +14,8 @@ def soft_target_loss(student_logits, teacher_logits, T):
 
     Mostrada no notebook 04, seção 3.
     """
-    log_q = F.log_softmax(student_logits / T, dim=-1)   # aluno
-    log_p = F.log_softmax(teacher_logits / T, dim=-1)   # professor
+    log_q = F.log_softmax(student_logits / T, dim=-1)  # aluno
+    log_p = F.log_softmax(teacher_logits / T, dim=-1)  # professor
     return F.kl_div(log_q, log_p, log_target=True, reduction="batchmean") * T**2
 
 # --- seção 5 do notebook 04
@@ -23,9 +23,20 @@ import torch
 import torch.nn.functional as F
 
 
-def distillation_loss(student_logits, teacher_logits, labels, T, alpha_soft, alpha_hard, alpha_hidden=0.0,
-                      student_hidden=None, teacher_hidden=None, layer_map=(), attention_mask=None,
-                      hidden_loss="cosine"):
+def distillation_loss(
+    student_logits,
+    teacher_logits,
+    labels,
+    T,
+    alpha_soft,
+    alpha_hard,
+    alpha_hidden=0.0,
+    student_hidden=None,
+    teacher_hidden=None,
+    layer_map=(),
+    attention_mask=None,
+    hidden_loss="cosine",
+):
     """α_soft · soft + α_hard · hard + α_hidden · hidden; devolve (total, {termo: valor sem peso}).
 
     ``hidden_loss``: ``"cosine"`` (1 − cos, só a direção) ou ``"mse"`` (direção e tamanho).
@@ -33,7 +44,7 @@ def distillation_loss(student_logits, teacher_logits, labels, T, alpha_soft, alp
     Mostrada no notebook 04, seção 5.
     """
     soft = soft_target_loss(student_logits, teacher_logits, T)  # as duas distribuições em T
-    hard = F.cross_entropy(student_logits, labels)               # a entropia cruzada, em T = 1
+    hard = F.cross_entropy(student_logits, labels)  # a entropia cruzada, em T = 1
     hidden = student_logits.new_zeros(())
     if alpha_hidden > 0:
         # camada i do aluno contra a camada j do professor, token a token, só nos tokens de verdade
@@ -64,11 +75,21 @@ class DistillationTrainer(Trainer):
 
     loss_is_scaled_for_ga = False  # perda média do lote: o Trainer divide pelo acúmulo de gradiente
 
-    def __init__(self, *args, teacher, temperature=2.0, alpha_soft=0.5, alpha_hard=0.5,
-                 alpha_hidden=0.0, hidden_loss="cosine", layer_map=(), **kwargs):
+    def __init__(
+        self,
+        *args,
+        teacher,
+        temperature=2.0,
+        alpha_soft=0.5,
+        alpha_hard=0.5,
+        alpha_hidden=0.0,
+        hidden_loss="cosine",
+        layer_map=(),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.teacher = teacher.to(self.model.device).eval()  # no dispositivo do aluno; sem dropout
-        self.teacher.requires_grad_(False)                    # congelado: nenhum gradiente para ele
+        self.teacher.requires_grad_(False)  # congelado: nenhum gradiente para ele
         self.temperature, self.hidden_loss, self.layer_map = temperature, hidden_loss, layer_map
         self.alpha_soft, self.alpha_hard, self.alpha_hidden = alpha_soft, alpha_hard, alpha_hidden
         self.term_sums, self.term_steps = {"soft": 0.0, "hard": 0.0, "hidden": 0.0}, 0
@@ -77,13 +98,23 @@ class DistillationTrainer(Trainer):
         labels = inputs.pop("labels")
         want_hidden = self.alpha_hidden > 0
         outputs = model(**inputs, output_hidden_states=want_hidden)
-        with torch.no_grad():                       # o professor só responde: sem grafo para ele
+        with torch.no_grad():  # o professor só responde: sem grafo para ele
             teacher_out = self.teacher(**inputs, output_hidden_states=want_hidden)
         loss, terms = distillation_loss(
-            outputs.logits, teacher_out.logits, labels, self.temperature, self.alpha_soft,
-            self.alpha_hard, self.alpha_hidden, outputs.hidden_states, teacher_out.hidden_states,
-            self.layer_map, inputs.get("attention_mask"), self.hidden_loss)
-        if model.training:                          # para o log: a soma de cada termo, sem o peso
+            outputs.logits,
+            teacher_out.logits,
+            labels,
+            self.temperature,
+            self.alpha_soft,
+            self.alpha_hard,
+            self.alpha_hidden,
+            outputs.hidden_states,
+            teacher_out.hidden_states,
+            self.layer_map,
+            inputs.get("attention_mask"),
+            self.hidden_loss,
+        )
+        if model.training:  # para o log: a soma de cada termo, sem o peso
             for name, value in terms.items():
                 self.term_sums[name] += value.item()
             self.term_steps += 1
@@ -120,8 +151,9 @@ def uniform_layer_map(n_student, n_teacher):
     Mostrada no notebook 04, seção 7.
     """
     if n_teacher % n_student:
-        raise ValueError(f"{n_teacher} camadas do professor não se dividem por igual entre "
-                         f"{n_student} do aluno.")
+        raise ValueError(
+            f"{n_teacher} camadas do professor não se dividem por igual entre {n_student} do aluno."
+        )
     step = n_teacher // n_student
     return [(k, k * step) for k in range(1, n_student + 1)]
 
@@ -153,10 +185,16 @@ def make_distillation_trainer(recipe, teacher, **loss_options):
     Mostrada no notebook 04, seção 8.
     """
     trainer = DistillationTrainer(
-        model=recipe.model, args=recipe.args, train_dataset=recipe.train_dataset,
-        eval_dataset=recipe.eval_dataset, data_collator=recipe.data_collator,
-        processing_class=recipe.processing_class, compute_metrics=recipe.compute_metrics,
-        teacher=teacher, **loss_options)
+        model=recipe.model,
+        args=recipe.args,
+        train_dataset=recipe.train_dataset,
+        eval_dataset=recipe.eval_dataset,
+        data_collator=recipe.data_collator,
+        processing_class=recipe.processing_class,
+        compute_metrics=recipe.compute_metrics,
+        teacher=teacher,
+        **loss_options,
+    )
     # o progresso da receita (em português), no lugar do que o Trainer põe sozinho
     trainer.callback_handler.callbacks = list(recipe.callback_handler.callbacks)
     return memory.explain_out_of_memory(trainer)  # sem memória: o erro diz o que reduzir (02)

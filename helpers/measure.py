@@ -11,6 +11,7 @@ Usado pelos notebooks 01 (custo das arquiteturas), 02 (parâmetros treináveis),
 * :func:`cpu_latency` e :func:`efficiency_table`: a mediana de passagens com frases de verdade;
   :func:`cpu_latency_times`: os tempos de cada passagem, para ver o ruído.
 """
+
 from __future__ import annotations
 
 import copy
@@ -34,7 +35,10 @@ def size_on_disk_mb(model) -> float:
     """Tamanho, em MB, dos arquivos de pesos que ``save_pretrained`` grava (safetensors, float32)."""
     from .hub import quiet_loading
 
-    with quiet_loading(), tempfile.TemporaryDirectory() as folder:  # sem a barra "Writing model shards"
+    with (
+        quiet_loading(),
+        tempfile.TemporaryDirectory() as folder,
+    ):  # sem a barra "Writing model shards"
         model.save_pretrained(folder)
         files = [f for f in Path(folder).iterdir() if f.suffix in (".safetensors", ".bin")]
         return sum(f.stat().st_size for f in files) / 1e6
@@ -65,7 +69,9 @@ def forward_ms(model, inputs, repeats: int = 5) -> float:
         return float(min(_one_pass_ms(model, inputs) for _ in range(repeats)))
 
 
-def alternating_forward_times(model, reference, inputs, repeats: int = 5) -> tuple[list[float], list[float]]:
+def alternating_forward_times(
+    model, reference, inputs, repeats: int = 5
+) -> tuple[list[float], list[float]]:
     """``(tempos do model, tempos da referência)``, em ms: as ``repeats`` passagens **alternadas**, na ordem.
 
     As passagens se revezam (modelo, referência, modelo, ...), depois de uma de aquecimento de
@@ -107,8 +113,16 @@ def cpu_copy(model):
     return (model if on_cpu else copy.deepcopy(model).to("cpu")).eval()
 
 
-def cpu_latency_times(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: int = 15, warmup: int = 2,
-                      threads: int = 1, max_length: int = 128) -> dict:
+def cpu_latency_times(
+    models: dict,
+    tokenizer,
+    texts,
+    batch_sizes=(1, 32),
+    repeats: int = 15,
+    warmup: int = 2,
+    threads: int = 1,
+    max_length: int = 128,
+) -> dict:
     """Os tempos (ms) de cada passagem na CPU: ``{(modelo, lote): [tempo da repetição 0, 1, ...]}``.
 
     Mesmas regras de :func:`cpu_latency` (que devolve as medianas destes tempos). As medidas se
@@ -117,16 +131,27 @@ def cpu_latency_times(models: dict, tokenizer, texts, batch_sizes=(1, 32), repea
     """
     texts = list(texts)
     if max(batch_sizes) > len(texts):
-        raise ValueError(f"Preciso de pelo menos {max(batch_sizes)} textos para o lote de {max(batch_sizes)}.")
+        raise ValueError(
+            f"Preciso de pelo menos {max(batch_sizes)} textos para o lote de {max(batch_sizes)}."
+        )
     if repeats < 1:
         raise ValueError(f"repeats precisa ser pelo menos 1 (recebi {repeats}).")
     cpu_models = {name: cpu_copy(m) for name, m in models.items()}
     tokenizers = tokenizer if isinstance(tokenizer, dict) else dict.fromkeys(cpu_models, tokenizer)
     if set(tokenizers) != set(cpu_models):
-        raise ValueError(f"Um tokenizador por modelo: faltam {sorted(set(cpu_models) - set(tokenizers))}.")
-    batches = {(name, b): forward_inputs(cpu_models[name], tokenizers[name](texts[:b], padding=True, truncation=True,
-                                                                         max_length=max_length, return_tensors="pt"))
-               for name in cpu_models for b in batch_sizes}
+        raise ValueError(
+            f"Um tokenizador por modelo: faltam {sorted(set(cpu_models) - set(tokenizers))}."
+        )
+    batches = {
+        (name, b): forward_inputs(
+            cpu_models[name],
+            tokenizers[name](
+                texts[:b], padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+            ),
+        )
+        for name in cpu_models
+        for b in batch_sizes
+    }
     times = {(name, b): [] for name in cpu_models for b in batch_sizes}
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
@@ -149,13 +174,25 @@ def latency_medians(times: dict) -> pd.DataFrame:
     """A tabela de :func:`cpu_latency` (mediana, em ms, por modelo e lote) a partir de :func:`cpu_latency_times`."""
     names = list(dict.fromkeys(name for name, _ in times))
     sizes = list(dict.fromkeys(b for _, b in times))
-    table = pd.DataFrame({f"lote {b} (ms)": {name: statistics.median(times[(name, b)]) for name in names}
-                          for b in sizes})
+    table = pd.DataFrame(
+        {
+            f"lote {b} (ms)": {name: statistics.median(times[(name, b)]) for name in names}
+            for b in sizes
+        }
+    )
     return table.rename_axis("modelo")
 
 
-def cpu_latency(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: int = 15, warmup: int = 2,
-                threads: int = 1, max_length: int = 128) -> pd.DataFrame:
+def cpu_latency(
+    models: dict,
+    tokenizer,
+    texts,
+    batch_sizes=(1, 32),
+    repeats: int = 15,
+    warmup: int = 2,
+    threads: int = 1,
+    max_length: int = 128,
+) -> pd.DataFrame:
     """Tempo de uma passagem na CPU (mediana de ``repeats``, em ms) por modelo e tamanho de lote.
 
     ``tokenizer``: um só para todos os modelos, ou um dicionário ``{nome: tokenizador}``
@@ -169,18 +206,44 @@ def cpu_latency(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: in
 
     Os tempos de cada repetição: :func:`cpu_latency_times`.
     """
-    return latency_medians(cpu_latency_times(models, tokenizer, texts, batch_sizes, repeats=repeats, warmup=warmup,
-                                             threads=threads, max_length=max_length))
+    return latency_medians(
+        cpu_latency_times(
+            models,
+            tokenizer,
+            texts,
+            batch_sizes,
+            repeats=repeats,
+            warmup=warmup,
+            threads=threads,
+            max_length=max_length,
+        )
+    )
 
 
-def efficiency_table(models: dict, tokenizer, texts, batch_sizes=(1, 32), repeats: int = 15,
-                     threads: int = 1, max_length: int = 128) -> pd.DataFrame:
+def efficiency_table(
+    models: dict,
+    tokenizer,
+    texts,
+    batch_sizes=(1, 32),
+    repeats: int = 15,
+    threads: int = 1,
+    max_length: int = 128,
+) -> pd.DataFrame:
     """Camadas, parâmetros (milhões), tamanho em disco (MB) e tempo na CPU de cada modelo."""
-    table = pd.DataFrame({
-        "camadas": {n: m.config.num_hidden_layers for n, m in models.items()},
-        "parâmetros (M)": {n: count_parameters(m) / 1e6 for n, m in models.items()},
-        "disco (MB)": {n: size_on_disk_mb(m) for n, m in models.items()},
-    })
-    latency = cpu_latency(models, tokenizer, texts, batch_sizes, repeats=repeats, threads=threads,
-                          max_length=max_length)
+    table = pd.DataFrame(
+        {
+            "camadas": {n: m.config.num_hidden_layers for n, m in models.items()},
+            "parâmetros (M)": {n: count_parameters(m) / 1e6 for n, m in models.items()},
+            "disco (MB)": {n: size_on_disk_mb(m) for n, m in models.items()},
+        }
+    )
+    latency = cpu_latency(
+        models,
+        tokenizer,
+        texts,
+        batch_sizes,
+        repeats=repeats,
+        threads=threads,
+        max_length=max_length,
+    )
     return table.join(latency).rename_axis("modelo")

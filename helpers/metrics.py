@@ -1,62 +1,26 @@
 """Métricas de classificação, avaliação de um modelo treinado e análise dos erros.
 
-As métricas seguem a API do ``evaluate``, sem código remoto.
-
-``evaluate.load("f1")`` baixa um script do Hub (não funciona offline e executa
-código de fora). Aqui a métrica é uma subclasse local de ``evaluate.Metric``
-que calcula com o scikit-learn: os números são os mesmos do scikit-learn (testado).
+As métricas seguem a API do ``evaluate``, sem código remoto: a métrica é uma subclasse local de
+``evaluate.Metric`` que calcula com o scikit-learn (``sklearn_metric``).
 """
+
 from __future__ import annotations
 
-import datasets
-import evaluate
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from .batching import length_batches, token_lengths
 from .compat import forward_inputs
+from .sklearn_metric import ClassificationMetrics
 from .training import autocast_for
-
-
-class ClassificationMetrics(evaluate.Metric):
-    """Acurácia, F1 macro e ponderado, precisão/revocação/F1 por classe e matriz de confusão."""
-
-    def __init__(self, labels: list[str] | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.label_names = labels
-
-    def _info(self):
-        return evaluate.MetricInfo(
-            description="Métricas de classificação (scikit-learn) para a série Variantes do BERT.",
-            citation="",
-            inputs_description="predictions e references: ids inteiros das classes.",
-            features=datasets.Features({"predictions": datasets.Value("int64"), "references": datasets.Value("int64")}),
-        )
-
-    def _compute(self, predictions, references):
-        y_pred, y_true = np.asarray(predictions), np.asarray(references)
-        ids = list(range(len(self.label_names))) if self.label_names else sorted(set(y_true) | set(y_pred))
-        names = self.label_names or [str(i) for i in ids]
-        p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=ids, zero_division=0)
-        out = {
-            "accuracy": float(accuracy_score(y_true, y_pred)),
-            "f1_macro": float(f1_score(y_true, y_pred, labels=ids, average="macro", zero_division=0)),
-            "f1_weighted": float(f1_score(y_true, y_pred, labels=ids, average="weighted", zero_division=0)),
-        }
-        for i, name in enumerate(names):
-            out[f"precision_{name}"] = float(p[i])
-            out[f"recall_{name}"] = float(r[i])
-            out[f"f1_{name}"] = float(f[i])
-        out["confusion_matrix"] = confusion_matrix(y_true, y_pred, labels=ids).tolist()
-        return out
 
 
 def classification_metrics(predictions, references, labels: list[str] | None = None) -> dict:
     """Calcula :class:`ClassificationMetrics` de uma vez."""
-    return ClassificationMetrics(labels=labels).compute(predictions=list(map(int, predictions)),
-                                                         references=list(map(int, references)))
+    return ClassificationMetrics(labels=labels).compute(
+        predictions=list(map(int, predictions)), references=list(map(int, references))
+    )
 
 
 def make_compute_metrics(labels: list[str] | None = None):
@@ -78,11 +42,14 @@ def make_compute_metrics(labels: list[str] | None = None):
 
 def per_class_table(metrics: dict, labels: list[str]) -> pd.DataFrame:
     """Tabela por classe (precisão, revocação, F1) a partir do resultado das métricas."""
-    return pd.DataFrame({
-        "precisão": [metrics[f"precision_{c}"] for c in labels],
-        "revocação": [metrics[f"recall_{c}"] for c in labels],
-        "F1": [metrics[f"f1_{c}"] for c in labels],
-    }, index=pd.Index(labels, name="classe")).round(3)
+    return pd.DataFrame(
+        {
+            "precisão": [metrics[f"precision_{c}"] for c in labels],
+            "revocação": [metrics[f"recall_{c}"] for c in labels],
+            "F1": [metrics[f"f1_{c}"] for c in labels],
+        },
+        index=pd.Index(labels, name="classe"),
+    ).round(3)
 
 
 def majority_baseline(train_labels, test_labels, labels: list[str] | None = None) -> dict:
@@ -95,7 +62,16 @@ def majority_baseline(train_labels, test_labels, labels: list[str] | None = None
 
 NEGATION_WORDS = ("não", "nada", "nunca", "nem", "ninguém", "nenhum", "nenhuma")
 CONTRAST_WORDS = ("mas", "porém", "apesar", "embora", "contudo", "entretanto")
-PRAISE_WORDS = ("ótimo", "ótima", "excelente", "maravilha", "maravilhoso", "parabéns", "perfeito", "adorei")
+PRAISE_WORDS = (
+    "ótimo",
+    "ótima",
+    "excelente",
+    "maravilha",
+    "maravilhoso",
+    "parabéns",
+    "perfeito",
+    "adorei",
+)
 
 PATTERNS = {
     "negação": "negação (" + ", ".join(f"“{w}”" for w in NEGATION_WORDS[:4]) + "...)",
@@ -112,7 +88,9 @@ def per_example_loss(probs, labels) -> np.ndarray:
     if probs.ndim != 2 or len(probs) != len(labels):
         raise ValueError("probs precisa ser (exemplos × classes), com um rótulo por exemplo.")
     if not np.allclose(probs.sum(axis=1), 1, atol=1e-3) or (probs < 0).any():
-        raise ValueError("probs precisa ter probabilidades (cada linha somando 1): aplique softmax nos logits antes.")
+        raise ValueError(
+            "probs precisa ter probabilidades (cada linha somando 1): aplique softmax nos logits antes."
+        )
     return -np.log(np.clip(probs[np.arange(len(labels)), labels], 1e-12, None))
 
 
@@ -132,13 +110,16 @@ def highest_loss_errors(texts, probs, labels, id2label, n: int = 8) -> pd.DataFr
     wrong = np.flatnonzero(pred != labels)
     order = wrong[np.argsort(-loss[wrong], kind="stable")][:n]
     names = {int(k): v for k, v in id2label.items()}
-    return pd.DataFrame({
-        "texto": [texts[i] for i in order],
-        "verdadeiro": [names[int(labels[i])] for i in order],
-        "previsto": [names[int(pred[i])] for i in order],
-        "p(previsto)": probs[order, pred[order]].round(3),
-        "perda": loss[order].round(3),
-    }, index=pd.Index(order, name="exemplo"))
+    return pd.DataFrame(
+        {
+            "texto": [texts[i] for i in order],
+            "verdadeiro": [names[int(labels[i])] for i in order],
+            "previsto": [names[int(pred[i])] for i in order],
+            "p(previsto)": probs[order, pred[order]].round(3),
+            "perda": loss[order].round(3),
+        },
+        index=pd.Index(order, name="exemplo"),
+    )
 
 
 def _words(text: str) -> set[str]:
@@ -147,8 +128,13 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.lower()))
 
 
-def error_patterns(table: pd.DataFrame, tokenizer=None, max_length: int | None = None,
-                   negative: str = "negativo", neutral: str = "neutro") -> pd.DataFrame:
+def error_patterns(
+    table: pd.DataFrame,
+    tokenizer=None,
+    max_length: int | None = None,
+    negative: str = "negativo",
+    neutral: str = "neutro",
+) -> pd.DataFrame:
     """Marca, em cada linha de :func:`highest_loss_errors`, os padrões que costumam enganar o modelo.
 
     Colunas (verdadeiro/falso): ``negação``, ``contraste``, ``ironia`` (reticências, ou um elogio
@@ -162,13 +148,17 @@ def error_patterns(table: pd.DataFrame, tokenizer=None, max_length: int | None =
         cut = False
         if tokenizer is not None and max_length is not None:
             cut = len(tokenizer(text)["input_ids"]) > max_length
-        rows.append({
-            "negação": bool(words & set(NEGATION_WORDS)),
-            "contraste": bool(words & set(CONTRAST_WORDS)),
-            "ironia": "..." in text or "…" in text or (row["verdadeiro"] == negative and bool(words & set(PRAISE_WORDS))),
-            "neutro": row["verdadeiro"] == neutral,
-            "cortado": cut,
-        })
+        rows.append(
+            {
+                "negação": bool(words & set(NEGATION_WORDS)),
+                "contraste": bool(words & set(CONTRAST_WORDS)),
+                "ironia": "..." in text
+                or "…" in text
+                or (row["verdadeiro"] == negative and bool(words & set(PRAISE_WORDS))),
+                "neutro": row["verdadeiro"] == neutral,
+                "cortado": cut,
+            }
+        )
     return pd.DataFrame(rows, index=table.index, columns=list(PATTERNS))
 
 
@@ -191,7 +181,9 @@ def describe_error_patterns(flags: pd.DataFrame) -> str:
     shown = "a frase mostrada" if n == 1 else f"as {n} frases mostradas"
     text = f"Entre {shown}: " + "; ".join(parts) + "."
     if none:
-        text += f" {count(none).capitalize()} não {'tem' if none == 1 else 'têm'} nenhum desses sinais."
+        text += (
+            f" {count(none).capitalize()} não {'tem' if none == 1 else 'têm'} nenhum desses sinais."
+        )
     top = max(counts.values())
     if top == 0:
         text += " Nenhum dos padrões da lista explica estes erros: leia as frases e procure outro."
@@ -204,6 +196,7 @@ def describe_error_patterns(flags: pd.DataFrame) -> str:
 
 # ------------------------------------------------------------------ avaliação de um modelo treinado
 
+
 def predictions_on(trainer, dataset) -> tuple[np.ndarray, np.ndarray]:
     """``(rótulos, previsões)`` de ``trainer.model`` em ``dataset``, na ordem das linhas de ``dataset``.
 
@@ -213,9 +206,15 @@ def predictions_on(trainer, dataset) -> tuple[np.ndarray, np.ndarray]:
     na CPU, em float32. A ordem original volta no fim, para que as previsões de dois
     modelos no mesmo split possam ser comparadas frase a frase (:func:`helpers.prose.paired_bootstrap`).
     """
-    inputs = [c for c in ("input_ids", "attention_mask", "token_type_ids", "label") if c in dataset.column_names]
+    inputs = [
+        c
+        for c in ("input_ids", "attention_mask", "token_type_ids", "label")
+        if c in dataset.column_names
+    ]
     if "input_ids" not in inputs or "label" not in inputs:
-        raise ValueError("predictions_on espera um dataset tokenizado e com rótulos (colunas input_ids e label).")
+        raise ValueError(
+            "predictions_on espera um dataset tokenizado e com rótulos (colunas input_ids e label)."
+        )
     # lotes em ordem de tamanho, montados aqui: o dataloader de avaliação do Trainer pode embaralhar a ordem
     rows = dataset.select_columns(inputs)
     model = trainer.model
@@ -227,7 +226,9 @@ def predictions_on(trainer, dataset) -> tuple[np.ndarray, np.ndarray]:
         for idx in length_batches(token_lengths(dataset), trainer.args.per_device_eval_batch_size):
             batch = trainer.data_collator([rows[int(i)] for i in idx])
             labels = batch.pop("labels")
-            logits = model(**forward_inputs(model, {k: v.to(device) for k, v in batch.items()})).logits
+            logits = model(
+                **forward_inputs(model, {k: v.to(device) for k, v in batch.items()})
+            ).logits
             y_true[idx] = labels.numpy()
             y_pred[idx] = logits.argmax(dim=-1).cpu().numpy()
     model.train(was_training)
@@ -241,9 +242,11 @@ def macro_f1(y_true, y_pred, num_labels: int = 3) -> float:
     o ``f1_score`` do scikit-learn leva milissegundos por chamada, esta conta, microssegundos.
     """
     y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
-    cm = np.bincount(num_labels * y_true + y_pred, minlength=num_labels**2).reshape(num_labels, num_labels)
+    cm = np.bincount(num_labels * y_true + y_pred, minlength=num_labels**2).reshape(
+        num_labels, num_labels
+    )
     tp = np.diag(cm).astype(float)
-    denominator = cm.sum(axis=0) + cm.sum(axis=1)           # previstos + verdadeiros de cada classe
+    denominator = cm.sum(axis=0) + cm.sum(axis=1)  # previstos + verdadeiros de cada classe
     f1 = np.divide(2 * tp, denominator, out=np.zeros(num_labels), where=denominator > 0)
     return float(f1.mean())
 

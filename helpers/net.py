@@ -12,6 +12,7 @@ os modelos vêm do cache local ou dos substitutos, e os dados de ``data/``.
 
 A resposta vale para o processo todo (uma pergunta por endereço).
 """
+
 from __future__ import annotations
 
 import os
@@ -27,9 +28,11 @@ DEFAULT_ENDPOINT = "https://huggingface.co"
 PROBE_TIMEOUT = 4.0
 OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE")
 # as bibliotecas leem HF_HUB_OFFLINE uma vez, ao serem importadas: estes são os valores guardados delas
-LIBRARY_FLAGS = (("huggingface_hub.constants", ("HF_HUB_OFFLINE",)),
-                 ("datasets.config", ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")),
-                 ("transformers.utils.hub", ("_is_offline_mode",)))
+LIBRARY_FLAGS = (
+    ("huggingface_hub.constants", ("HF_HUB_OFFLINE",)),
+    ("datasets.config", ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")),
+    ("transformers.utils.hub", ("_is_offline_mode",)),
+)
 
 _RESULTS: dict[str, str | None] = {}
 _LOCK = threading.Lock()
@@ -64,8 +67,11 @@ def probe(endpoint: str | None = None, timeout: float | None = None) -> str | No
     outcome: list[str | None] = []
 
     def ask():
-        request = urllib.request.Request(endpoint + "/api/models?limit=1", method="HEAD",
-                                         headers={"User-Agent": "variantes-bert"})
+        request = urllib.request.Request(
+            endpoint + "/api/models?limit=1",
+            method="HEAD",
+            headers={"User-Agent": "variantes-bert"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout):
                 outcome.append(None)
@@ -73,7 +79,9 @@ def probe(endpoint: str | None = None, timeout: float | None = None) -> str | No
             outcome.append(None)  # o servidor respondeu (404, 401...): a rede existe
         except urllib.error.URLError as exc:
             outcome.append(_reason(exc.reason))
-        except Exception as exc:  # timeout de leitura, conexão derrubada, resposta que não é HTTP...
+        except (
+            Exception
+        ) as exc:  # timeout de leitura, conexão derrubada, resposta que não é HTTP...
             outcome.append(_reason(exc))
 
     worker = threading.Thread(target=ask, daemon=True, name="variantes-probe-hub")
@@ -109,11 +117,13 @@ def go_offline(reason: str, verbose: bool = True) -> None:
             if mod is not None and hasattr(mod, attr):
                 setattr(mod, attr, True)
     if verbose:
-        print(f"[sem internet] O Hugging Face Hub ({hub_endpoint()}) não respondeu: {reason}.\n"
-              "  Esta sessão passa para o perfil offline: cada modelo vem do cache local, se estiver lá, ou de um "
-              "substituto local (anunciado); os dados vêm de data/.\n"
-              "  Para não esperar nem esta pergunta, defina HF_HUB_OFFLINE=1 antes de começar; para os modelos reais "
-              "sem internet, veja a página \"Aula sem internet\" (docs/aula-sem-internet.md).")
+        print(
+            f"[sem internet] O Hugging Face Hub ({hub_endpoint()}) não respondeu: {reason}.\n"
+            "  Esta sessão passa para o perfil offline: cada modelo vem do cache local, se estiver lá, ou de um "
+            "substituto local (anunciado); os dados vêm de data/.\n"
+            "  Para não esperar nem esta pergunta, defina HF_HUB_OFFLINE=1 antes de começar; para os modelos reais "
+            'sem internet, veja a página "Aula sem internet" (docs/aula-sem-internet.md).'
+        )
 
 
 def ensure_hub(verbose: bool = True) -> bool:

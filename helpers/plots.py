@@ -1,4 +1,5 @@
 """Gráficos da série: vírgula decimal, curvas por época, matriz de confusão e a temperatura do softmax."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -10,7 +11,9 @@ from .prose import num
 
 def bar_labels(ax, bars, digits: int = 3, suffix: str = "", **kwargs):
     """Rótulos das barras com vírgula decimal (``ax.bar_label`` escreve ponto)."""
-    return ax.bar_label(bars, labels=[f"{num(v, digits)}{suffix}" for v in bars.datavalues], **kwargs)
+    return ax.bar_label(
+        bars, labels=[f"{num(v, digits)}{suffix}" for v in bars.datavalues], **kwargs
+    )
 
 
 class CommaFormatter(ScalarFormatter):
@@ -69,7 +72,7 @@ def plot_history(history, metrics=("accuracy", "f1_macro"), title: str = "Treino
             ax2.plot(history.index, history[m], "o-", label=METRIC_NAMES.get(m, m))
     ax2.set_xlabel("época")
     for ax in (ax1, ax2):
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # épocas inteiras: 1, 2, 3 (não 1,5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # épocas inteiras: 1, 2, 3 (não 1,5)
     ax2.set_ylim(0, 1)
     ax2.set_title(f"{title}: validação")
     ax2.legend()
@@ -85,8 +88,15 @@ def plot_confusion_matrix(cm, labels, title: str = "Matriz de confusão (teste)"
     ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     for i in range(cm.shape[0]):
         for j in range(cm.shape[1]):
-            ax.text(j, i, f"{cm[i, j]}\n{100 * share[i, j]:.0f}%", ha="center", va="center",
-                    color="white" if share[i, j] > 0.5 else "black", fontsize=9)
+            ax.text(
+                j,
+                i,
+                f"{cm[i, j]}\n{100 * share[i, j]:.0f}%",
+                ha="center",
+                va="center",
+                color="white" if share[i, j] > 0.5 else "black",
+                fontsize=9,
+            )
     ax.set_xticks(range(len(labels)), labels)
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlabel("previsto")
@@ -97,6 +107,7 @@ def plot_confusion_matrix(cm, labels, title: str = "Matriz de confusão (teste)"
 
 
 # ------------------------------------------------------------------ temperatura (notebook 04)
+
 
 def _t_label(T: float) -> str:
     """``2.5`` → ``"2,5"``: a temperatura com vírgula decimal, sem zeros à toa."""
@@ -112,13 +123,25 @@ def plot_softmax_temperature(logits, T: float, class_names=None, ax=None):
     from .distill import softmax_with_temperature
 
     logits = torch.as_tensor(logits, dtype=torch.float32).reshape(-1)
-    names = list(class_names) if class_names is not None else [f"classe {i}" for i in range(len(logits))]
+    names = (
+        list(class_names)
+        if class_names is not None
+        else [f"classe {i}" for i in range(len(logits))]
+    )
     p_T, p_1 = softmax_with_temperature(logits, T), softmax_with_temperature(logits, 1.0)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.2))
     x = np.arange(len(names))
     bars = ax.bar(x, p_T.numpy(), color="#2a9d8f", label=f"T = {_t_label(T)}")
-    ax.bar(x, p_1.numpy(), fill=False, edgecolor="#264653", linestyle="--", linewidth=1.5, label="T = 1")
+    ax.bar(
+        x,
+        p_1.numpy(),
+        fill=False,
+        edgecolor="#264653",
+        linestyle="--",
+        linewidth=1.5,
+        label="T = 1",
+    )
     bar_labels(ax, bars, digits=2, padding=2)
     ax.set_xticks(x, names)
     ax.set_ylim(0, 1.1)
@@ -143,8 +166,12 @@ def temperature_slider(logits, class_names=None, T: float = 2.0):
 
     from .widgets import live
 
-    slider = w.SelectionSlider(options=temperature_options(T), value=round(float(T), 2), description="T",
-                               continuous_update=False)
+    slider = w.SelectionSlider(
+        options=temperature_options(T),
+        value=round(float(T), 2),
+        description="T",
+        continuous_update=False,
+    )
 
     def render(T):
         ax = Figure(figsize=(6, 3.2)).subplots()

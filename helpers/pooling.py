@@ -1,13 +1,14 @@
 """De um vetor por token a um vetor por frase: as ferramentas do notebook 03.
 
 Os *poolings* (``cls_pooling``, ``mean_pooling``, ``max_pooling``) são escritos no
-notebook 03, seção 3, e chegam a ``helpers/lesson03.py`` pela marca ``#@save``; o
+notebook 03, seção 3, e chegam a ``helpers/lesson03.py`` pela marca ``# @save``; o
 ``pooler_output`` refeito à mão está na seção 2. Aqui ficam as ferramentas em volta:
 :func:`get_pooler`, :func:`encode` (os vetores de uma lista de frases, com os poolings
 da aula), :func:`model_inputs` (só as entradas que o ``forward`` do modelo aceita),
 :func:`cosine_similarity_matrix`, :func:`similarity_table`, :func:`plot_similarity`
 e :func:`similarity_explorer`.
 """
+
 from __future__ import annotations
 
 
@@ -36,6 +37,7 @@ EXAMPLE_SENTENCES = [
 
 # --------------------------------------------------------------------------- o pooler
 
+
 def get_pooler(model):
     """Devolve o *pooler* (Linear + tanh) do modelo, ou ``None`` se ele não tiver um.
 
@@ -48,6 +50,7 @@ def get_pooler(model):
 
 
 # --------------------------------------------------------------------------- similaridade
+
 
 def cosine_similarity_matrix(a, b=None) -> torch.Tensor:
     """Similaridade cosseno de cada linha de ``a`` com cada linha de ``b`` (ou de ``a``).
@@ -64,6 +67,7 @@ def cosine_similarity_matrix(a, b=None) -> torch.Tensor:
 
 # --------------------------------------------------------------------------- frases → vetores
 
+
 def model_inputs(model, batch) -> dict:
     """``batch`` (a saída do tokenizador) sem ``token_type_ids`` quando o ``forward`` de ``model`` não o declara.
 
@@ -78,8 +82,15 @@ def model_inputs(model, batch) -> dict:
     return forward_inputs(model, batch)
 
 
-def encode(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128,
-           progress: bool | None = None, verbose: bool = True) -> dict[str, np.ndarray]:
+def encode(
+    texts,
+    model,
+    tokenizer,
+    batch_size: int = 32,
+    max_length: int = 128,
+    progress: bool | None = None,
+    verbose: bool = True,
+) -> dict[str, np.ndarray]:
     """Passa ``texts`` pelo encoder e devolve ``{pooling: matriz (frases, dimensão)}``.
 
     As chaves são ``"cls"``, ``"pooler"``, ``"mean"`` e ``"max"``; modelos sem
@@ -92,46 +103,70 @@ def encode(texts, model, tokenizer, batch_size: int = 32, max_length: int = 128,
     """
     from tqdm.auto import tqdm
 
-    from .lesson03 import cls_pooling, max_pooling, mean_pooling
     from .training import check_max_length
 
-    check_max_length(max_length, tokenizer, model)  # acima do limite do modelo: erro em português, antes de rodar
+    # acima do limite do modelo: erro em português, antes de rodar
+    check_max_length(max_length, tokenizer, model)
     texts = [str(t) for t in texts]
     base = getattr(model, "base_model", model).eval()
-    device = next(base.parameters()).device
     has_pooler = get_pooler(model) is not None
     if verbose and not has_pooler:
-        print(f"O modelo {type(base).__name__} não tem pooler: o resultado não tem a chave 'pooler' "
-              "(só 'cls', 'mean' e 'max').")
-
-    lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]] if texts else []
+        print(
+            f"O modelo {type(base).__name__} não tem pooler: o resultado não tem a chave 'pooler' "
+            "(só 'cls', 'mean' e 'max')."
+        )
+    lengths = (
+        [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]]
+        if texts
+        else []
+    )
     batches = length_batches(lengths, batch_size, longest_first=True)
     show = len(batches) >= 8 if progress is None else progress
-
     names = [name for name in POOLINGS if name != "pooler" or has_pooler]
-    result = {name: np.zeros((len(texts), base.config.hidden_size), dtype=np.float32) for name in names}
+    result = {
+        name: np.zeros((len(texts), base.config.hidden_size), dtype=np.float32) for name in names
+    }
     with torch.inference_mode():
         for idx in tqdm(batches, desc="codificando", unit="lote", disable=not show):
-            enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True,
-                            max_length=max_length, return_tensors="pt").to(device)
-            out = base(**model_inputs(base, enc))
-            h, mask = out.last_hidden_state, enc["attention_mask"]
-            vectors = {"cls": cls_pooling(h), "mean": mean_pooling(h, mask), "max": max_pooling(h, mask)}
-            if has_pooler:
-                vectors["pooler"] = out.pooler_output
+            batch = [texts[i] for i in idx]
+            vectors = _batch_vectors(base, tokenizer, batch, max_length, has_pooler)
             for name in names:
                 result[name][idx] = vectors[name].float().cpu().numpy()
     return result
 
 
+def _batch_vectors(base, tokenizer, texts: list[str], max_length: int, has_pooler: bool) -> dict:
+    """Os vetores de um lote de frases sob cada pooling da aula (e o ``pooler_output``, se houver)."""
+    from .lesson03 import cls_pooling, max_pooling, mean_pooling
+
+    device = next(base.parameters()).device
+    enc = tokenizer(
+        texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+    ).to(device)
+    out = base(**model_inputs(base, enc))
+    h, mask = out.last_hidden_state, enc["attention_mask"]
+    vectors = {"cls": cls_pooling(h), "mean": mean_pooling(h, mask), "max": max_pooling(h, mask)}
+    if has_pooler:
+        vectors["pooler"] = out.pooler_output
+    return vectors
+
+
 # --------------------------------------------------------------------------- gráficos
+
 
 def _short(text: str, size: int = 38) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def plot_similarity_matrix(sim, labels, title: str = "", ax=None, annotate: bool = True,
-                           colorbar: bool = True, full_labels: bool = True):
+def plot_similarity_matrix(
+    sim,
+    labels,
+    title: str = "",
+    ax=None,
+    annotate: bool = True,
+    colorbar: bool = True,
+    full_labels: bool = True,
+):
     """Desenha uma matriz de similaridade cosseno como mapa de calor (escala fixa de -1 a 1).
 
     ``full_labels=False`` numera as linhas sem o texto das frases (útil em grades
@@ -149,8 +184,15 @@ def plot_similarity_matrix(sim, labels, title: str = "", ax=None, annotate: bool
     if annotate and len(labels) <= 12:
         for i in range(sim.shape[0]):
             for j in range(sim.shape[1]):
-                ax.text(j, i, prose.num(sim[i, j], 2), ha="center", va="center", fontsize=8,
-                        color="white" if abs(sim[i, j]) > 0.6 else "black")
+                ax.text(
+                    j,
+                    i,
+                    prose.num(sim[i, j], 2),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if abs(sim[i, j]) > 0.6 else "black",
+                )
     numbers = [str(i + 1) for i in range(len(labels))]
     rows = [f"{n}. {_short(t)}" for n, t in zip(numbers, labels)] if full_labels else numbers
     ax.set_xticks(range(len(labels)), numbers)
@@ -175,8 +217,10 @@ def similarity_table(texts, pooling, model, tokenizer, max_length: int = 128):
         raise ValueError("Escreva pelo menos duas frases (uma por linha).")
     vectors = encode(texts, model, tokenizer, max_length=max_length, progress=False, verbose=False)
     if pooling not in vectors:
-        raise ValueError(f"O pooling '{pooling}' não existe para {type(model).__name__}. "
-                         f"Opções para este modelo: {', '.join(vectors)}.")
+        raise ValueError(
+            f"O pooling '{pooling}' não existe para {type(model).__name__}. "
+            f"Opções para este modelo: {', '.join(vectors)}."
+        )
     sim = cosine_similarity_matrix(vectors[pooling]).numpy()
     return pd.DataFrame(sim, index=texts, columns=texts)
 
@@ -200,7 +244,12 @@ def plot_similarity(texts, pooling, model, tokenizer, max_length: int = 128):
         print(exc)
         return None
     _, ax = plt.subplots(figsize=_figure_size(len(table)))
-    plot_similarity_matrix(table.values, list(table.index), f"Similaridade cosseno: {POOLING_LABELS.get(pooling, pooling)}", ax=ax)
+    plot_similarity_matrix(
+        table.values,
+        list(table.index),
+        f"Similaridade cosseno: {POOLING_LABELS.get(pooling, pooling)}",
+        ax=ax,
+    )
     ax.figure.tight_layout()
     plt.show()
     numbers = [str(i + 1) for i in range(len(table))]
@@ -218,10 +267,16 @@ def similarity_explorer(model, tokenizer, texts=None, max_length: int = 128):
 
     from .widgets import live
 
-    options = [(POOLING_LABELS[p], p) for p in POOLINGS if p != "pooler" or get_pooler(model) is not None]
+    options = [
+        (POOLING_LABELS[p], p) for p in POOLINGS if p != "pooler" or get_pooler(model) is not None
+    ]
     controls = {
-        "text": w.Textarea(value="\n".join(texts or EXAMPLE_SENTENCES), description="frases",
-                           continuous_update=False, layout=w.Layout(width="95%", height="150px")),
+        "text": w.Textarea(
+            value="\n".join(texts or EXAMPLE_SENTENCES),
+            description="frases",
+            continuous_update=False,
+            layout=w.Layout(width="95%", height="150px"),
+        ),
         "pooling": w.Dropdown(options=options, value="mean", description="pooling"),
     }
 
@@ -229,7 +284,12 @@ def similarity_explorer(model, tokenizer, texts=None, max_length: int = 128):
         table = similarity_table(text.splitlines(), pooling, model, tokenizer, max_length)
         figure = Figure(figsize=_figure_size(len(table)))
         ax = figure.subplots()
-        plot_similarity_matrix(table.values, list(table.index), f"Similaridade cosseno: {POOLING_LABELS[pooling]}", ax=ax)
+        plot_similarity_matrix(
+            table.values,
+            list(table.index),
+            f"Similaridade cosseno: {POOLING_LABELS[pooling]}",
+            ax=ax,
+        )
         figure.tight_layout()
         return figure
 

@@ -3,28 +3,27 @@
 A exportação para ONNX, as quantizações (torchao e ONNX Runtime) e o ``OnnxClassifier`` estão escritos nas
 células do notebook 06 (``helpers/lesson06.py``, gerado delas); daqui, :func:`make_variants` e
 :func:`production_table` os reaproveitam. Dependências: ``onnx``, ``onnxscript``, ``onnxruntime`` e
-``torchao``, o extra ``producao`` do ``pyproject.toml``; no Colab, :func:`ensure_installed` instala o que faltar.
+``torchao``, o extra ``producao`` do ``pyproject.toml``; no Colab, :func:`ensure_installed` instala o que faltar
+(com :mod:`helpers.optional_packages`). As colunas da tabela são medidas em :mod:`helpers.version_metrics`.
 """
+
 from __future__ import annotations
 
 import contextlib
 import importlib
-import importlib.metadata as md
-import importlib.util
 import logging
-import re
-import subprocess
-import sys
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
-EXTRA = "producao"
-INSTALL_HINT = ("Instale com: pip install \"onnx>=1.17\" \"onnxscript>=0.3\" \"onnxruntime>=1.20\" \"torchao>=0.10\" "
-                "(no Colab, a célula production.ensure_installed() do notebook 06 faz isso; num clone, make install).")
+from . import optional_packages
+
+INSTALL_HINT = (
+    'Instale com: pip install "onnx>=1.17" "onnxscript>=0.3" "onnxruntime>=1.20" "torchao>=0.10" '
+    "(no Colab, a célula production.ensure_installed() do notebook 06 faz isso; num clone, make install)."
+)
 
 
 class MissingDependency(ImportError):
@@ -37,38 +36,10 @@ def require(module: str):
         with quiet_logs("torchao", "torch.utils._pytree"):
             return importlib.import_module(module)
     except ImportError as error:
-        raise MissingDependency(f"A seção de produção precisa do pacote '{module.split('.')[0]}', que não está "
-                                f"instalado ({error}). {INSTALL_HINT}") from None
-
-
-def extra_requirements(extra: str = EXTRA) -> list[str]:
-    """As dependências do extra ``extra`` do pacote instalado (lidas dos metadados, a mesma lista do pyproject)."""
-    try:
-        requires = md.requires("variantes-bert") or []
-    except md.PackageNotFoundError:
-        return []
-    marker = re.compile(r";\s*extra\s*==\s*[\"']%s[\"']" % re.escape(extra))
-    return [marker.split(r)[0].strip() for r in requires if marker.search(r)]
-
-
-def missing_modules(modules=("onnx", "onnxscript", "onnxruntime", "torchao")) -> list[str]:
-    """Os módulos de ``modules`` que não estão instalados (sem importá-los)."""
-    return [m for m in modules if importlib.util.find_spec(m) is None]
-
-
-def installed_pins() -> list[str]:
-    """``nome==versão`` de cada distribuição instalada (a primeira de cada nome, a que o ``import`` acha)."""
-    from packaging.version import InvalidVersion, Version
-
-    pins = {}
-    for dist in md.distributions():
-        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
-        try:
-            Version(dist.version)
-        except (InvalidVersion, TypeError):
-            continue
-        pins.setdefault(name, f"{name}=={dist.version}")
-    return sorted(v for k, v in pins.items() if k)
+        raise MissingDependency(
+            f"A seção de produção precisa do pacote '{module.split('.')[0]}', que não está "
+            f"instalado ({error}). {INSTALL_HINT}"
+        ) from None
 
 
 def ensure_installed(colab: bool | None = None) -> list[str]:
@@ -80,19 +51,20 @@ def ensure_installed(colab: bool | None = None) -> list[str]:
     """
     from .env import in_colab
 
-    missing = missing_modules()
+    missing = optional_packages.missing_modules()
     if not missing:
         return []
     if not (in_colab() if colab is None else colab):
         raise MissingDependency(f"Faltam os pacotes {', '.join(missing)}. {INSTALL_HINT}")
-    wanted = {r.split(">")[0].split("=")[0].strip(): r for r in extra_requirements()}
+    wanted = {
+        r.split(">")[0].split("=")[0].strip(): r for r in optional_packages.extra_requirements()
+    }
     requirements = [wanted.get(m, m) for m in missing]
-    print("Instalando o que o Colab não traz (sem trocar nenhum pacote que ele já tem): " + " ".join(requirements))
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="instalados-") as constraints:
-        constraints.write("\n".join(installed_pins()) + "\n")
-        constraints.flush()
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-c", constraints.name, *requirements],
-                       check=True)
+    print(
+        "Instalando o que o Colab não traz (sem trocar nenhum pacote que ele já tem): "
+        + " ".join(requirements)
+    )
+    optional_packages.pip_install_keeping_installed(requirements)
     importlib.invalidate_caches()
     return missing
 
@@ -128,7 +100,9 @@ def int8_scale(values, axis: int | None = None):
 def quantize(values, scale) -> torch.Tensor:
     """``round(x / escala)``, limitado a [-127, 127], em ``torch.int8`` (o que o exercício pede)."""
     x = torch.as_tensor(values, dtype=torch.float32)
-    return torch.clamp(torch.round(x / torch.as_tensor(scale, dtype=torch.float32)), -127, 127).to(torch.int8)
+    return torch.clamp(torch.round(x / torch.as_tensor(scale, dtype=torch.float32)), -127, 127).to(
+        torch.int8
+    )
 
 
 def dequantize(q, scale) -> torch.Tensor:
@@ -149,14 +123,22 @@ def layer_kinds(model):
         weight = getattr(module, "weight", None)
         if not isinstance(weight, torch.Tensor) or any(True for _ in module.children()):
             continue
-        storage = ("int8 (uma escala por neurônio de saída)" if _holds_int8(weight)
-                   else {torch.float32: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}.get(
-                       weight.dtype, str(weight.dtype).replace("torch.", "")))
+        storage = (
+            "int8 (uma escala por neurônio de saída)"
+            if _holds_int8(weight)
+            else {torch.float32: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}.get(
+                weight.dtype, str(weight.dtype).replace("torch.", "")
+            )
+        )
         key = (type(module).__name__, storage)
         count, params = rows.get(key, (0, 0))
         rows[key] = (count + 1, params + weight.numel())
-    table = pd.DataFrame([{"camada": k[0], "peso guardado como": k[1], "módulos": c, "pesos (milhões)": n / 1e6}
-                          for k, (c, n) in rows.items()])
+    table = pd.DataFrame(
+        [
+            {"camada": k[0], "peso guardado como": k[1], "módulos": c, "pesos (milhões)": n / 1e6}
+            for k, (c, n) in rows.items()
+        ]
+    )
     return table.sort_values("pesos (milhões)", ascending=False).reset_index(drop=True)
 
 
@@ -179,33 +161,21 @@ _EXPORTER_NOISE = r"`isinstance\(treespec, LeafSpec\)` is deprecated"
 @contextlib.contextmanager
 def quiet_exporter():
     """Cala, durante o bloco, os avisos que o exportador do ``torch.onnx`` dá sobre o próprio código."""
-    with warnings.catch_warnings(), quiet_logs("torch.onnx", "torch.export", "torch._export", "onnxscript"):
+    with (
+        warnings.catch_warnings(),
+        quiet_logs("torch.onnx", "torch.export", "torch._export", "onnxscript"),
+    ):
         warnings.filterwarnings("ignore", message=_EXPORTER_NOISE, category=FutureWarning)
         yield
-
-
-def size_mb(model) -> float:
-    """Tamanho em disco, em MB: o ``.onnx`` de um ``OnnxClassifier``, os safetensors de um modelo em float ou o
-    ``torch.save`` de um modelo do torchao (os tensores dele não vão para safetensors)."""
-    from .measure import size_on_disk_mb
-
-    if hasattr(model, "session"):   # o OnnxClassifier do notebook 06 (os pesos vão dentro do arquivo)
-        return Path(model.path).stat().st_size / 1e6
-    with warnings.catch_warnings():   # o torchao 0.18 salva o int8 por um caminho que o torch marca como antigo
-        warnings.filterwarnings("ignore", message="TypedStorage is deprecated", category=UserWarning)
-        try:
-            return size_on_disk_mb(model)
-        except Exception:
-            with tempfile.TemporaryDirectory() as folder:
-                torch.save(model.state_dict(), Path(folder) / "pesos.pt")
-                return (Path(folder) / "pesos.pt").stat().st_size / 1e6
 
 
 def max_logit_difference(a, b, tokenizer, texts, max_length: int = 128) -> float:
     """Maior diferença absoluta entre os logits de ``a`` e ``b`` nas mesmas frases (mesmo tokenizador)."""
     from .compat import forward_inputs
 
-    enc = tokenizer(list(texts), padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+    enc = tokenizer(
+        list(texts), padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+    )
     with torch.inference_mode():
         la = a(**forward_inputs(a, dict(enc))).logits.float()
         lb = b(**forward_inputs(b, dict(enc))).logits.float()
@@ -213,12 +183,25 @@ def max_logit_difference(a, b, tokenizer, texts, max_length: int = 128) -> float
 
 
 REFERENCE = "BERT fp32"
-FLOAT_OF = {"DistilBERT int8 (PyTorch)": "DistilBERT fp32", "DistilBERT ONNX fp32": "DistilBERT fp32",
-            "DistilBERT ONNX int8": "DistilBERT fp32", "BERT ONNX fp32": "BERT fp32", "BERT ONNX int8": "BERT fp32"}
+FLOAT_OF = {
+    "DistilBERT int8 (PyTorch)": "DistilBERT fp32",
+    "DistilBERT ONNX fp32": "DistilBERT fp32",
+    "DistilBERT ONNX int8": "DistilBERT fp32",
+    "BERT ONNX fp32": "BERT fp32",
+    "BERT ONNX int8": "BERT fp32",
+}
 
 
-def make_variants(bert, bert_tokenizer, distil, distil_tokenizer, onnx_paths: dict, quantization: dict, folder,
-                  progress=None) -> dict:
+def make_variants(
+    bert,
+    bert_tokenizer,
+    distil,
+    distil_tokenizer,
+    onnx_paths: dict,
+    quantization: dict,
+    folder,
+    progress=None,
+) -> dict:
     """``{nome: (modelo, tokenizador)}`` das versões da tabela: os dois modelos em fp32 e as versões menores.
 
     BERT fp32, DistilBERT fp32, DistilBERT int8 (PyTorch, ``torch_int8``) e, para cada modelo em
@@ -227,28 +210,54 @@ def make_variants(bert, bert_tokenizer, distil, distil_tokenizer, onnx_paths: di
     escolhida na validação do modelo). As funções são as do notebook 06 (``helpers/lesson06.py``). Os
     arquivos int8 ficam em ``folder``; ``progress`` recebe uma frase por etapa (``None``: calado).
     """
-    from .lesson06 import CHOICE_LABELS, QUANTIZATION_CHOICES, OnnxClassifier, quantize_onnx, torch_int8
+    from .lesson06 import (
+        CHOICE_LABELS,
+        QUANTIZATION_CHOICES,
+        OnnxClassifier,
+        quantize_onnx,
+        torch_int8,
+    )
 
     say = progress or (lambda *_: None)
-    wrong = {n: quantization.get(n) for n in onnx_paths if quantization.get(n) not in QUANTIZATION_CHOICES}
+    wrong = {
+        n: quantization.get(n)
+        for n in onnx_paths
+        if quantization.get(n) not in QUANTIZATION_CHOICES
+    }
     if wrong:
-        raise ValueError(f"quantization deve dar, para cada modelo, um de {list(QUANTIZATION_CHOICES)}: {wrong}")
+        raise ValueError(
+            f"quantization deve dar, para cada modelo, um de {list(QUANTIZATION_CHOICES)}: {wrong}"
+        )
     models = {"BERT": (bert, bert_tokenizer), "DistilBERT": (distil, distil_tokenizer)}
     say("int8 no PyTorch (torchao)...")
-    out = {REFERENCE: models["BERT"], "DistilBERT fp32": models["DistilBERT"],
-           "DistilBERT int8 (PyTorch)": (torch_int8(distil), distil_tokenizer)}
+    out = {
+        REFERENCE: models["BERT"],
+        "DistilBERT fp32": models["DistilBERT"],
+        "DistilBERT int8 (PyTorch)": (torch_int8(distil), distil_tokenizer),
+    }
     for name in [n for n in ("DistilBERT", "BERT") if n in onnx_paths]:
         model, tokenizer = models[name]
         say(f"{name} em int8 no ONNX Runtime ({CHOICE_LABELS[quantization[name]]})...")
-        int8 = quantize_onnx(onnx_paths[name], Path(folder) / f"{name.lower()}.int8.onnx",
-                             *QUANTIZATION_CHOICES[quantization[name]])
+        int8 = quantize_onnx(
+            onnx_paths[name],
+            Path(folder) / f"{name.lower()}.int8.onnx",
+            *QUANTIZATION_CHOICES[quantization[name]],
+        )
         out[f"{name} ONNX fp32"] = (OnnxClassifier(onnx_paths[name], model.config), tokenizer)
         out[f"{name} ONNX int8"] = (OnnxClassifier(int8, model.config), tokenizer)
     return out
 
 
-def production_table(variants: dict, texts, y_true, labels, latency_texts, batch_sizes=(1, 32), repeats: int = 10,
-                     max_length: int = 128):
+def production_table(
+    variants: dict,
+    texts,
+    y_true,
+    labels,
+    latency_texts,
+    batch_sizes=(1, 32),
+    repeats: int = 10,
+    max_length: int = 128,
+):
     """A tabela da seção 5 do notebook 06, as probabilidades no teste e os tempos: ``(tabela, probs, tempos)``.
 
     Para cada versão (de :func:`make_variants`): disco, latência na CPU (mediana de ``repeats``, 1 thread,
@@ -256,39 +265,29 @@ def production_table(variants: dict, texts, y_true, labels, latency_texts, batch
     fp32) e, para as versões menores, a concordância com o mesmo modelo em float (classes iguais, diferença
     média e maior de probabilidade). ``tempos``: os de :func:`helpers.measure.cpu_latency_times`.
     """
-    import pandas as pd
-
     from .inference import predict_proba
     from .measure import cpu_latency_times, latency_medians
-    from .metrics import classification_metrics
+    from .version_metrics import add_float_agreement, add_reference_ratios, version_rows
 
     if REFERENCE not in variants:
         raise ValueError(f"A tabela compara tudo com '{REFERENCE}': inclua essa versão.")
     y_true = np.asarray(y_true)
-    probs = {name: predict_proba(list(texts), m, tok, max_length=max_length) for name, (m, tok) in variants.items()}
-    times = cpu_latency_times({n: m for n, (m, _) in variants.items()}, {n: t for n, (_, t) in variants.items()},
-                              list(latency_texts)[:max(batch_sizes)], batch_sizes=batch_sizes, repeats=repeats,
-                              threads=1, max_length=max_length)
-    latency = latency_medians(times)
-    rows = {}
-    for name, (model, _) in variants.items():
-        scores = classification_metrics(probs[name].argmax(axis=1), y_true, labels)
-        row = {"disco (MB)": size_mb(model)}
-        row.update({col: latency.loc[name, col] for col in latency.columns})
-        row.update({"F1 macro (teste)": scores["f1_macro"], "acurácia (teste)": scores["accuracy"]})
-        rows[name] = row
-    table = pd.DataFrame(rows).T
-    ref = table.loc[REFERENCE]
-    table[f"retenção do F1 (÷ {REFERENCE})"] = table["F1 macro (teste)"] / ref["F1 macro (teste)"]
-    table[f"disco ÷ {REFERENCE}"] = table["disco (MB)"] / ref["disco (MB)"]
-    for b in batch_sizes:
-        table[f"aceleração lote {b}"] = ref[f"lote {b} (ms)"] / table[f"lote {b} (ms)"]
-    pairs = {name: base for name, base in FLOAT_OF.items() if name in probs and base in probs}
-    gaps = {name: np.abs(probs[name] - probs[base]) for name, base in pairs.items()}
-    table["mesma classe que o fp32"] = pd.Series(
-        {n: float((probs[n].argmax(1) == probs[b].argmax(1)).mean()) for n, b in pairs.items()}, dtype=float)
-    table["diferença média de prob."] = pd.Series({n: float(g.mean()) for n, g in gaps.items()}, dtype=float)
-    table["maior diferença de prob."] = pd.Series({n: float(g.max()) for n, g in gaps.items()}, dtype=float)
+    probs = {
+        name: predict_proba(list(texts), m, tok, max_length=max_length)
+        for name, (m, tok) in variants.items()
+    }
+    times = cpu_latency_times(
+        {n: m for n, (m, _) in variants.items()},
+        {n: t for n, (_, t) in variants.items()},
+        list(latency_texts)[: max(batch_sizes)],
+        batch_sizes=batch_sizes,
+        repeats=repeats,
+        threads=1,
+        max_length=max_length,
+    )
+    table = version_rows(variants, probs, latency_medians(times), y_true, labels)
+    add_reference_ratios(table, REFERENCE, batch_sizes)
+    add_float_agreement(table, probs, FLOAT_OF)
     return table.rename_axis("versão"), probs, times
 
 

@@ -3,6 +3,7 @@
 Publicar a série num outro endereço é mudar ``REPO_URL`` aqui (e rodar
 ``make sync``, que regrava os badges e a célula de instalação dos notebooks).
 """
+
 from __future__ import annotations
 
 import os

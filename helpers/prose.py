@@ -6,6 +6,7 @@ resultado é escrita pela própria execução, a partir dos valores (:func:`say`
 (:func:`check`) que interrompe a execução, com uma mensagem clara, quando a afirmação
 deixa de valer. Números de artigos ficam no markdown, com a fonte (id do arXiv).
 """
+
 from __future__ import annotations
 
 import os
@@ -103,7 +104,9 @@ def check(condition, claim: str, full_run: bool = False) -> None:
         )
 
 
-def paired_bootstrap(y_true, pred_a, pred_b, metric, n: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
+def paired_bootstrap(
+    y_true, pred_a, pred_b, metric, n: int = 1000, seed: int = 0, level: float = 0.95
+) -> dict:
     """Intervalo de confiança da diferença ``metric(a) − metric(b)`` reamostrando os mesmos exemplos.
 
     ``metric(y_true, y_pred)`` devolve um número (ex.: F1 macro). Os dois modelos são
@@ -118,9 +121,12 @@ def paired_bootstrap(y_true, pred_a, pred_b, metric, n: int = 1000, seed: int = 
     draws = rng.integers(0, len(y_true), size=(n, len(y_true)))
     diffs = np.array([metric(y_true[d], pred_a[d]) - metric(y_true[d], pred_b[d]) for d in draws])
     tail = (1 - level) / 2
-    return {"diff": float(metric(y_true, pred_a) - metric(y_true, pred_b)),
-            "low": float(np.quantile(diffs, tail)), "high": float(np.quantile(diffs, 1 - tail)),
-            "share_positive": float((diffs > 0).mean())}
+    return {
+        "diff": float(metric(y_true, pred_a) - metric(y_true, pred_b)),
+        "low": float(np.quantile(diffs, tail)),
+        "high": float(np.quantile(diffs, 1 - tail)),
+        "share_positive": float((diffs > 0).mean()),
+    }
 
 
 def interval(ci: dict, digits: int = 3) -> str:
@@ -138,6 +144,9 @@ def compare(name_a: str, name_b: str, ci: dict, what: str = "F1 macro", digits: 
     diff = num(ci["diff"], digits, sign=True)
     base = f"{name_a} menos {name_b}: {diff} de {what} (intervalo de 95%, {interval(ci, digits)})"
     if within_noise(ci):
-        return base + ". O intervalo inclui o zero: **sem diferença detectável**; não dá para dizer qual é melhor."
+        return (
+            base
+            + ". O intervalo inclui o zero: **sem diferença detectável**; não dá para dizer qual é melhor."
+        )
     winner = name_a if ci["diff"] > 0 else name_b
     return base + f". O intervalo não inclui o zero: {winner} é melhor nestas frases."

@@ -11,6 +11,7 @@ A família é a da **arquitetura** (``model_type`` no ``config.json`` do Hub), n
 ``adalbertojunior/distilbert-portuguese-cased`` tem "distilbert" no nome, mas é um BERT de 6 camadas
 (``model_type: bert``, com *token-type embeddings* e *pooler*), então o substituto dele é o MiniLM.
 """
+
 from __future__ import annotations
 
 import json
@@ -71,14 +72,18 @@ def limitation(model_id: str) -> str:
     if name.startswith("neuralmind/"):
         return LIMITATION
     if "portuguese" in name or "multilingual" in name:
-        return ("O substituto é inglês e sem caixa (tira acentos): espere notas em português abaixo das do modelo "
-                "de verdade. Compare métodos entre si, não os números absolutos.")
+        return (
+            "O substituto é inglês e sem caixa (tira acentos): espere notas em português abaixo das do modelo "
+            "de verdade. Compare métodos entre si, não os números absolutos."
+        )
     if "uncased" in name or "minilm" in name:
         what = "O substituto é inglês e sem caixa (tira acentos), como o modelo pedido, mas é outro modelo"
     else:
         what = "O substituto é inglês, como o modelo pedido, mas sem caixa (tira acentos) e outro modelo"
-    return (f"{what}, menor ou com outro pré-treino: espere notas abaixo das do modelo de verdade. Compare métodos "
-            "entre si, não os números absolutos.")
+    return (
+        f"{what}, menor ou com outro pré-treino: espere notas abaixo das do modelo de verdade. Compare métodos "
+        "entre si, não os números absolutos."
+    )
 
 
 class OfflineModelError(ValueError):
@@ -173,7 +178,9 @@ def build_distilbert_standin(force: bool = False) -> Path:
         pad_token_id=bc.pad_token_id,
     )
     student = DistilBertModel(config)
-    student.load_state_dict(distilbert_state_from_bert(bert.state_dict(), DISTIL_LAYERS), strict=True)
+    student.load_state_dict(
+        distilbert_state_from_bert(bert.state_dict(), DISTIL_LAYERS), strict=True
+    )
     tokenizer = DistilBertTokenizerFast.from_pretrained(src)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-distil-"))
     try:

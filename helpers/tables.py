@@ -2,33 +2,79 @@
 
 * :func:`read_table`: CSV em UTF-8 (com ou sem BOM), UTF-16 ou Windows-1252, separado por vírgula,
   ponto e vírgula ou tabulação; planilhas ``.xlsx``/``.xls``/``.ods`` quando o leitor está instalado;
-* :func:`pick_column`: a coluna de texto, de rótulo ou de nota, pelo nome dado ou por um nome conhecido;
-* :func:`clean_frame`: tira textos vazios, rótulos vazios e repetidos, anotando o motivo de cada remoção.
+* :func:`pick_column`: a coluna de texto, de rótulo ou de nota, pelo nome dado ou por um nome conhecido.
+
+A limpeza da tabela lida (textos vazios, rótulos vazios, repetidos) está em :mod:`helpers.cleaning`.
 
 Todo problema vira :class:`DataError`, com o arquivo, a coluna e o que fazer, em português.
 """
+
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-TEXT_CANDIDATES = ("text", "texto", "sentence", "frase", "review", "review_text", "review_body",
-                   "content", "conteudo", "comment", "comentario", "comentário", "document")
-LABEL_CANDIDATES = ("label", "labels", "rotulo", "rótulo", "classe", "class", "sentiment",
-                    "sentimento", "polarity", "polaridade", "target")
-RATING_CANDIDATES = ("rating", "overall_rating", "stars", "nota", "estrelas", "score", "review_score")
+TEXT_CANDIDATES = (
+    "text",
+    "texto",
+    "sentence",
+    "frase",
+    "review",
+    "review_text",
+    "review_body",
+    "content",
+    "conteudo",
+    "comment",
+    "comentario",
+    "comentário",
+    "document",
+)
+LABEL_CANDIDATES = (
+    "label",
+    "labels",
+    "rotulo",
+    "rótulo",
+    "classe",
+    "class",
+    "sentiment",
+    "sentimento",
+    "polarity",
+    "polaridade",
+    "target",
+)
+RATING_CANDIDATES = (
+    "rating",
+    "overall_rating",
+    "stars",
+    "nota",
+    "estrelas",
+    "score",
+    "review_score",
+)
 
 
 class DataError(ValueError):
     """Problema nos dados de entrada, explicado em português."""
 
 
-SPREADSHEET_READERS = {".xlsx": ("openpyxl", "openpyxl", "Excel"), ".xlsm": ("openpyxl", "openpyxl", "Excel"),
-                       ".xls": ("xlrd", "xlrd", "Excel antigo"), ".ods": ("odf", "odfpy", "LibreOffice/OpenDocument")}
+SPREADSHEET_READERS = {
+    ".xlsx": ("openpyxl", "openpyxl", "Excel"),
+    ".xlsm": ("openpyxl", "openpyxl", "Excel"),
+    ".xls": ("xlrd", "xlrd", "Excel antigo"),
+    ".ods": ("odf", "odfpy", "LibreOffice/OpenDocument"),
+}
 SEPARATOR_NAMES = {",": "vírgula", ";": "ponto e vírgula", "\t": "tabulação"}
+
+
+def _is_spreadsheet(path: Path, raw: bytes) -> bool:
+    """Planilha pela extensão ou pelo conteúdo (``PK``: .xlsx/.ods; ``D0 CF 11 E0``: .xls antigo)."""
+    return (
+        path.suffix.lower() in SPREADSHEET_READERS
+        or raw[:2] == b"PK"
+        or raw[:4] == b"\xd0\xcf\x11\xe0"
+    )
 
 
 def _read_spreadsheet(path: Path, raw: bytes) -> tuple[pd.DataFrame, str]:
@@ -51,31 +97,22 @@ def _read_spreadsheet(path: Path, raw: bytes) -> tuple[pd.DataFrame, str]:
             sheets = book.sheet_names
             df = book.parse(sheets[0], dtype=str, keep_default_na=False, na_values=[""])
     except Exception as exc:
-        raise DataError(f"Não consegui ler a planilha {path} ({type(exc).__name__}: {exc}). "
-                        "Salve como CSV UTF-8 e aponte para o .csv.") from exc
+        raise DataError(
+            f"Não consegui ler a planilha {path} ({type(exc).__name__}: {exc}). "
+            "Salve como CSV UTF-8 e aponte para o .csv."
+        ) from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    if len(df.columns) < 2:
+        raise DataError(
+            f"{path}: a primeira aba da planilha tem uma coluna só ({list(df.columns)}). "
+            "A série precisa de duas: o texto e o rótulo (ou uma nota de 1 a 5)."
+        )
     more = f" (a planilha tem {len(sheets)} abas; usei a primeira)" if len(sheets) > 1 else ""
     return df, f"{path.name}: planilha {kind}, aba '{sheets[0]}'{more}, {len(df)} linhas"
 
 
-def read_table(path) -> tuple[pd.DataFrame, str]:
-    """Lê um CSV exportado por planilha ou por código; devolve ``(tabela, descrição)``.
-
-    Aceita UTF-8 (com ou sem BOM), UTF-16 e Windows-1252, e separador ``,``,
-    ``;`` ou tabulação. Uma planilha (``.xlsx``, ``.xls``, ``.ods``) é lida pelo pandas
-    quando o leitor dela está instalado (``openpyxl`` para ``.xlsx``). Um arquivo ilegível,
-    vazio ou com uma coluna só vira :class:`DataError` explicando o que fazer.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"Arquivo não encontrado: {path}. Confira o caminho (a pasta atual é {Path.cwd()}).")
-    raw = path.read_bytes()
-    if path.suffix.lower() in SPREADSHEET_READERS or raw[:2] == b"PK" or raw[:4] == b"\xd0\xcf\x11\xe0":
-        df, desc = _read_spreadsheet(path, raw)
-        df.columns = [str(c).strip() for c in df.columns]
-        if len(df.columns) < 2:
-            raise DataError(f"{path}: a primeira aba da planilha tem uma coluna só ({list(df.columns)}). "
-                            "A série precisa de duas: o texto e o rótulo (ou uma nota de 1 a 5).")
-        return df, desc
+def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    """O texto do arquivo e a codificação usada (UTF-16 pelo BOM; senão UTF-8, depois Windows-1252)."""
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         attempts = ["utf-16"]
     else:
@@ -88,31 +125,71 @@ def read_table(path) -> tuple[pd.DataFrame, str]:
         except UnicodeDecodeError:
             continue
     if text is None or "\x00" in text:
-        raise DataError(f"Não consegui ler {path}: a codificação não é UTF-8, UTF-16 nem Windows-1252 "
-                        "(ou o arquivo não é texto). Salve de novo como 'CSV UTF-8'.")
+        raise DataError(
+            f"Não consegui ler {path}: a codificação não é UTF-8, UTF-16 nem Windows-1252 "
+            "(ou o arquivo não é texto). Salve de novo como 'CSV UTF-8'."
+        )
     if not text.strip():
-        raise DataError(f"{path} está vazio. Exporte de novo a planilha como CSV, com a linha de cabeçalho "
-                        "(ex.: text,label) e uma linha por exemplo.")
+        raise DataError(
+            f"{path} está vazio. Exporte de novo a planilha como CSV, com a linha de cabeçalho "
+            "(ex.: text,label) e uma linha por exemplo."
+        )
+    return text, used
+
+
+def _one_column_error(path: Path, columns: list, first: str, sep: str) -> DataError:
+    """O erro de um CSV que saiu com uma coluna só, com o separador que a primeira linha parece usar."""
+    found = (
+        "nenhum dos três aparece na primeira linha"
+        if first.count(sep) == 0
+        else f"detectado: {SEPARATOR_NAMES[sep]}"
+    )
+    others = [c for c in "|:#" if c in first]
+    hint = (
+        f" A primeira linha tem {' e '.join(repr(c) for c in others)}: se é isso que separa as colunas, "
+        "troque por vírgula ou ponto e vírgula (ou exporte de novo como CSV)."
+        if others
+        else ""
+    )
+    return DataError(
+        f"{path}: encontrei uma coluna só, {columns} (separadores aceitos: vírgula, ponto e vírgula ou "
+        f"tabulação; {found}). A série precisa de duas colunas: o texto e o rótulo (ou uma nota de 1 a 5)."
+        f"{hint} Primeira linha do arquivo: {first[:80]!r}."
+    )
+
+
+def read_table(path) -> tuple[pd.DataFrame, str]:
+    """Lê um CSV exportado por planilha ou por código; devolve ``(tabela, descrição)``.
+
+    Aceita UTF-8 (com ou sem BOM), UTF-16 e Windows-1252, e separador ``,``,
+    ``;`` ou tabulação. Uma planilha (``.xlsx``, ``.xls``, ``.ods``) é lida pelo pandas
+    quando o leitor dela está instalado (``openpyxl`` para ``.xlsx``). Um arquivo ilegível,
+    vazio ou com uma coluna só vira :class:`DataError` explicando o que fazer.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(
+            f"Arquivo não encontrado: {path}. Confira o caminho (a pasta atual é {Path.cwd()})."
+        )
+    raw = path.read_bytes()
+    if _is_spreadsheet(path, raw):
+        return _read_spreadsheet(path, raw)
+    text, used = _decode(path, raw)
     first = text.splitlines()[0]
     sep = max([",", ";", "\t"], key=first.count)
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""])
-    except pd.errors.ParserError as exc:
-        raise DataError(f"Não consegui separar as colunas de {path} (separador '{sep}'): {exc}. "
-                        "Textos com o separador dentro precisam estar entre aspas.") from exc
-    df.columns = [str(c).strip() for c in df.columns]
-    nome_sep = SEPARATOR_NAMES[sep]
-    if len(df.columns) < 2:
-        found = "nenhum dos três aparece na primeira linha" if first.count(sep) == 0 else f"detectado: {nome_sep}"
-        others = [c for c in "|:#" if c in first]
-        hint = (f" A primeira linha tem {' e '.join(repr(c) for c in others)}: se é isso que separa as colunas, "
-                "troque por vírgula ou ponto e vírgula (ou exporte de novo como CSV)." if others else "")
-        raise DataError(
-            f"{path}: encontrei uma coluna só, {list(df.columns)} (separadores aceitos: vírgula, ponto e vírgula ou "
-            f"tabulação; {found}). A série precisa de duas colunas: o texto e o rótulo (ou uma nota de 1 a 5)."
-            f"{hint} Primeira linha do arquivo: {first[:80]!r}."
+        df = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""]
         )
-    return df, f"{path.name}: {used}, separador {nome_sep}, {len(df)} linhas"
+    except pd.errors.ParserError as exc:
+        raise DataError(
+            f"Não consegui separar as colunas de {path} (separador '{sep}'): {exc}. "
+            "Textos com o separador dentro precisam estar entre aspas."
+        ) from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    if len(df.columns) < 2:
+        raise _one_column_error(path, list(df.columns), first, sep)
+    return df, f"{path.name}: {used}, separador {SEPARATOR_NAMES[sep]}, {len(df)} linhas"
 
 
 def pick_column(columns, wanted, candidates, kind, where, required=True):
@@ -123,8 +200,10 @@ def pick_column(columns, wanted, candidates, kind, where, required=True):
     if wanted is not None:
         if wanted not in cols:
             near = [c for c in cols if str(c).strip().lower() == str(wanted).strip().lower()]
-            raise DataError(f"{where}: a coluna de {kind} '{wanted}' não existe. Colunas encontradas: {cols}."
-                            + (f" Quis dizer '{near[0]}'? (maiúsculas e minúsculas contam)" if near else ""))
+            raise DataError(
+                f"{where}: a coluna de {kind} '{wanted}' não existe. Colunas encontradas: {cols}."
+                + (f" Quis dizer '{near[0]}'? (maiúsculas e minúsculas contam)" if near else "")
+            )
         return wanted
     lower = {str(c).lower(): c for c in cols}
     for c in candidates:
@@ -135,86 +214,5 @@ def pick_column(columns, wanted, candidates, kind, where, required=True):
     raise DataError(
         f"{where}: não encontrei a coluna de {kind}. Colunas encontradas: {cols}. "
         f"Renomeie a coluna para '{candidates[0]}' ou informe "
-        f"{ {'texto': 'text', 'nota': 'rating'}.get(kind, 'label')}_column='...'."
+        f"{ {'texto': 'text', 'nota': 'rating'}.get(kind, 'label') }_column='...'."
     )
-
-
-# --------------------------------------------------------------------------- limpeza
-
-def _normalise_label(value):
-    """O rótulo como fica: inteiro se é número (``"1"``, ``1.0``), senão texto minúsculo; vazio → ``None``."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, (np.integer, int)) and not isinstance(value, bool):
-        return int(value)
-    s = str(value).strip()
-    if not s:
-        return None
-    try:
-        f = float(s.replace(",", "."))
-        if f.is_integer():
-            return int(f)
-    except ValueError:
-        pass
-    return s.lower()
-
-
-def _examples(values, n: int = 3) -> str:
-    """Até ``n`` valores diferentes de ``values``, para uma mensagem de erro."""
-    seen = list(dict.fromkeys(values))
-    return ", ".join(repr(v) for v in seen[:n]) + (f"... ({len(seen)} valores diferentes)" if len(seen) > n else "")
-
-
-def clean_frame(df: pd.DataFrame, split: str, where: str = "",
-                columns: dict | None = None) -> tuple[pd.DataFrame, list[dict]]:
-    """Limpa uma tabela com colunas ``text`` e ``label``; devolve ``(tabela, removidos)``.
-
-    Remove textos vazios, rótulos vazios e textos repetidos (mantém a primeira
-    ocorrência), e anota cada remoção com o motivo. ``columns``: os nomes originais das
-    colunas (``{"text": ..., "label": ..., "all": [...]}``), para as mensagens de erro.
-    Uma coluna de texto (ou de rótulo) toda vazia e rótulos que misturam números e
-    palavras viram :class:`DataError`, com o arquivo e a coluna.
-    """
-    columns = columns or {}
-    where = where or split
-    found = f" Colunas do arquivo: {columns['all']}." if columns.get("all") else ""
-    dropped = []
-    df = df[["text", "label"]].reset_index(drop=True)
-    if df.empty:
-        raise DataError(f"{where}: o arquivo não tem nenhuma linha de dados, só o cabeçalho.{found} "
-                        "Confira se exportou a aba certa da planilha.")
-    original_labels = df["label"]
-    df["text"] = df["text"].map(
-        lambda t: None if t is None or (isinstance(t, float) and np.isnan(t)) else " ".join(str(t).split()))
-    df["label"] = df["label"].map(_normalise_label)
-    for reason, rule, kind, param in [("texto vazio", lambda d: d["text"].isna() | (d["text"] == ""), "texto", "text"),
-                                      ("rótulo vazio", lambda d: d["label"].isna(), "rótulo", "label")]:
-        mask = rule(df)
-        if mask.all():
-            name = columns.get(param, param)
-            raise DataError(
-                f"{where}: a coluna de {kind} '{name}' está vazia em todas as {len(df)} linhas"
-                f"{' com texto' if param == 'label' else ''}: não sobrou nenhum "
-                f"exemplo depois da limpeza.{found} Confira se é a coluna certa (escolha outra com "
-                f"{param}_column='...') e se a planilha foi exportada com o conteúdo."
-            )
-        if mask.any():
-            dropped.append({"split": split, "motivo": reason, "linhas": int(mask.sum()), "arquivo": where})
-            df = df[~mask]
-    numbers = [original_labels[i] for i, v in df["label"].items() if not isinstance(v, str)]
-    words = [original_labels[i] for i, v in df["label"].items() if isinstance(v, str)]
-    if numbers and words:
-        raise DataError(
-            f"{where}: a coluna de rótulo '{columns.get('label', 'label')}' mistura números "
-            f"({len(numbers)} linhas, ex.: {_examples(numbers)}) e palavras ({len(words)} linhas, ex.: "
-            f"{_examples(words)}). Use um tipo só: todas as classes como palavras (ex.: negativo, positivo) ou "
-            "todas como números (ex.: 0, 1), e salve o arquivo de novo."
-        )
-    dup = df["text"].duplicated()
-    if dup.any():
-        dropped.append({"split": split, "motivo": "texto repetido", "linhas": int(dup.sum()), "arquivo": where})
-        df = df[~dup]
-    if df.empty:
-        raise DataError(f"{where}: não sobrou nenhum exemplo depois da limpeza "
-                        "(textos ou rótulos vazios). Confira as colunas e o conteúdo do arquivo.")
-    return df.reset_index(drop=True), dropped

@@ -1,6 +1,7 @@
 """O suporte do fine-tuning que o notebook 02 escreve (``lesson02.tokenize_splits``, ``lesson02.make_trainer``):
 o limite de tokens do modelo, o relatório do corte, congelar camadas, os pesos de classe, a precisão mista, o
-progresso do treino em português e o histórico por época."""
+progresso do treino em português (de ``trainer_callbacks``) e o histórico por época."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager, nullcontext
@@ -8,12 +9,13 @@ from contextlib import contextmanager, nullcontext
 import numpy as np
 import pandas as pd
 import torch
-from transformers import TrainerCallback
 
 from .measure import count_parameters
+from .trainer_callbacks import PlainForwardAfterTraining, SeriesProgress
 
 
 # ------------------------------------------------------------------ tokenização
+
 
 def position_limit(tokenizer=None, model=None) -> tuple[int | None, str]:
     """Quantos tokens por texto o modelo aceita e de onde veio o número: ``(limite, fonte)``.
@@ -35,9 +37,11 @@ def position_limit(tokenizer=None, model=None) -> tuple[int | None, str]:
         except Exception:  # sem config.json por perto (tokenizador avulso, offline sem cache): fica o do tokenizador
             config = None
     positions = getattr(config, "max_position_embeddings", None)
-    if isinstance(positions, int) and positions > 0 and getattr(config, "position_biased_input", True):
+    biased = getattr(config, "position_biased_input", True)
+    if isinstance(positions, int) and positions > 0 and biased:
         if getattr(config, "model_type", "") in ("roberta", "xlm-roberta", "camembert"):
-            positions -= (getattr(config, "pad_token_id", 1) or 1) + 1  # posições começam depois do padding
+            # posições começam depois do padding
+            positions -= (getattr(config, "pad_token_id", 1) or 1) + 1
         limits.append((positions, "max_position_embeddings do config.json"))
     return min(limits) if limits else (None, "")
 
@@ -45,13 +49,17 @@ def position_limit(tokenizer=None, model=None) -> tuple[int | None, str]:
 def check_max_length(max_length, tokenizer=None, model=None) -> None:
     """Erro em português, antes de tokenizar, quando ``max_length`` passa do que o modelo aceita."""
     if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 2:
-        raise ValueError(f"MAX_LENGTH precisa ser um inteiro de pelo menos 2 (tokens por texto, ex.: 128); "
-                         f"veio {max_length!r}.")
+        raise ValueError(
+            f"MAX_LENGTH precisa ser um inteiro de pelo menos 2 (tokens por texto, ex.: 128); "
+            f"veio {max_length!r}."
+        )
     limit, source = position_limit(tokenizer, model)
     if limit is not None and max_length > limit:
         from .hub import display_name
 
-        name = getattr(getattr(model, "config", None), "_name_or_path", "") or getattr(tokenizer, "name_or_path", "")
+        name = getattr(getattr(model, "config", None), "_name_or_path", "") or getattr(
+            tokenizer, "name_or_path", ""
+        )
         raise ValueError(
             f"MAX_LENGTH = {max_length} passa do limite do modelo {display_name(name) if name else '(sem nome)'}: ele aceita no máximo "
             f"{limit} tokens por texto ({source}). Use MAX_LENGTH = {limit} ou menos (a série usa 128); "
@@ -66,7 +74,11 @@ def tokenizing(splits, max_length, tokenizer=None, model=None, limit: int = 20_0
     Antes, um ``max_length`` acima do que o modelo aceita é erro em português (:func:`check_max_length`).
     Com menos de ``limit`` textos, sem a barra de progresso do ``datasets`` (só atrapalharia a leitura).
     """
-    from datasets.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
+    from datasets.utils import (
+        are_progress_bars_disabled,
+        disable_progress_bars,
+        enable_progress_bars,
+    )
 
     check_max_length(max_length, tokenizer, model)
     small = sum(len(ds) for ds in splits.values()) < limit
@@ -88,9 +100,16 @@ def truncation_report(tokenized, max_length: int, verbose: bool = True) -> pd.Da
     rows = []
     for name, ds in tokenized.items():
         full = np.asarray(ds["full_length"])
-        rows.append({"split": name, "textos": len(full), "cortados": int((full > max_length).sum()),
-                     "% cortados": round(100 * float((full > max_length).mean()), 1),
-                     "tokens (mediana)": int(np.median(full)), "tokens (máx.)": int(full.max())})
+        rows.append(
+            {
+                "split": name,
+                "textos": len(full),
+                "cortados": int((full > max_length).sum()),
+                "% cortados": round(100 * float((full > max_length).mean()), 1),
+                "tokens (mediana)": int(np.median(full)),
+                "tokens (máx.)": int(full.max()),
+            }
+        )
     report = pd.DataFrame(rows).set_index("split")
     if verbose:
         from .data import SPLIT_NAMES
@@ -98,8 +117,10 @@ def truncation_report(tokenized, max_length: int, verbose: bool = True) -> pd.Da
 
         total_cut, total = int(report["cortados"].sum()), int(report["textos"].sum())
         where = ", ".join(SPLIT_NAMES.get(n, n) for n in report.index)
-        print(f"Com no máximo {max_length} tokens, {total_cut} dos {f'{total:,}'.replace(',', '.')} textos "
-              f"({where}; {pct(total_cut / max(total, 1))}) foram cortados.")
+        print(
+            f"Com no máximo {max_length} tokens, {total_cut} dos {f'{total:,}'.replace(',', '.')} textos "
+            f"({where}; {pct(total_cut / max(total, 1))}) foram cortados."
+        )
     return report
 
 
@@ -107,15 +128,19 @@ def refuse_long_texts(model, *parts) -> None:
     """Erro em português quando algum texto tokenizado (coluna ``length``) passa do que ``model`` aceita."""
     limit, source = position_limit(model=model)
     for part in parts:
-        if limit and part is not None and "length" in getattr(part, "column_names", ()) and len(part):
+        has_lengths = part is not None and "length" in getattr(part, "column_names", ())
+        if limit and has_lengths and len(part):
             longest = max(part["length"])
             if longest > limit:
-                raise ValueError(f"Há textos tokenizados com {longest} tokens, mas o modelo "
-                                 f"{model.config._name_or_path or type(model).__name__} aceita no máximo {limit} "
-                                 f"({source}). Tokenize de novo com MAX_LENGTH = {limit} ou menos.")
+                raise ValueError(
+                    f"Há textos tokenizados com {longest} tokens, mas o modelo "
+                    f"{model.config._name_or_path or type(model).__name__} aceita no máximo {limit} "
+                    f"({source}). Tokenize de novo com MAX_LENGTH = {limit} ou menos."
+                )
 
 
 # ------------------------------------------------------------------ congelamento
+
 
 def _base_and_layers(model):
     base = getattr(model, "base_model", model)
@@ -123,7 +148,9 @@ def _base_and_layers(model):
         return base, base.encoder.layer
     if hasattr(base, "transformer") and hasattr(base.transformer, "layer"):
         return base, base.transformer.layer
-    raise ValueError(f"Não sei congelar camadas de {type(model).__name__}: esperava encoder.layer ou transformer.layer.")
+    raise ValueError(
+        f"Não sei congelar camadas de {type(model).__name__}: esperava encoder.layer ou transformer.layer."
+    )
 
 
 def trainable_parameters(model) -> tuple[int, int]:
@@ -131,7 +158,9 @@ def trainable_parameters(model) -> tuple[int, int]:
     return count_parameters(model, trainable_only=True), count_parameters(model)
 
 
-def freeze_layers(model, n_layers: int, freeze_embeddings: bool = True, verbose: bool = True) -> tuple[int, int]:
+def freeze_layers(
+    model, n_layers: int, freeze_embeddings: bool = True, verbose: bool = True
+) -> tuple[int, int]:
     """Congela as embeddings e as ``n_layers`` primeiras camadas do encoder.
 
     Devolve ``(treináveis, total)`` e imprime o resumo.
@@ -147,26 +176,32 @@ def freeze_layers(model, n_layers: int, freeze_embeddings: bool = True, verbose:
             p.requires_grad = False
     trainable, total = trainable_parameters(model)
     if verbose:
-        what = ("embeddings + " if freeze_embeddings else "") + f"{n_layers} de {len(layers)} camadas"
         from .prose import pct
 
-        print(f"Congelados: {what}. Treináveis: {trainable:,} de {total:,} parâmetros".replace(",", ".")
-              + f" ({pct(trainable / total, 1)}).")
+        what = (
+            "embeddings + " if freeze_embeddings else ""
+        ) + f"{n_layers} de {len(layers)} camadas"
+        counts = f"Treináveis: {trainable:,} de {total:,} parâmetros".replace(",", ".")
+        print(f"Congelados: {what}. {counts} ({pct(trainable / total, 1)}).")
     return trainable, total
 
 
 # ------------------------------------------------------------------ classes desbalanceadas
 
+
 def class_weights(labels, num_labels: int) -> torch.Tensor:
     """Pesos "balanceados": ``n / (k · n_c)``; classes raras pesam mais."""
     counts = np.bincount(np.asarray(labels), minlength=num_labels).astype(float)
     if (counts == 0).any():
-        raise ValueError(f"As classes {[i for i, c in enumerate(counts) if c == 0]} não aparecem no treino; "
-                         "não dá para calcular pesos.")
+        raise ValueError(
+            f"As classes {[i for i, c in enumerate(counts) if c == 0]} não aparecem no treino; "
+            "não dá para calcular pesos."
+        )
     return torch.tensor(counts.sum() / (num_labels * counts), dtype=torch.float32)
 
 
 # ------------------------------------------------------------------ precisão e Trainer
+
 
 def precision_kwargs(device: str | None = None) -> dict:
     """bf16 numa GPU que o suporta de verdade (Ampere+), fp16 nas outras GPUs, nada na CPU.
@@ -187,84 +222,11 @@ def precision_kwargs(device: str | None = None) -> dict:
 def autocast_for(args, device):
     """``torch.autocast`` na precisão mista de ``args`` (``bf16``/``fp16``, numa GPU); sem ela (CPU), nada."""
     dtype = torch.bfloat16 if args.bf16 else torch.float16 if args.fp16 else None
-    return torch.autocast(torch.device(device).type, dtype=dtype) if dtype is not None else nullcontext()
-
-
-def restore_plain_forward(model):
-    """Tira do ``model.forward`` o ``autocast`` que o ``accelerate`` pendura nele no treino em bf16/fp16 (GPU).
-
-    Sem isso, depois de um treino com precisão mista o modelo continua rodando em bf16 ou fp16 em
-    qualquer chamada (inferência, medidas de tempo, logits do professor); com isso, volta a ser o
-    modelo de sempre, em float32, como se tivesse sido salvo e carregado de novo.
-    """
-    original = model.__dict__.pop("_original_forward", None) if model is not None else None
-    if original is not None:
-        if getattr(original, "__func__", None) is type(model).forward:
-            model.__dict__.pop("forward", None)  # volta o forward da classe
-        else:
-            model.forward = original
-    return model
-
-
-class PlainForwardAfterTraining(TrainerCallback):
-    """No fim do treino, chama :func:`restore_plain_forward` no modelo do ``Trainer``."""
-
-    def on_train_end(self, args, state, control, model=None, **kwargs):
-        restore_plain_forward(model)
-
-
-class SeriesProgress(TrainerCallback):
-    """Progresso do treino em português: uma barra de passos e, a cada época, uma linha de tabela.
-
-    Substitui os dicionários de log em inglês que o ``Trainer`` imprime (``{'loss': '0.95', ...}``). As
-    linhas saem quando a época fecha: depois da avaliação, ou depois do log de treino quando não há
-    avaliação. Um treino curto, contado em passos (``max_steps``), mostra só a barra; fora do treino (um
-    ``trainer.evaluate()`` avulso) nada é impresso: quem chamou mostra o resultado.
-    """
-
-    COLUMNS = {"loss": "perda treino", "soft": "soft", "hard": "hard", "hidden": "hidden",
-               "eval_loss": "perda validação", "eval_accuracy": "acurácia", "eval_f1_macro": "F1 macro",
-               "eval_f1_weighted": "F1 ponderado"}
-
-    def __init__(self):
-        self.bar, self.row, self.header = None, {}, None
-
-    def on_train_begin(self, args, state, control, **kwargs):
-        from tqdm.auto import tqdm
-
-        self.row, self.header = {}, None
-        self.bar = tqdm(total=state.max_steps, desc="treino", leave=False,
-                        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} passos [{elapsed}<{remaining}]",
-                        disable=args.disable_tqdm or not state.is_world_process_zero)
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if self.bar is not None:
-            self.bar.update(state.global_step - self.bar.n)
-
-    def on_log(self, args, state, control, logs=None, **kwargs):
-        if self.bar is None or not state.is_world_process_zero or not logs or args.max_steps > 0:
-            return
-        self.row.update({name: logs[key] for key, name in self.COLUMNS.items() if key in logs})
-        evaluates = getattr(args, "eval_strategy", "no") != "no"   # IntervalStrategy é um str
-        if "eval_loss" in logs or ("loss" in logs and not evaluates):
-            self.write(logs.get("epoch", state.epoch))
-
-    def write(self, epoch) -> None:
-        from .prose import num
-
-        epoch = f"{epoch:.0f}" if abs(epoch - round(epoch)) < 1e-6 else num(epoch, 2)
-        if self.header is None:
-            self.header = [name for name in self.COLUMNS.values() if name in self.row]
-            self.bar.write("época  " + "  ".join(self.header))
-        cells = [num(self.row[name]).rjust(len(name)) if name in self.row else "—".rjust(len(name))
-                 for name in self.header]
-        self.bar.write(epoch.rjust(5) + "  " + "  ".join(cells))
-        self.row = {}
-
-    def on_train_end(self, args, state, control, **kwargs):
-        if self.bar is not None:
-            self.bar.close()
-        self.bar = None
+    return (
+        torch.autocast(torch.device(device).type, dtype=dtype)
+        if dtype is not None
+        else nullcontext()
+    )
 
 
 def with_series_progress(trainer):
@@ -272,8 +234,10 @@ def with_series_progress(trainer):
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     for callback in list(trainer.callback_handler.callbacks):
-        if isinstance(callback, (PrinterCallback, ProgressCallback, SeriesProgress)) or \
-                type(callback).__name__ == "NotebookProgressCallback":
+        if (
+            isinstance(callback, (PrinterCallback, ProgressCallback, SeriesProgress))
+            or type(callback).__name__ == "NotebookProgressCallback"
+        ):
             trainer.remove_callback(callback)
     trainer.add_callback(SeriesProgress())
     return trainer
@@ -290,11 +254,26 @@ def with_series_callbacks(callbacks=None) -> list:
 def history_frame(log_history) -> pd.DataFrame:
     """Histórico do ``Trainer`` como tabela por época (perda de treino e métricas de validação)."""
     train = {round(r["epoch"], 2): r["loss"] for r in log_history if "loss" in r and "epoch" in r}
-    evals = {round(r["epoch"], 2): {k.removeprefix("eval_"): v for k, v in r.items()
-                                     if k.startswith("eval_") and isinstance(v, (int, float))}
-             for r in log_history if "eval_loss" in r}
+    evals = {
+        round(r["epoch"], 2): {
+            k.removeprefix("eval_"): v
+            for k, v in r.items()
+            if k.startswith("eval_") and isinstance(v, (int, float))
+        }
+        for r in log_history
+        if "eval_loss" in r
+    }
     epochs = sorted(set(train) | set(evals))
-    rows = [{"época": e, "perda treino": train.get(e), **{("perda validação" if k == "loss" else k): v
-             for k, v in evals.get(e, {}).items() if k not in ("runtime", "samples_per_second", "steps_per_second")}}
-            for e in epochs]
+    rows = [
+        {
+            "época": e,
+            "perda treino": train.get(e),
+            **{
+                ("perda validação" if k == "loss" else k): v
+                for k, v in evals.get(e, {}).items()
+                if k not in ("runtime", "samples_per_second", "steps_per_second")
+            },
+        }
+        for e in epochs
+    ]
     return pd.DataFrame(rows).set_index("época")

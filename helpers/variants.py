@@ -3,8 +3,10 @@
 As arquiteturas vêm das classes de configuração do ``transformers`` com os hiperparâmetros publicados
 (:data:`VARIANTS`); o notebook 01 as monta no dispositivo ``meta`` e conta os parâmetros. Aqui ficam a
 medida de tempo (pesos aleatórios: o custo não depende dos valores dos pesos), a conta de
-multiplicações-e-somas e a escolha prática; chaves em inglês, rótulos para mostrar em :data:`LABELS`.
+multiplicações-e-somas (parte por parte em :mod:`helpers.encoder_macs`) e a escolha prática (os dados em
+:mod:`helpers.variant_choices`); chaves em inglês, rótulos para mostrar em :data:`LABELS`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,6 +14,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import measure
+from .encoder_macs import encoder_shape, layer_macs
+from .variant_choices import CHOICES, MOBILE
 
 
 @dataclass(frozen=True)
@@ -27,24 +31,40 @@ class Variant:
 
 
 def _bert(vocab, hidden, layers, heads, inter):
-    return dict(model_type="bert", vocab_size=vocab, hidden_size=hidden, num_hidden_layers=layers,
-                num_attention_heads=heads, intermediate_size=inter, max_position_embeddings=512,
-                type_vocab_size=2)
+    return dict(
+        model_type="bert",
+        vocab_size=vocab,
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=inter,
+        max_position_embeddings=512,
+        type_vocab_size=2,
+    )
 
 
 def _roberta(hidden, layers, heads, inter):
-    return dict(model_type="roberta", vocab_size=50265, hidden_size=hidden, num_hidden_layers=layers,
-                num_attention_heads=heads, intermediate_size=inter, max_position_embeddings=514,
-                type_vocab_size=1)
+    return dict(
+        model_type="roberta",
+        vocab_size=50265,
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=inter,
+        max_position_embeddings=514,
+        type_vocab_size=1,
+    )
 
 
+# fmt: off
 VARIANTS = [
     Variant("BERT-base", "bert-base-uncased", "BERT", _bert(30522, 768, 12, 12, 3072), 110,
             "Devlin et al. 2018, arXiv 1810.04805"),
     Variant("BERT-large", "bert-large-uncased", "BERT", _bert(30522, 1024, 24, 16, 4096), 340,
             "Devlin et al. 2018, arXiv 1810.04805"),
     Variant("DistilBERT", "distilbert-base-uncased", "DistilBERT",
-            dict(model_type="distilbert", vocab_size=30522, dim=768, n_layers=6, n_heads=12, hidden_dim=3072),
+            dict(model_type="distilbert", vocab_size=30522, dim=768, n_layers=6, n_heads=12,
+                 hidden_dim=3072),
             66, "Sanh et al. 2019, arXiv 1910.01108"),
     Variant("RoBERTa-base", "roberta-base", "RoBERTa", _roberta(768, 12, 12, 3072), 125,
             "Liu et al. 2019, arXiv 1907.11692 (contagem: README do fairseq)"),
@@ -52,36 +72,62 @@ VARIANTS = [
             "Liu et al. 2019, arXiv 1907.11692"),
     Variant("ALBERT-base", "albert-base-v2", "ALBERT",
             dict(model_type="albert", vocab_size=30000, embedding_size=128, hidden_size=768,
-                 num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072), 12,
-            "Lan et al. 2019, arXiv 1909.11942"),
+                 num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072),
+            12, "Lan et al. 2019, arXiv 1909.11942"),
     Variant("DeBERTa-v3-base", "microsoft/deberta-v3-base", "DeBERTa",
             dict(model_type="deberta-v2", vocab_size=128100, hidden_size=768, num_hidden_layers=12,
                  num_attention_heads=12, intermediate_size=3072, max_position_embeddings=512,
                  type_vocab_size=0, relative_attention=True, position_buckets=256,
                  norm_rel_ebd="layer_norm", share_att_key=True, pos_att_type=["p2c", "c2p"],
-                 position_biased_input=False, max_relative_positions=-1), 184,
-            "He et al. 2021, arXiv 2111.09543 (86M no corpo + 98M nas embeddings, cartão do modelo)"),
+                 position_biased_input=False, max_relative_positions=-1),
+            184, "He et al. 2021, arXiv 2111.09543 (86M no corpo + 98M nas embeddings, "
+                 "cartão do modelo)"),
     Variant("BERTimbau-base", "neuralmind/bert-base-portuguese-cased", "BERT",
             _bert(29794, 768, 12, 12, 3072), 110, "Souza et al. 2020, BRACIS (cartão neuralmind)"),
     Variant("BERTimbau-large", "neuralmind/bert-large-portuguese-cased", "BERT",
             _bert(29794, 1024, 24, 16, 4096), 335, "Souza et al. 2020, BRACIS (cartão neuralmind)"),
 ]
+# fmt: on
 
 LABELS = {
-    "layers": "camadas", "hidden": "dimensão", "vocab": "vocabulário",
-    "params_m": "parâmetros (M, calculado)", "published_m": "publicado (M)", "diff_pct": "diferença (%)",
-    "source": "fonte", "embeddings": "embeddings", "encoder": "camadas (encoder)", "pooler": "pooler",
-    "ms": "tempo (ms)", "base_ms": "BERT-base ao lado (ms)", "ratio": "razão", "ratio_low": "razão mín.",
-    "ratio_high": "razão máx.", "macs_b": "conta (bilhões)", "macs_ratio": "razão da conta",
-    "projections": "projeções Q, K, V e saída", "ffn": "feed-forward",
-    "attention": "atenção (Q·Kᵀ e pesos·V)", "rel_projection": "tabela de posições × W_q e W_k",
-    "rel_products": "conteúdo→posição e posição→conteúdo", "layer_total": "total por camada",
-    "model": "modelo sugerido", "why": "por quê",
+    "layers": "camadas",
+    "hidden": "dimensão",
+    "vocab": "vocabulário",
+    "params_m": "parâmetros (M, calculado)",
+    "published_m": "publicado (M)",
+    "diff_pct": "diferença (%)",
+    "source": "fonte",
+    "embeddings": "embeddings",
+    "encoder": "camadas (encoder)",
+    "pooler": "pooler",
+    "ms": "tempo (ms)",
+    "base_ms": "BERT-base ao lado (ms)",
+    "ratio": "razão",
+    "ratio_low": "razão mín.",
+    "ratio_high": "razão máx.",
+    "macs_b": "conta (bilhões)",
+    "macs_ratio": "razão da conta",
+    "projections": "projeções Q, K, V e saída",
+    "ffn": "feed-forward",
+    "attention": "atenção (Q·Kᵀ e pesos·V)",
+    "rel_projection": "tabela de posições × W_q e W_k",
+    "rel_products": "conteúdo→posição e posição→conteúdo",
+    "layer_total": "total por camada",
+    "model": "modelo sugerido",
+    "why": "por quê",
 }
 
 
-def time_forwards(variants=VARIANTS, base: str = "BERT-base", seq_len: int = 128, batch_size: int = 1,
-                  repeats: int = 5, seed: int = 0, progress=None, threads: int | None = 1) -> pd.DataFrame:
+def time_forwards(
+    variants=VARIANTS,
+    base: str = "BERT-base",
+    seq_len: int = 128,
+    batch_size: int = 1,
+    repeats: int = 5,
+    seed: int = 0,
+    progress=None,
+    threads: int | None = 1,
+) -> pd.DataFrame:
     """Tempo de cada variante e a razão ao ``base`` (coluna ``"ratio"``), medidos **em alternância**.
 
     As passagens alternam (variante, base, ...) e cada tempo é o menor de ``repeats``
@@ -100,20 +146,27 @@ def time_forwards(variants=VARIANTS, base: str = "BERT-base", seq_len: int = 128
         raise ValueError(f"O modelo de referência '{base}' não está na lista de variantes.")
     previous = torch.get_num_threads()
     if threads is not None:
-        torch.set_num_threads(threads)  # com uma só, um programa no outro núcleo não trava a passagem
+        # com uma só, um programa no outro núcleo não trava a passagem
+        torch.set_num_threads(threads)
     try:
         inputs = measure.random_inputs(seq_len, batch_size, seed)
         torch.manual_seed(seed)
         reference = build_model(by_name[base], device="cpu").eval()
         rows = {}
-        todo = [by_name[base]] + [v for v in variants if v.name != base]  # o base primeiro, contra a cópia
-        for v in (progress(todo) if progress else todo):
+        # o base primeiro, contra a cópia
+        todo = [by_name[base]] + [v for v in variants if v.name != base]
+        for v in progress(todo) if progress else todo:
             torch.manual_seed(seed)
             model = build_model(v, device="cpu").eval()
             own, ref = measure.alternating_forward_times(model, reference, inputs, repeats)
             pairs = [o / r for o, r in zip(own, ref)]
-            rows[v.name] = {"ms": min(own), "base_ms": min(ref), "ratio": min(own) / min(ref),
-                            "ratio_low": min(pairs), "ratio_high": max(pairs)}
+            rows[v.name] = {
+                "ms": min(own),
+                "base_ms": min(ref),
+                "ratio": min(own) / min(ref),
+                "ratio_low": min(pairs),
+                "ratio_high": max(pairs),
+            }
     finally:
         torch.set_num_threads(previous)
     return pd.DataFrame(rows).T.loc[[v.name for v in variants]]
@@ -143,53 +196,6 @@ def ratio_range(low: float, high: float) -> str:
     return f"todas {a}" if a == b else f"de {a} a {b}"
 
 
-def relative_positions(variant: Variant) -> int:
-    """Linhas da tabela de posições relativas que cada camada projeta (``2k``); 0 sem atenção relativa.
-
-    Como no ``transformers`` (``models/deberta_v2/modeling_deberta_v2.py``): ``att_span`` é
-    ``position_buckets`` quando positivo, senão ``max_relative_positions`` (ou, se este for menor
-    que 1, ``max_position_embeddings``), e a atenção usa ``rel_embeddings[0 : 2 * att_span]``.
-    """
-    cfg = variant.config
-    if cfg["model_type"] not in ("deberta", "deberta-v2") or not cfg.get("relative_attention", False):
-        return 0
-    span = cfg.get("max_relative_positions", -1)
-    if span < 1:
-        span = cfg.get("max_position_embeddings", 512)
-    if cfg.get("position_buckets", -1) > 0:
-        span = cfg["position_buckets"]
-    return 2 * span
-
-
-def _shape(variant: Variant) -> tuple[int, int, int]:  # camadas, largura e feed-forward (o DistilBERT muda os nomes)
-    cfg = variant.config
-    return (cfg.get("num_hidden_layers") or cfg["n_layers"], cfg.get("hidden_size") or cfg["dim"],
-            cfg.get("intermediate_size") or cfg["hidden_dim"])
-
-
-def layer_macs(variant: Variant, seq_len: int = 128, batch_size: int = 1) -> dict:
-    """Multiplicações-e-somas de **uma camada** do encoder numa passagem, parte por parte (a conta).
-
-    Para ``batch_size`` frases de ``n = seq_len`` tokens, largura ``d`` e *feed-forward* ``d_ff``: as
-    projeções Q, K, V e de saída (``4·d²`` por token), a *feed-forward* (``2·d·d_ff`` por token) e a
-    autoatenção (``Q·Kᵀ`` e ``pesos·V``: ``2·n²·d`` por frase). Com a atenção desemaranhada do DeBERTa
-    (He et al. 2020, arXiv 2006.03654), como o ``transformers`` a calcula
-    (``DisentangledSelfAttention.disentangled_attention_bias``), cada camada ainda projeta a tabela de
-    ``2k`` posições relativas por ``W_k`` e ``W_q`` (``2·2k·d²``, uma vez por passagem, qualquer que seja
-    a frase ou o lote) e multiplica Q e K pelas posições projetadas (``2·n·2k·d`` por frase).
-    """
-    _, d, ff = _shape(variant)
-    n, b = seq_len, batch_size
-    parts = {"projections": b * n * 4 * d * d, "ffn": b * n * 2 * d * ff, "attention": b * 2 * n * n * d}
-    span = relative_positions(variant)
-    if span:
-        kinds = [k for k in (variant.config.get("pos_att_type") or []) if k in ("c2p", "p2c")]
-        projected = 2 if variant.config.get("share_att_key", False) else len(kinds)  # compartilhadas: as duas
-        parts["rel_projection"] = projected * span * d * d
-        parts["rel_products"] = len(kinds) * b * n * span * d
-    return {k: float(v) for k, v in parts.items()}
-
-
 def forward_macs(variant: Variant, seq_len: int = 128, batch_size: int = 1) -> float:
     """Multiplicações-e-somas das multiplicações de matrizes do encoder, por passagem: a conta.
 
@@ -197,20 +203,33 @@ def forward_macs(variant: Variant, seq_len: int = 128, batch_size: int = 1) -> f
     contas da atenção desemaranhada no DeBERTa). Não conta embeddings (só consultas), LayerNorm,
     softmax, o *pooler* nem a projeção 128→768 do ALBERT.
     """
-    return float(_shape(variant)[0] * sum(layer_macs(variant, seq_len, batch_size).values()))
+    return float(encoder_shape(variant)[0] * sum(layer_macs(variant, seq_len, batch_size).values()))
 
 
-def layer_macs_table(names=("BERT-base", "DeBERTa-v3-base"), seq_len: int = 128, batch_size: int = 1,
-                     variants=VARIANTS) -> pd.DataFrame:
+def layer_macs_table(
+    names=("BERT-base", "DeBERTa-v3-base"),
+    seq_len: int = 128,
+    batch_size: int = 1,
+    variants=VARIANTS,
+) -> pd.DataFrame:
     """Milhões de multiplicações-e-somas por camada, parte por parte (:func:`layer_macs`), lado a lado."""
     by_name = {v.name: v for v in variants}
-    table = pd.DataFrame({n: layer_macs(by_name[n], seq_len, batch_size) for n in names}).fillna(0) / 1e6
+    table = (
+        pd.DataFrame({n: layer_macs(by_name[n], seq_len, batch_size) for n in names}).fillna(0)
+        / 1e6
+    )
     table.loc["layer_total"] = table.sum()
     return table
 
 
-def cost_table(params: pd.DataFrame, timing: pd.DataFrame, seq_len: int, variants=VARIANTS,
-               base: str = "BERT-base", batch_size: int = 1) -> pd.DataFrame:
+def cost_table(
+    params: pd.DataFrame,
+    timing: pd.DataFrame,
+    seq_len: int,
+    variants=VARIANTS,
+    base: str = "BERT-base",
+    batch_size: int = 1,
+) -> pd.DataFrame:
     """Tempo medido (de :func:`time_forwards`) e a conta (:func:`forward_macs`), as duas em razão ao ``base``.
 
     ``params``: a tabela de parâmetros do notebook 01 (colunas ``layers``, ``hidden``, ``params_m``). A
@@ -228,45 +247,10 @@ def cost_table(params: pd.DataFrame, timing: pd.DataFrame, seq_len: int, variant
 
 # ------------------------------------------------------------------ escolha prática
 
-CHOICES = {
-    # (idioma, recursos, prioridade) → (modelo, por quê)
-    "pt": {
-        "poucos": ("adalbertojunior/distilbert-portuguese-cased",
-                   "Um BERT menor em português: apesar do nome, a configuração é de um BERT (model_type: bert, com "
-                   "token-type embeddings) de 6 camadas, metade do BERTimbau-base, com o mesmo vocabulário; "
-                   "bom para CPU e GPU pequena."),
-        "normais": ("neuralmind/bert-base-portuguese-cased",
-                    "BERTimbau-base: pré-treinado em português (brWaC), com caixa e acentos; o ponto de partida da "
-                    "série (Souza et al. 2020)."),
-        "muitos": ("neuralmind/bert-large-portuguese-cased",
-                   "BERTimbau-large: melhor que o base nas tarefas do artigo (Souza et al. 2020), mas com 24 camadas "
-                   "de 1024 em vez de 12 de 768, custa várias vezes mais (veja a seção 3)."),
-    },
-    "en": {
-        "poucos": ("distilbert-base-uncased",
-                   "DistilBERT: 40% menos parâmetros e 60% mais rápido que o BERT-base (Sanh et al. 2019, "
-                   "arXiv 1910.01108)."),
-        "normais": ("roberta-base",
-                    "RoBERTa-base: a arquitetura do BERT-base (o mesmo custo por token), com um pré-treino melhor "
-                    "(Liu et al. 2019, arXiv 1907.11692)."),
-        "muitos": ("microsoft/deberta-v3-large",
-                   "DeBERTa-v3-large (ou roberta-large): precisão máxima com dados grandes (He et al. 2021, "
-                   "arXiv 2111.09543)."),
-    },
-}
-MOBILE = {  # celular, por idioma
-    "en": ("albert-base-v2 ou huawei-noah/TinyBERT_General_4L_312D",
-           "Celular: o ALBERT ocupa pouco disco (12M de parâmetros; Lan et al. 2019, arXiv 1909.11942), mas faz a "
-           "conta de um BERT-base (latência e bateria de um BERT-base); o TinyBERT de 4 camadas faz bem menos (Jiao et "
-           "al. 2019, arXiv 1909.10351), mas este é o checkpoint da destilação geral: os resultados do artigo vêm "
-           "também de uma destilação na tarefa."),
-    "pt": ("adalbertojunior/distilbert-portuguese-cased em int8",
-           "Celular, em português: não há ALBERT nem TinyBERT português oficial; o BERT de 6 camadas com o "
-           "vocabulário do BERTimbau (exercício 2 do notebook 05), em int8 como no notebook 06."),
-}
 
-
-def choose_variant(language: str = "pt", resources: str = "normais", deploy: str = "servidor") -> pd.Series:
+def choose_variant(
+    language: str = "pt", resources: str = "normais", deploy: str = "servidor"
+) -> pd.Series:
     """A "escolha prática" do curso como função.
 
     ``language``: ``"pt"`` ou ``"en"``; ``resources``: ``"poucos"``, ``"normais"`` ou
@@ -275,9 +259,13 @@ def choose_variant(language: str = "pt", resources: str = "normais", deploy: str
     if language not in CHOICES:
         raise ValueError(f"Idioma '{language}' não previsto: use 'pt' ou 'en'.")
     if resources not in CHOICES[language]:
-        raise ValueError(f"Recursos '{resources}' não previstos: use 'poucos', 'normais' ou 'muitos'.")
+        raise ValueError(
+            f"Recursos '{resources}' não previstos: use 'poucos', 'normais' ou 'muitos'."
+        )
     if deploy not in ("servidor", "mobile"):
-        raise ValueError(f"Onde vai rodar: '{deploy}' não previsto; use 'servidor' ou 'mobile' (celular).")
+        raise ValueError(
+            f"Onde vai rodar: '{deploy}' não previsto; use 'servidor' ou 'mobile' (celular)."
+        )
     model, why = MOBILE[language] if deploy == "mobile" else CHOICES[language][resources]
     return pd.Series({"model": model, "why": why})  # rótulos para mostrar: LABELS
 
@@ -290,11 +278,20 @@ def chooser_widget():
 
     style = {"description_width": "initial"}  # "onde vai rodar" não cabe na largura padrão
     controls = {
-        "language": w.Dropdown(options=[("português", "pt"), ("inglês", "en")], description="idioma", style=style),
-        "resources": w.Dropdown(options=["poucos", "normais", "muitos"], value="normais", description="recursos",
-                                style=style),
-        "deploy": w.Dropdown(options=[("servidor", "servidor"), ("celular", "mobile")], description="onde vai rodar",
-                             style=style),
+        "language": w.Dropdown(
+            options=[("português", "pt"), ("inglês", "en")], description="idioma", style=style
+        ),
+        "resources": w.Dropdown(
+            options=["poucos", "normais", "muitos"],
+            value="normais",
+            description="recursos",
+            style=style,
+        ),
+        "deploy": w.Dropdown(
+            options=[("servidor", "servidor"), ("celular", "mobile")],
+            description="onde vai rodar",
+            style=style,
+        ),
     }
     show = lambda **kw: choose_variant(**kw).rename(LABELS).to_frame("").to_html(header=False)  # noqa: E731
     return live(controls, show, kind="html")

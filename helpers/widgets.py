@@ -4,6 +4,7 @@ Nada de ``widgets.Output`` nem ``interactive``: executados sem navegador, eles p
 travar o nbclient (jupyter/nbclient#312). Aqui o resultado é uma imagem
 (``widgets.Image``) ou um HTML (``widgets.HTML``), refeitos quando um controle muda.
 """
+
 from __future__ import annotations
 
 import io
@@ -54,6 +55,8 @@ def _box(children):
 
     class Caixa(w.VBox):
         def __repr__(self):
-            return "[caixa interativa: abra o notebook num Jupyter com o kernel rodando para usá-la]"
+            return (
+                "[caixa interativa: abra o notebook num Jupyter com o kernel rodando para usá-la]"
+            )
 
     return Caixa(children)

@@ -5,6 +5,7 @@
 Uma afirmação marcada ``full_run=True`` (um tempo medido, um resultado de treino inteiro) é avaliada nas
 execuções curtas (o CI, o ``make smoke``) sem interromper nada, e conferida no ``make notebooks``.
 """
+
 from __future__ import annotations
 
 import ast
@@ -29,12 +30,22 @@ def claims(notebook: Path) -> list[dict]:
         except SyntaxError:
             continue
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "check"
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "prose"):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "check"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "prose"
+            ):
                 flag = next((k.value for k in node.keywords if k.arg == "full_run"), None)
-                found.append({"cell": index, "condition": ast.unparse(node.args[0]),
-                              "claim": ast.unparse(node.args[1]) if len(node.args) > 1 else "",
-                              "full_run": isinstance(flag, ast.Constant) and flag.value is True})
+                found.append(
+                    {
+                        "cell": index,
+                        "condition": ast.unparse(node.args[0]),
+                        "claim": ast.unparse(node.args[1]) if len(node.args) > 1 else "",
+                        "full_run": isinstance(flag, ast.Constant) and flag.value is True,
+                    }
+                )
     return found
 
 

@@ -8,6 +8,7 @@ o tempo de execução é o que o ``make notebooks`` gravou na proveniência de c
 no perfil offline, numa CPU de dois núcleos). A meta da série: leitura + execução em no máximo 40 minutos,
 deixando dez para a conversa numa aula de 50.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,9 +25,11 @@ from provenance import recorded  # noqa: E402
 WORDS_PER_MINUTE = 130
 BUDGET_MINUTES = 40
 WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
-LINK = re.compile(r"\]\([^)]*\)|<[^>]+>")           # endereços de links e tags HTML não são lidos
+LINK = re.compile(r"\]\([^)]*\)|<[^>]+>")  # endereços de links e tags HTML não são lidos
 BEGIN, END = "<!-- tempos-de-aula:início -->", "<!-- tempos-de-aula:fim -->"
-HEADER = re.compile(r"(<!-- tempo:início -->)(.*?)(<!-- tempo:fim -->)", re.S)   # na primeira célula de cada notebook
+HEADER = re.compile(
+    r"(<!-- tempo:início -->)(.*?)(<!-- tempo:fim -->)", re.S
+)  # na primeira célula de cada notebook
 
 
 def words_read(notebook: Path) -> int:
@@ -48,7 +51,9 @@ def rows(root: Path = ROOT) -> list[dict]:
         run = recorded(path).get("seconds")
         reading = words / WORDS_PER_MINUTE
         total = reading + (run or 0) / 60
-        out.append({"notebook": path.name, "words": words, "reading": reading, "run": run, "total": total})
+        out.append(
+            {"notebook": path.name, "words": words, "reading": reading, "run": run, "total": total}
+        )
     return out
 
 
@@ -57,35 +62,46 @@ def _min(value: float) -> str:
 
 
 def table(items: list[dict]) -> str:
-    lines = ["| notebook | palavras | leitura (min) | execução (min) | total (min) |", "|---|---|---|---|---|"]
+    lines = [
+        "| notebook | palavras | leitura (min) | execução (min) | total (min) |",
+        "|---|---|---|---|---|",
+    ]
     for r in items:
         run = _min(r["run"] / 60) if r["run"] else "?"
         flag = "" if r["run"] and r["total"] <= BUDGET_MINUTES else " ⚠"
-        words = f"{r['words']:,}".replace(",", ".")      # separador de milhar brasileiro
-        lines.append(f"| {r['notebook']} | {words} | {_min(r['reading'])} | {run} | {_min(r['total'])}{flag} |")
+        words = f"{r['words']:,}".replace(",", ".")  # separador de milhar brasileiro
+        lines.append(
+            f"| {r['notebook']} | {words} | {_min(r['reading'])} | {run} | {_min(r['total'])}{flag} |"
+        )
     return "\n".join(lines)
 
 
 def readme_block(items: list[dict]) -> str:
     meta = recorded(ROOT / "notebooks" / items[0]["notebook"]) if items else {}
-    return (f"{BEGIN}\nLeitura a {WORDS_PER_MINUTE} palavras por minuto (markdown e frases escritas pela execução); "
-            f"execução medida com `make notebooks` em {meta.get('date', '?')} ({meta.get('cpu', '?')}, "
-            f"{meta.get('cores', '?')} núcleos, perfil offline). Meta: até {BUDGET_MINUTES} minutos; ⚠ marca o que "
-            f"passa dela. Tabela gerada por `python scripts/class_time.py --write`.\n\n{table(items)}\n{END}")
+    return (
+        f"{BEGIN}\nLeitura a {WORDS_PER_MINUTE} palavras por minuto (markdown e frases escritas pela execução); "
+        f"execução medida com `make notebooks` em {meta.get('date', '?')} ({meta.get('cpu', '?')}, "
+        f"{meta.get('cores', '?')} núcleos, perfil offline). Meta: até {BUDGET_MINUTES} minutos; ⚠ marca o que "
+        f"passa dela. Tabela gerada por `python scripts/class_time.py --write`.\n\n{table(items)}\n{END}"
+    )
 
 
 def header_text(item: dict, meta: dict) -> str:
     """A frase do «Tempo de aula» no cabeçalho do notebook: leitura e execução, em minutos inteiros."""
     reading = max(1, round(item["reading"]))
     run = max(1, round((item["run"] or 0) / 60))
-    return (f"~{reading} min de leitura e ~{run} min de execução numa CPU de {meta.get('cores', '?')} núcleos "
-            "(perfil offline)")
+    return (
+        f"~{reading} min de leitura e ~{run} min de execução numa CPU de {meta.get('cores', '?')} núcleos "
+        "(perfil offline)"
+    )
 
 
 def with_header(source: str, text: str) -> str:
     """``source`` (a primeira célula) com ``text`` entre os marcadores do «Tempo de aula»."""
     if not HEADER.search(source):
-        raise SystemExit("ERRO: a primeira célula perdeu os marcadores <!-- tempo:início --> e <!-- tempo:fim -->.")
+        raise SystemExit(
+            "ERRO: a primeira célula perdeu os marcadores <!-- tempo:início --> e <!-- tempo:fim -->."
+        )
     return HEADER.sub(lambda m: m.group(1) + text + m.group(3), source, count=1)
 
 
@@ -103,7 +119,7 @@ def main(argv: list[str]) -> int:
     items = rows()
     if "--write" in argv:
         write_headers(items)
-        items = rows()                     # as palavras do cabeçalho contam
+        items = rows()  # as palavras do cabeçalho contam
         readme = ROOT / "README.md"
         text = readme.read_text(encoding="utf-8")
         if BEGIN not in text:
@@ -116,7 +132,9 @@ def main(argv: list[str]) -> int:
         print(table(items))
     over = [r["notebook"] for r in items if not r["run"] or r["total"] > BUDGET_MINUTES]
     if over:
-        print(f"Passam de {BUDGET_MINUTES} minutos (ou sem tempo de execução gravado): {', '.join(over)}")
+        print(
+            f"Passam de {BUDGET_MINUTES} minutos (ou sem tempo de execução gravado): {', '.join(over)}"
+        )
     return 0
 
 

@@ -25,6 +25,7 @@ O kit não tem links simbólicos (cabe num pendrive FAT32/exFAT): no cache dele,
 são arquivos comuns, uma forma que o ``huggingface_hub`` também lê. A instalação usa só a biblioteca padrão
 do Python, porque roda antes de existir o ``.venv``.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -53,10 +54,22 @@ STAMP = ".venv/.instalado"  # o mesmo carimbo do Makefile: com ele, `make run` n
 # Arquivos de um modelo que a série usa: configuração, tokenizador e pesos em safetensors (ou, quando o
 # repositório não tem safetensors, os do PyTorch). Só os da raiz: pastas como onnx/ ou openvino/ ficam de fora,
 # assim como os pesos do TensorFlow (*.h5), do Flax (*.msgpack) e de outras bibliotecas.
-MODEL_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
-               "special_tokens_map.json", "added_tokens.json", "vocab.txt", "vocab.json", "merges.txt",
-               "*.model", "model.safetensors", "model-*-of-*.safetensors", "model.safetensors.index.json",
-               "README.md")
+MODEL_FILES = (
+    "config.json",
+    "generation_config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.txt",
+    "vocab.json",
+    "merges.txt",
+    "*.model",
+    "model.safetensors",
+    "model-*-of-*.safetensors",
+    "model.safetensors.index.json",
+    "README.md",
+)
 TORCH_FILES = ("pytorch_model.bin", "pytorch_model-*-of-*.bin", "pytorch_model.bin.index.json")
 
 
@@ -65,6 +78,7 @@ class KitError(RuntimeError):
 
 
 # ---------------------------------------------------------------- utilidades
+
 
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
@@ -92,7 +106,11 @@ def user_hub_cache(env=None) -> Path:
             return Path(env[name]).expanduser()
     if env.get("HF_HOME"):
         return Path(env["HF_HOME"]).expanduser() / "hub"
-    base = Path(env["XDG_CACHE_HOME"]).expanduser() if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
+    base = (
+        Path(env["XDG_CACHE_HOME"]).expanduser()
+        if env.get("XDG_CACHE_HOME")
+        else Path.home() / ".cache"
+    )
     return base / "huggingface" / "hub"
 
 
@@ -121,7 +139,9 @@ def project_requirements(root: Path = ROOT, extras=EXTRAS) -> list[str]:
     reqs = list(toml["project"]["dependencies"])
     for extra in extras:
         reqs += toml["project"].get("optional-dependencies", {}).get(extra, [])
-    return reqs + list(toml["build-system"]["requires"])  # o pip install -e do projeto precisa do setuptools
+    return reqs + list(
+        toml["build-system"]["requires"]
+    )  # o pip install -e do projeto precisa do setuptools
 
 
 def torch_pin(root: Path = ROOT) -> str:
@@ -143,6 +163,7 @@ def _run(cmd, **kwargs) -> None:
 
 
 # ---------------------------------------------------------------- cache do Hub
+
 
 def snapshot_of(cache: Path, repo_id: str, repo_type: str = "model", revision: str = "main"):
     """``(commit, pasta do snapshot)`` de ``repo_id`` num cache do Hub, ou ``None`` se não estiver lá."""
@@ -167,7 +188,9 @@ def cache_from_folder(folder: Path, repo_id: str, cache: Path, repo_type: str = 
     pick = model_files if repo_type == "model" else dataset_files
     files = pick(sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()))
     if not files:
-        raise KitError(f"{folder} não tem nenhum arquivo de modelo ({', '.join(MODEL_FILES[:3])}...).")
+        raise KitError(
+            f"{folder} não tem nenhum arquivo de modelo ({', '.join(MODEL_FILES[:3])}...)."
+        )
     digests = {f: sha256(folder / f) for f in files}
     commit = hashlib.sha1("".join(f"{f}:{d}\n" for f, d in digests.items()).encode()).hexdigest()
     entry = Path(cache) / cache_folder(repo_id, repo_type)
@@ -185,7 +208,9 @@ def cache_from_folder(folder: Path, repo_id: str, cache: Path, repo_type: str = 
     return commit
 
 
-def copy_snapshot_into_kit(cache: Path, repo_id: str, kit: Path, repo_type: str = "model") -> dict | None:
+def copy_snapshot_into_kit(
+    cache: Path, repo_id: str, kit: Path, repo_type: str = "model"
+) -> dict | None:
     """Copia o snapshot de ``refs/main`` de ``repo_id`` do cache ``cache`` para o cache do kit.
 
     Só os arquivos que a série usa (:func:`model_files`), como arquivos comuns (sem links simbólicos).
@@ -234,8 +259,11 @@ def install_hub_cache(kit: Path, target: Path) -> dict:
             rel = src.relative_to(source)
             dst = target / rel
             if dst.exists() or dst.is_symlink():
-                if rel.parts[1] == "refs" and dst.read_text(encoding="utf-8").strip() != \
-                        src.read_text(encoding="utf-8").strip():
+                if (
+                    rel.parts[1] == "refs"
+                    and dst.read_text(encoding="utf-8").strip()
+                    != src.read_text(encoding="utf-8").strip()
+                ):
                     counts["refs_mantidos"].append(str(rel))
                 counts["ja_existiam"] += 1
                 continue
@@ -249,10 +277,14 @@ def install_hub_cache(kit: Path, target: Path) -> dict:
 
 # ---------------------------------------------------------------- repositório e rodas
 
+
 def repo_files(root: Path = ROOT) -> list[str]:
     """Arquivos do repositório como estão na pasta: os versionados e os novos que o git não ignora."""
-    out = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                         capture_output=True, check=True).stdout.decode()
+    out = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
     return sorted({f for f in out.split("\0") if f and (root / f).is_file()})
 
 
@@ -261,7 +293,10 @@ def repo_state(root: Path = ROOT) -> dict:
         r = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
         return r.stdout.strip() if r.returncode == 0 else ""
 
-    return {"commit": git("rev-parse", "HEAD"), "alteracoes_locais": bool(git("status", "--porcelain"))}
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "alteracoes_locais": bool(git("status", "--porcelain")),
+    }
 
 
 def archive_repo(root: Path, destination: Path) -> list[str]:
@@ -278,21 +313,45 @@ def platform_flags(platforms, python_version) -> list[str]:
     if not platforms and not python_version:
         return []
     version = python_version or f"{sys.version_info.major}.{sys.version_info.minor}"
-    flags = ["--only-binary=:all:", "--python-version", version, "--implementation", "cp",
-             "--abi", "cp" + version.replace(".", "")]
+    flags = [
+        "--only-binary=:all:",
+        "--python-version",
+        version,
+        "--implementation",
+        "cp",
+        "--abi",
+        "cp" + version.replace(".", ""),
+    ]
     for p in platforms or ():
         flags += ["--platform", p]
     return flags
 
 
-def download_wheels(wheels: Path, requirements, torch_spec: str | None, torch_index: str | None,
-                    wheels_from: Path | None, flags) -> None:
+def download_wheels(
+    wheels: Path,
+    requirements,
+    torch_spec: str | None,
+    torch_index: str | None,
+    wheels_from: Path | None,
+    flags,
+) -> None:
     """``pip download`` de ``torch_spec`` (do ``torch_index``, se houver) e de ``requirements`` para ``wheels``.
 
     Com ``wheels_from``, nada vem da rede: ``--no-index --find-links wheels_from``.
     """
     wheels.mkdir(parents=True, exist_ok=True)
-    pip = [sys.executable, "-m", "pip", "download", "-q", "--dest", wheels, "--find-links", wheels, *flags]
+    pip = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "-q",
+        "--dest",
+        wheels,
+        "--find-links",
+        wheels,
+        *flags,
+    ]
     source = ["--no-index", "--find-links", wheels_from] if wheels_from else []
     if torch_spec:
         torch_source = source or (["--index-url", torch_index] if torch_index else [])
@@ -309,6 +368,7 @@ def wheel_records(wheels: Path) -> list[dict]:
 
 
 # ---------------------------------------------------------------- montar
+
 
 def install_script(python_version: str) -> str:
     """O ``instalar.sh`` do kit: acha um Python da versão das rodas e chama ``kit.py instalar``."""
@@ -336,7 +396,9 @@ def readme_text(manifest: dict) -> str:
     lines = [
         "Kit de aula sem internet: série Variantes do BERT",
         "",
-        "Em cada computador (Linux ou macOS, com bash e Python " + manifest["python"] + "), sem internet:",
+        "Em cada computador (Linux ou macOS, com bash e Python "
+        + manifest["python"]
+        + "), sem internet:",
         "",
         "    bash instalar.sh [PASTA]",
         "",
@@ -345,18 +407,39 @@ def readme_text(manifest: dict) -> str:
         "comando diz como abrir os notebooks.",
         "",
         f"Rodas do Python {manifest['python']} para {manifest['plataforma']} ({len(manifest['rodas'])} arquivos).",
-        "Modelos:", models, "Datasets do Hub:", data,
+        "Modelos:",
+        models,
+        "Datasets do Hub:",
+        data,
     ]
     if missing:
-        lines += ["", "Não vieram (os notebooks usam o substituto offline no lugar): " + ", ".join(missing)]
-    lines += ["", "Conferir o kit depois de copiar (tamanhos e sha256):  python3 kit.py conferir .", ""]
+        lines += [
+            "",
+            "Não vieram (os notebooks usam o substituto offline no lugar): " + ", ".join(missing),
+        ]
+    lines += [
+        "",
+        "Conferir o kit depois de copiar (tamanhos e sha256):  python3 kit.py conferir .",
+        "",
+    ]
     return "\n".join(lines)
 
 
-def build(destination: Path, *, models=None, datasets=None, hub_cache: Path | None = None, download: bool = True,
-          wheels_from: Path | None = None, requirements=None, torch_spec: str | None = None,
-          torch_index: str | None = None, platforms=(), python_version: str | None = None,
-          root: Path = ROOT) -> dict:
+def build(
+    destination: Path,
+    *,
+    models=None,
+    datasets=None,
+    hub_cache: Path | None = None,
+    download: bool = True,
+    wheels_from: Path | None = None,
+    requirements=None,
+    torch_spec: str | None = None,
+    torch_index: str | None = None,
+    platforms=(),
+    python_version: str | None = None,
+    root: Path = ROOT,
+) -> dict:
     """Monta o kit em ``destination`` (que não pode ter arquivos) e devolve o manifesto.
 
     ``requirements=None``: as dependências do projeto com os extras (:func:`project_requirements`), o
@@ -366,12 +449,15 @@ def build(destination: Path, *, models=None, datasets=None, hub_cache: Path | No
     """
     destination = Path(destination)
     if destination.exists() and any(destination.iterdir()):
-        raise KitError(f"{destination} já existe e não está vazia: escolha uma pasta nova para o kit.")
+        raise KitError(
+            f"{destination} já existe e não está vazia: escolha uma pasta nova para o kit."
+        )
     destination.mkdir(parents=True, exist_ok=True)
     if models is None or datasets is None:
         sys.path.insert(0, str(root))
         from helpers.data import NOTEBOOK_DATASETS
         from helpers.hub import NOTEBOOK_MODELS
+
         models = NOTEBOOK_MODELS if models is None else models
         datasets = NOTEBOOK_DATASETS if datasets is None else datasets
     if requirements is None:
@@ -384,14 +470,22 @@ def build(destination: Path, *, models=None, datasets=None, hub_cache: Path | No
             os.environ[var] = "0"
 
     _say(f"1/4 rodas do Python → {destination / WHEELS}")
-    download_wheels(destination / WHEELS, requirements, torch_spec, torch_index, wheels_from,
-                    platform_flags(platforms, python_version))
+    download_wheels(
+        destination / WHEELS,
+        requirements,
+        torch_spec,
+        torch_index,
+        wheels_from,
+        platform_flags(platforms, python_version),
+    )
     got = [p for p in (destination / WHEELS).iterdir() if p.is_file()]
     _say(f"  {len(got)} arquivos, {sum(p.stat().st_size for p in got) / 1e6:.0f} MB")
     sdists = [p.name for p in got if not p.name.endswith(".whl")]
     if sdists:
-        _say("  atenção: pacotes só em código-fonte (precisam ser compilados no computador da turma): "
-             + ", ".join(sdists))
+        _say(
+            "  atenção: pacotes só em código-fonte (precisam ser compilados no computador da turma): "
+            + ", ".join(sdists)
+        )
 
     _say(f"2/4 modelos e datasets (cache de origem: {cache})")
     records = {"model": [], "dataset": []}
@@ -404,7 +498,9 @@ def build(destination: Path, *, models=None, datasets=None, hub_cache: Path | No
                 rec = copy_snapshot_into_kit(cache, repo_id, destination, repo_type)
             if rec is None:
                 missing[repo_type].append(repo_id)
-                _say(f"  {repo_id}: não está no cache e não foi baixado (--sem-baixar); fica de fora")
+                _say(
+                    f"  {repo_id}: não está no cache e não foi baixado (--sem-baixar); fica de fora"
+                )
             else:
                 size = sum(f["bytes"] for f in rec["arquivos"]) / 1e6
                 _say(f"  {repo_id}: {len(rec['arquivos'])} arquivos, {size:.1f} MB")
@@ -422,31 +518,42 @@ def build(destination: Path, *, models=None, datasets=None, hub_cache: Path | No
         "formato": FORMAT,
         "criado_em": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "python": version,
-        "plataforma": ", ".join(platforms) if platforms else f"{platform.system()} {platform.machine()} (esta máquina)",
+        "plataforma": ", ".join(platforms)
+        if platforms
+        else f"{platform.system()} {platform.machine()} (esta máquina)",
         "torch": torch_spec,
         "torch_index": torch_index,
         "extras": list(EXTRAS),
         "pacotes_extras": [r for r in requirements if r in DEFAULT_EXTRA_PACKAGES],
-        "repositorio": {"arquivo": REPO_ARCHIVE, **repo_state(root), "arquivos": len(files),
-                        "bytes": (destination / REPO_ARCHIVE).stat().st_size,
-                        "sha256": sha256(destination / REPO_ARCHIVE)},
+        "repositorio": {
+            "arquivo": REPO_ARCHIVE,
+            **repo_state(root),
+            "arquivos": len(files),
+            "bytes": (destination / REPO_ARCHIVE).stat().st_size,
+            "sha256": sha256(destination / REPO_ARCHIVE),
+        },
         "rodas": wheel_records(destination / WHEELS),
         "modelos": records["model"],
         "dados": records["dataset"],
         "faltando": {"modelos": missing["model"], "dados": missing["dataset"]},
     }
     _say("4/4 kit.json, instalar.sh, LEIA-ME.txt")
-    (destination / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    (destination / MANIFEST).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     (destination / "instalar.sh").write_text(install_script(version), encoding="utf-8")
     (destination / "instalar.sh").chmod(0o755)
     (destination / "LEIA-ME.txt").write_text(readme_text(manifest), encoding="utf-8")
     total = sum(p.stat().st_size for p in destination.rglob("*") if p.is_file()) / 1e6
-    _say(f"Kit pronto em {destination}: {total:.0f} MB. Copie a pasta inteira; em cada computador: "
-         f"bash {destination.name}/instalar.sh")
+    _say(
+        f"Kit pronto em {destination}: {total:.0f} MB. Copie a pasta inteira; em cada computador: "
+        f"bash {destination.name}/instalar.sh"
+    )
     return manifest
 
 
 # ---------------------------------------------------------------- conferir e instalar
+
 
 def read_manifest(kit: Path) -> dict:
     path = Path(kit) / MANIFEST
@@ -454,7 +561,9 @@ def read_manifest(kit: Path) -> dict:
         raise KitError(f"{kit} não é um kit: falta {MANIFEST}.")
     manifest = json.loads(path.read_text(encoding="utf-8"))
     if manifest.get("formato") != FORMAT:
-        raise KitError(f"kit no formato {manifest.get('formato')}, este kit.py lê o formato {FORMAT}.")
+        raise KitError(
+            f"kit no formato {manifest.get('formato')}, este kit.py lê o formato {FORMAT}."
+        )
     return manifest
 
 
@@ -472,7 +581,9 @@ def verify(kit: Path) -> list[str]:
         if not path.is_file():
             problems.append(f"falta {path.relative_to(kit)}")
         elif path.stat().st_size != rec["bytes"] or sha256(path) != rec["sha256"]:
-            problems.append(f"{path.relative_to(kit)} está diferente do que foi montado (cópia incompleta?)")
+            problems.append(
+                f"{path.relative_to(kit)} está diferente do que foi montado (cópia incompleta?)"
+            )
     return problems
 
 
@@ -485,12 +596,17 @@ def make_venv(python, venv: Path, py: Path, wheels: Path, env) -> None:
     except KitError:
         pip_wheel = next(iter(sorted(wheels.glob("pip-*.whl"))), None)
         if pip_wheel is None:
-            raise KitError("o Python não criou o .venv (no Debian/Ubuntu falta o pacote python3-venv) e o kit não "
-                           "tem a roda do pip para contornar.") from None
+            raise KitError(
+                "o Python não criou o .venv (no Debian/Ubuntu falta o pacote python3-venv) e o kit não "
+                "tem a roda do pip para contornar."
+            ) from None
         _say("  sem ensurepip: .venv sem pip, e o pip vem da roda do kit")
         shutil.rmtree(venv, ignore_errors=True)
     _run([python, "-m", "venv", "--without-pip", venv])
-    _run([py, pip_wheel / "pip", "install", "-q", "--no-index", "--find-links", wheels, "pip"], env=env)
+    _run(
+        [py, pip_wheel / "pip", "install", "-q", "--no-index", "--find-links", wheels, "pip"],
+        env=env,
+    )
 
 
 def install(kit: Path, folder: Path, python: str = sys.executable, check: bool = True) -> Path:
@@ -499,11 +615,15 @@ def install(kit: Path, folder: Path, python: str = sys.executable, check: bool =
     manifest = read_manifest(kit)
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
     if manifest["python"] != here:
-        raise KitError(f"as rodas deste kit são do Python {manifest['python']}, e este é o Python {here}. "
-                       f"Rode com o Python {manifest['python']} (PYTHON=python{manifest['python']} bash "
-                       "instalar.sh) ou monte o kit com --python-versao " + here + ".")
+        raise KitError(
+            f"as rodas deste kit são do Python {manifest['python']}, e este é o Python {here}. "
+            f"Rode com o Python {manifest['python']} (PYTHON=python{manifest['python']} bash "
+            "instalar.sh) ou monte o kit com --python-versao " + here + "."
+        )
     if folder.exists() and any(folder.iterdir()):
-        raise KitError(f"{folder} já existe e não está vazia: escolha uma pasta nova (bash instalar.sh PASTA).")
+        raise KitError(
+            f"{folder} já existe e não está vazia: escolha uma pasta nova (bash instalar.sh PASTA)."
+        )
     if check:
         _say("1/5 conferindo o kit (tamanhos e sha256)")
         problems = verify(kit)
@@ -514,31 +634,47 @@ def install(kit: Path, folder: Path, python: str = sys.executable, check: bool =
     with tarfile.open(kit / REPO_ARCHIVE) as tar:
         try:
             tar.extractall(folder, filter="data")
-        except TypeError:  # Python sem os filtros de extração (3.10 antigo): o kit é nosso, sem caminhos absolutos
+        except (
+            TypeError
+        ):  # Python sem os filtros de extração (3.10 antigo): o kit é nosso, sem caminhos absolutos
             tar.extractall(folder)
     _say("3/5 .venv só com as rodas do kit (pip --no-index)")
     py = folder / ".venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(kit / WHEELS),
-           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    env = {
+        **os.environ,
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(kit / WHEELS),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
     make_venv(python, folder / ".venv", py, kit / WHEELS, env)
     pip = [py, "-m", "pip", "install", "-q", "--no-index", "--find-links", kit / WHEELS]
     if any(r["arquivo"].startswith("pip-") for r in manifest["rodas"]):
         _run([*pip, "--upgrade", "pip"], env=env)
     if manifest["torch"]:
         _run([*pip, manifest["torch"]], env=env)
-    _run([*pip, "-e", f"{folder}[{','.join(manifest['extras'])}]", *manifest["pacotes_extras"]], env=env)
+    _run(
+        [*pip, "-e", f"{folder}[{','.join(manifest['extras'])}]", *manifest["pacotes_extras"]],
+        env=env,
+    )
     (folder / STAMP).touch()
     target = user_hub_cache()
     _say(f"4/5 modelos e datasets → {target}")
     counts = install_hub_cache(kit, target)
     _say(f"  {counts['copiados']} arquivos copiados, {counts['ja_existiam']} já estavam lá")
     for ref in counts["refs_mantidos"]:
-        _say(f"  aviso: {ref} já apontava para outro commit e ficou como estava; o do kit foi copiado ao lado")
+        _say(
+            f"  aviso: {ref} já apontava para outro commit e ficou como estava; o do kit foi copiado ao lado"
+        )
     models = ", ".join(m["id"] for m in manifest["modelos"]) or "nenhum"
     _say(f"5/5 pronto. Modelos de verdade no cache: {models}.")
     if manifest["faltando"]["modelos"]:
-        _say("  Sem modelo no kit (usam o substituto offline): " + ", ".join(manifest["faltando"]["modelos"]))
-    hub_env = "".join(f" {k}={os.environ[k]}" for k in ("HF_HOME", "HF_HUB_CACHE") if os.environ.get(k))
+        _say(
+            "  Sem modelo no kit (usam o substituto offline): "
+            + ", ".join(manifest["faltando"]["modelos"])
+        )
+    hub_env = "".join(
+        f" {k}={os.environ[k]}" for k in ("HF_HOME", "HF_HUB_CACHE") if os.environ.get(k)
+    )
     _say(f"""
 Para abrir os notebooks (sem internet):
   cd {folder}
@@ -550,7 +686,10 @@ Para executar todos de uma vez (papermill, resultados em build/): make run""")
 
 # ---------------------------------------------------------------- ensaio (make kit-check)
 
-def rehearse(work: Path, notebooks=("01",), wheels_from: Path | None = None, isolate: bool = True) -> None:
+
+def rehearse(
+    work: Path, notebooks=("01",), wheels_from: Path | None = None, isolate: bool = True
+) -> None:
     """Ensaio do kit inteiro com material local: monta, instala numa pasta nova sem rede e roda notebooks.
 
     O modelo de verdade não pode ser baixado aqui: o MiniLM (``helpers.standins.minilm_path()``) é escrito num
@@ -577,36 +716,86 @@ def rehearse(work: Path, notebooks=("01",), wheels_from: Path | None = None, iso
 
     home = work / "casa"
     (home / ".cache").mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "HF_", "VARIANTES_", "VIRTUAL_ENV"))
-           and k not in ("TRANSFORMERS_OFFLINE", "PYTHONPATH")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PIP_", "HF_", "VARIANTES_", "VIRTUAL_ENV"))
+        and k not in ("TRANSFORMERS_OFFLINE", "PYTHONPATH")
+    }
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     base_python = Path(sys.base_prefix) / "bin" / f"python{version}"  # o Python de fora do .venv
     if base_python.is_file():
         env["PYTHON"] = str(base_python)
-    env.update({"HOME": str(home), "HF_HOME": str(home / "hf"), "PIP_CONFIG_FILE": os.devnull,
-                "PIP_NO_INDEX": "1", "PATH": os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
-                                                            if not p.startswith(str(ROOT / ".venv")))})
+    env.update(
+        {
+            "HOME": str(home),
+            "HF_HOME": str(home / "hf"),
+            "PIP_CONFIG_FILE": os.devnull,
+            "PIP_NO_INDEX": "1",
+            "PATH": os.pathsep.join(
+                p
+                for p in env.get("PATH", "").split(os.pathsep)
+                if not p.startswith(str(ROOT / ".venv"))
+            ),
+        }
+    )
     net_off = []
-    if isolate and shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"]).returncode == 0:
-        net_off = ["unshare", "-n", "sh", "-c", 'ip link set lo up 2>/dev/null; exec "$@"', "sem-rede"]
-    _say("rede: " + ("desligada (unshare -n; só a interface local)" if net_off else
-                     "ligada, mas o pip com --no-index e sem configuração (unshare indisponível)"))
+    if (
+        isolate
+        and shutil.which("unshare")
+        and subprocess.run(["unshare", "-n", "true"]).returncode == 0
+    ):
+        net_off = [
+            "unshare",
+            "-n",
+            "sh",
+            "-c",
+            'ip link set lo up 2>/dev/null; exec "$@"',
+            "sem-rede",
+        ]
+    _say(
+        "rede: "
+        + (
+            "desligada (unshare -n; só a interface local)"
+            if net_off
+            else "ligada, mas o pip com --no-index e sem configuração (unshare indisponível)"
+        )
+    )
     room = work / "sala"
     _run([*net_off, "bash", kit / "instalar.sh", room], env=env)
     t_install = time.perf_counter() - start - t_build
 
-    env_nb = {**env, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-              "TOKENIZERS_PARALLELISM": "false", "PYTHONHASHSEED": "0"}
-    _run([*net_off, room / ".venv/bin/python", room / "scripts/run_notebooks.py", "--only", *notebooks],
-         env=env_nb, cwd=room)
+    env_nb = {
+        **env,
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "PYTHONHASHSEED": "0",
+    }
+    _run(
+        [
+            *net_off,
+            room / ".venv/bin/python",
+            room / "scripts/run_notebooks.py",
+            "--only",
+            *notebooks,
+        ],
+        env=env_nb,
+        cwd=room,
+    )
     t_run = time.perf_counter() - start - t_build - t_install
     got = snapshot_of(user_hub_cache(env), "neuralmind/bert-base-portuguese-cased")
     if got is None or got[0] != commit:
         raise KitError("o modelo do kit não chegou ao cache do Hugging Face da pasta nova.")
-    for line in banners(room / "build" / "notebooks", [m["id"] for m in read_manifest(kit)["modelos"]]):
+    for line in banners(
+        room / "build" / "notebooks", [m["id"] for m in read_manifest(kit)["modelos"]]
+    ):
         _say("  " + line)
-    _say(f"\nEnsaio ok: montar {t_build:.0f} s, instalar {t_install:.0f} s, notebooks {' '.join(notebooks)} "
-         f"{t_run:.0f} s (pasta {room}).")
+    _say(
+        f"\nEnsaio ok: montar {t_build:.0f} s, instalar {t_install:.0f} s, notebooks {' '.join(notebooks)} "
+        f"{t_run:.0f} s (pasta {room})."
+    )
 
 
 def banners(folder: Path, model_ids) -> list[str]:
@@ -617,17 +806,27 @@ def banners(folder: Path, model_ids) -> list[str]:
     lines = []
     for nb in sorted(Path(folder).glob("*.ipynb")):
         cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
-        text = "".join("".join(o.get("text", "")) if isinstance(o.get("text"), list) else o.get("text", "")
-                       for c in cells for o in c.get("outputs", []))
+        text = "".join(
+            "".join(o.get("text", "")) if isinstance(o.get("text"), list) else o.get("text", "")
+            for c in cells
+            for o in c.get("outputs", [])
+        )
         for model_id in model_ids:
             if f"[substituto offline] '{model_id}'" in text:
-                raise KitError(f"{nb.name}: '{model_id}' virou o substituto offline, mas o kit tem o modelo.")
-            if f"[modelo real do cache] '{model_id}'" in text:  # o aviso de helpers.hub.resolve_model
-                lines.append(f"{nb.name}: '{model_id}' veio do cache do kit (modelo real, sem substituto)")
+                raise KitError(
+                    f"{nb.name}: '{model_id}' virou o substituto offline, mas o kit tem o modelo."
+                )
+            if (
+                f"[modelo real do cache] '{model_id}'" in text
+            ):  # o aviso de helpers.hub.resolve_model
+                lines.append(
+                    f"{nb.name}: '{model_id}' veio do cache do kit (modelo real, sem substituto)"
+                )
     return lines
 
 
 # ---------------------------------------------------------------- linha de comando
+
 
 def cli_file() -> Path | None:
     """``commands/cli.py`` no repositório, ou a cópia ``cli.py`` ao lado deste ``kit.py`` dentro de um kit."""
@@ -645,7 +844,9 @@ def portuguese_parser():
     import importlib.util
 
     found = cli_file()
-    if found is None:  # só o kit.py, sem a cópia: a ajuda do argparse, em inglês, mas o kit funciona
+    if (
+        found is None
+    ):  # só o kit.py, sem a cópia: a ajuda do argparse, em inglês, mas o kit funciona
         return argparse.ArgumentParser
     spec = importlib.util.spec_from_file_location("variantes_cli", found)
     module = importlib.util.module_from_spec(spec)
@@ -657,44 +858,105 @@ def main(argv=None) -> int:
     ap = portuguese_parser()(description="Kit de aula sem internet da série Variantes do BERT.")
     sub = ap.add_subparsers(dest="cmd", required=True, metavar="{montar,instalar,conferir,ensaio}")
 
-    m = sub.add_parser("montar", help="junta rodas, modelos, datasets e o repositório numa pasta (com internet)")
-    m.add_argument("--destino", type=Path, default=ROOT / "build" / "kit", help="pasta do kit (nova; padrão build/kit)")
-    m.add_argument("--modelos-de", type=Path, default=None,
-                   help="cache do Hub de onde copiar modelos e datasets (padrão: o do usuário); o que faltar é baixado")
-    m.add_argument("--sem-baixar", action="store_true", help="não baixar do Hub: leva só o que está no cache")
-    m.add_argument("--rodas-de", type=Path, default=None,
-                   help="pasta com as rodas (pip --no-index --find-links); sem ela, o pip baixa dos índices")
-    m.add_argument("--torch-spec", default=torch_pin(),
-                   help="o torch fixado (padrão: o de requirements/torch.txt, o mesmo do make install)")
-    m.add_argument("--torch-index", default=None,
-                   help="índice de onde vem o torch, como o TORCH_INDEX do Makefile "
-                        "(ex.: https://download.pytorch.org/whl/cpu para o build de CPU)")
-    m.add_argument("--plataforma", action="append", default=[],
-                   help="plataforma das rodas (pip --platform), ex. manylinux_2_28_x86_64; pode repetir")
-    m.add_argument("--python-versao", default=None, help="versão do Python dos computadores da turma, ex. 3.11")
-    m.add_argument("--modelos", nargs="*", default=None, help="ids de modelos (padrão: helpers.hub.NOTEBOOK_MODELS)")
-    m.add_argument("--dados", nargs="*", default=None,
-                   help="ids de datasets do Hub (padrão: helpers.data.NOTEBOOK_DATASETS)")
+    m = sub.add_parser(
+        "montar", help="junta rodas, modelos, datasets e o repositório numa pasta (com internet)"
+    )
+    m.add_argument(
+        "--destino",
+        type=Path,
+        default=ROOT / "build" / "kit",
+        help="pasta do kit (nova; padrão build/kit)",
+    )
+    m.add_argument(
+        "--modelos-de",
+        type=Path,
+        default=None,
+        help="cache do Hub de onde copiar modelos e datasets (padrão: o do usuário); o que faltar é baixado",
+    )
+    m.add_argument(
+        "--sem-baixar", action="store_true", help="não baixar do Hub: leva só o que está no cache"
+    )
+    m.add_argument(
+        "--rodas-de",
+        type=Path,
+        default=None,
+        help="pasta com as rodas (pip --no-index --find-links); sem ela, o pip baixa dos índices",
+    )
+    m.add_argument(
+        "--torch-spec",
+        default=torch_pin(),
+        help="o torch fixado (padrão: o de requirements/torch.txt, o mesmo do make install)",
+    )
+    m.add_argument(
+        "--torch-index",
+        default=None,
+        help="índice de onde vem o torch, como o TORCH_INDEX do Makefile "
+        "(ex.: https://download.pytorch.org/whl/cpu para o build de CPU)",
+    )
+    m.add_argument(
+        "--plataforma",
+        action="append",
+        default=[],
+        help="plataforma das rodas (pip --platform), ex. manylinux_2_28_x86_64; pode repetir",
+    )
+    m.add_argument(
+        "--python-versao", default=None, help="versão do Python dos computadores da turma, ex. 3.11"
+    )
+    m.add_argument(
+        "--modelos",
+        nargs="*",
+        default=None,
+        help="ids de modelos (padrão: helpers.hub.NOTEBOOK_MODELS)",
+    )
+    m.add_argument(
+        "--dados",
+        nargs="*",
+        default=None,
+        help="ids de datasets do Hub (padrão: helpers.data.NOTEBOOK_DATASETS)",
+    )
 
     i = sub.add_parser("instalar", help="instala a série de um kit numa pasta nova, sem rede")
     i.add_argument("kit", type=Path, help="a pasta do kit (a que o montar criou)")
-    i.add_argument("--pasta", type=Path, default=Path.home() / "variantes-bert", help="pasta nova da instalação")
-    i.add_argument("--sem-conferir", action="store_true", help="pula a conferência de sha256 (mais rápido)")
+    i.add_argument(
+        "--pasta",
+        type=Path,
+        default=Path.home() / "variantes-bert",
+        help="pasta nova da instalação",
+    )
+    i.add_argument(
+        "--sem-conferir", action="store_true", help="pula a conferência de sha256 (mais rápido)"
+    )
 
     c = sub.add_parser("conferir", help="confere tamanhos e sha256 dos arquivos do kit")
     c.add_argument("kit", type=Path, help="a pasta do kit")
 
-    e = sub.add_parser("ensaio", help="make kit-check: monta com material local, instala sem rede e roda o 01")
-    e.add_argument("--pasta", type=Path, default=ROOT / "build" / "kit-check", help="pasta de trabalho (recriada)")
+    e = sub.add_parser(
+        "ensaio", help="make kit-check: monta com material local, instala sem rede e roda o 01"
+    )
+    e.add_argument(
+        "--pasta",
+        type=Path,
+        default=ROOT / "build" / "kit-check",
+        help="pasta de trabalho (recriada)",
+    )
     e.add_argument("--notebooks", nargs="*", default=["01"])
     e.add_argument("--rodas-de", type=Path, default=None)
 
     args = ap.parse_args(argv)
     try:
         if args.cmd == "montar":
-            build(args.destino, models=args.modelos, datasets=args.dados, hub_cache=args.modelos_de,
-                  download=not args.sem_baixar, wheels_from=args.rodas_de, torch_spec=args.torch_spec,
-                  torch_index=args.torch_index or None, platforms=args.plataforma, python_version=args.python_versao)
+            build(
+                args.destino,
+                models=args.modelos,
+                datasets=args.dados,
+                hub_cache=args.modelos_de,
+                download=not args.sem_baixar,
+                wheels_from=args.rodas_de,
+                torch_spec=args.torch_spec,
+                torch_index=args.torch_index or None,
+                platforms=args.plataforma,
+                python_version=args.python_versao,
+            )
         elif args.cmd == "instalar":
             install(args.kit, args.pasta, check=not args.sem_conferir)
         elif args.cmd == "conferir":

@@ -9,6 +9,7 @@ aceita tanto o build de CPU quanto o do PyPI. A trava vale para Linux x86-64 com
 máquinas da série); noutra plataforma o pip avisa do que não existir. As versões mais novas continuam
 testadas pelo ``make compat`` (ambiente ``current``, sem trava).
 """
+
 from __future__ import annotations
 
 import platform
@@ -29,7 +30,9 @@ def torch_spec(path: Path = TORCH) -> str:
     lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
     specs = [ln for ln in lines if ln and not ln.startswith("#")]
     if len(specs) != 1 or not re.fullmatch(r"torch==[0-9][0-9a-z.]*", specs[0]):
-        raise SystemExit(f"ERRO: {path} deve ter uma linha só, no formato torch==X.Y.Z (achei {specs})")
+        raise SystemExit(
+            f"ERRO: {path} deve ter uma linha só, no formato torch==X.Y.Z (achei {specs})"
+        )
     return specs[0]
 
 
@@ -63,13 +66,21 @@ def main() -> int:
     subprocess.run(pip + ["--upgrade", "pip"], check=True)
     subprocess.run(pip + [torch_spec()], check=True)
     subprocess.run(pip + [f"{ROOT}[{EXTRAS}]"], check=True)
-    freeze = subprocess.run([py, "-m", "pip", "freeze", "--exclude-editable"], check=True, capture_output=True,
-                            text=True).stdout
+    freeze = subprocess.run(
+        [py, "-m", "pip", "freeze", "--exclude-editable"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     pins = {name: public(v) for name, v in parse_lock(freeze).items() if name != "variantes-bert"}
-    header = (f"# Gerado por `make lock` (scripts/lock.py): não edite à mão.\n"
-              f"# Python {platform.python_version()}, {platform.system()} {platform.machine()}, extras "
-              f"[{EXTRAS}]. O make install usa este arquivo como restrição (pip install -c).\n")
-    LOCK.write_text(header + "".join(f"{n}=={v}\n" for n, v in sorted(pins.items())), encoding="utf-8")
+    header = (
+        f"# Gerado por `make lock` (scripts/lock.py): não edite à mão.\n"
+        f"# Python {platform.python_version()}, {platform.system()} {platform.machine()}, extras "
+        f"[{EXTRAS}]. O make install usa este arquivo como restrição (pip install -c).\n"
+    )
+    LOCK.write_text(
+        header + "".join(f"{n}=={v}\n" for n, v in sorted(pins.items())), encoding="utf-8"
+    )
     print(f"{LOCK.relative_to(ROOT)}: {len(pins)} pacotes fixados")
     return 0
 

@@ -21,6 +21,7 @@ Marcadores: ``{{COLAB_BADGE}}`` no markdown e uma célula de código só com ``{
 preenchidos a partir de ``helpers/project.py``; ``nb2py`` escreve a célula de preparação como
 ``{{SETUP}}`` quando ela é a padrão. Não versione os ``.py``: o notebook é a fonte.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,13 +53,53 @@ def repo_slug() -> str:
 
 def colab_url(notebook: str) -> str:
     """Endereço do notebook ``notebooks/<notebook>`` aberto no Google Colab."""
-    return f"https://colab.research.google.com/github/{repo_slug()}/blob/{BRANCH}/notebooks/{notebook}"
+    return (
+        f"https://colab.research.google.com/github/{repo_slug()}/blob/{BRANCH}/notebooks/{notebook}"
+    )
 
 
 def colab_badge(notebook: str) -> str:
     """Badge em Markdown "Abrir no Colab" para um notebook."""
     img = "https://colab.research.google.com/assets/colab-badge.svg"
     return f"[![Abrir no Colab]({img})]({colab_url(notebook)})"
+
+
+# a célula como o ruff format a deixa (linhas de 100), para o formatador não mexer nela nos notebooks
+SETUP_TEMPLATE = r"""# Preparação (rode primeiro). No Colab, instala os helpers da série sem atualizar o torch.
+import importlib.util, os, subprocess, sys
+
+REPO_URL = "@REPO_URL@"  # num fork ou numa cópia sua, o endereço dela
+COLAB_DIR = "@COLAB_DIR@"
+if "google.colab" in sys.modules and importlib.util.find_spec("helpers") is None:
+
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # o IPython mostra só a mensagem, sem traceback
+            return str(self).splitlines()
+
+    def run_step(cmd, what_failed):
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        if result.returncode:
+            said = (result.stderr.strip().splitlines() or ["sem mensagem"])[-1]
+            raise SetupFailed(f"{what_failed}\n(mensagem original: {said})")
+
+    if not os.path.isdir(COLAB_DIR):
+        run_step(
+            ["git", "clone", "-q", "--depth", "1", REPO_URL, COLAB_DIR],
+            f"Não consegui baixar a série de {REPO_URL}. O que fazer:\n"
+            "- sem internet: confira a conexão e rode esta célula de novo;\n"
+            "- a série está em outro endereço (um fork, uma cópia): troque REPO_URL nesta célula;\n"
+            f"- cópia privada ou sem GitHub: envie a pasta do projeto para {COLAB_DIR} "
+            "(painel Arquivos, à esquerda) e rode esta célula de novo.",
+        )
+    run_step(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-color", COLAB_DIR],
+        f"Não consegui instalar a série a partir de {COLAB_DIR}. Confira a conexão e rode esta "
+        f"célula de novo; se a pasta ficou incompleta, apague-a antes (!rm -rf {COLAB_DIR}).",
+    )
+    importlib.invalidate_caches()
+import helpers
+
+DEVICE = helpers.setup_notebook()"""
 
 
 def setup_source() -> str:
@@ -69,37 +110,7 @@ def setup_source() -> str:
     que diz o que fazer, sem traceback: o ``_render_traceback_`` é o gancho do IPython para isso. O
     ``helpers`` ainda não existe nesse momento, então o tratamento mora na própria célula.
     """
-    return (
-        "# Preparação (rode primeiro). No Colab, instala os helpers da série sem atualizar o torch.\n"
-        "import importlib.util, os, subprocess, sys\n"
-        f'REPO_URL = "{REPO_URL}"  # num fork ou numa cópia sua, o endereço dela\n'
-        f'COLAB_DIR = "{COLAB_DIR}"\n'
-        'if "google.colab" in sys.modules and importlib.util.find_spec("helpers") is None:\n'
-        "    class SetupFailed(Exception):\n"
-        "        def _render_traceback_(self):  # o IPython mostra só a mensagem, sem traceback\n"
-        "            return str(self).splitlines()\n"
-        "\n"
-        "    def run_step(cmd, what_failed):\n"
-        "        result = subprocess.run(cmd, capture_output=True, text=True)\n"
-        "        if result.returncode:\n"
-        '            said = (result.stderr.strip().splitlines() or ["sem mensagem"])[-1]\n'
-        '            raise SetupFailed(f"{what_failed}\\n(mensagem original: {said})")\n'
-        "\n"
-        "    if not os.path.isdir(COLAB_DIR):\n"
-        '        run_step(["git", "clone", "-q", "--depth", "1", REPO_URL, COLAB_DIR],\n'
-        '                 f"Não consegui baixar a série de {REPO_URL}. O que fazer:\\n"\n'
-        '                 "- sem internet: confira a conexão e rode esta célula de novo;\\n"\n'
-        '                 "- a série está em outro endereço (um fork, uma cópia): troque REPO_URL nesta célula;\\n"\n'
-        '                 f"- cópia privada ou sem GitHub: envie a pasta do projeto para {COLAB_DIR} "\n'
-        '                 "(painel Arquivos, à esquerda) e rode esta célula de novo.")\n'
-        '    run_step([sys.executable, "-m", "pip", "install", "-q", "--no-color", COLAB_DIR],\n'
-        '             f"Não consegui instalar a série a partir de {COLAB_DIR}. Confira a conexão e rode esta "\n'
-        '             f"célula de novo; se a pasta ficou incompleta, apague-a antes (!rm -rf {COLAB_DIR}).")\n'
-        "    importlib.invalidate_caches()\n"
-        "import helpers\n"
-        "\n"
-        "DEVICE = helpers.setup_notebook()"
-    )
+    return SETUP_TEMPLATE.replace("@REPO_URL@", REPO_URL).replace("@COLAB_DIR@", COLAB_DIR)
 
 
 def notebook_to_text(nb) -> str:
@@ -110,7 +121,11 @@ def notebook_to_text(nb) -> str:
 
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
-        if cell.cell_type == "code" and "setup" in cell.metadata.get("tags", []) and cell.source == setup_source():
+        if (
+            cell.cell_type == "code"
+            and "setup" in cell.metadata.get("tags", [])
+            and cell.source == setup_source()
+        ):
             cell.source = SETUP_MARK
     return jupytext.writes(nb, fmt=FORMAT)
 
@@ -156,7 +171,11 @@ def merge(text_nb, old_nb):
         if cell.cell_type != "code":
             continue
         before = old_source.get(cell.get("id"))
-        if before is not None and before != cell.source and (cell.get("outputs") or cell.get("execution_count")):
+        if (
+            before is not None
+            and before != cell.source
+            and (cell.get("outputs") or cell.get("execution_count"))
+        ):
             cell.outputs, cell.execution_count = [], None
             cleared.append(index)
     return new, cleared
@@ -185,8 +204,10 @@ def find_notebook(prefix: str) -> Path:
     found = sorted((ROOT / "notebooks").glob(f"{prefix}*.ipynb"))
     if len(found) != 1:
         names = ", ".join(p.name for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
-        raise SystemExit(f"Não achei um único notebook começando com {prefix!r} em notebooks/ "
-                         f"({len(found)} encontrados). Use, por exemplo, NB=02. Notebooks: {names}.")
+        raise SystemExit(
+            f"Não achei um único notebook começando com {prefix!r} em notebooks/ "
+            f"({len(found)} encontrados). Use, por exemplo, NB=02. Notebooks: {names}."
+        )
     return found[0]
 
 
@@ -218,7 +239,11 @@ def sync(path: Path) -> bool:
     changed = False
     for cell in nb.cells:
         if cell.cell_type == "markdown" and "[![Abrir no Colab]" in cell.source:
-            new = re.sub(r"\[!\[Abrir no Colab\]\([^)]*\)\]\([^)]*\)", lambda _: colab_badge(path.name), cell.source)
+            new = re.sub(
+                r"\[!\[Abrir no Colab\]\([^)]*\)\]\([^)]*\)",
+                lambda _: colab_badge(path.name),
+                cell.source,
+            )
             changed |= new != cell.source
             cell.source = new
         if cell.cell_type == "code" and "setup" in cell.metadata.get("tags", []):
@@ -232,8 +257,10 @@ def sync(path: Path) -> bool:
 def _report_cleared(cleared: list[int]) -> None:
     if cleared:
         which = "células de código alteradas" if len(cleared) > 1 else "célula de código alterada"
-        print(f"  {which}, sem saída até rodar de novo: {', '.join(map(str, cleared))} "
-              "(rode o notebook antes de versionar)")
+        print(
+            f"  {which}, sem saída até rodar de novo: {', '.join(map(str, cleared))} "
+            "(rode o notebook antes de versionar)"
+        )
 
 
 def main(argv: list[str]) -> int:
@@ -245,7 +272,11 @@ def main(argv: list[str]) -> int:
     elif cmd == "py2nb" and len(args) == 2:
         existed = Path(args[1]).exists()
         cleared = py2nb(Path(args[0]), Path(args[1]))
-        print(f"atualizado: {args[1]} (saídas mantidas)" if existed else f"criado: {args[1]} (sem saídas)")
+        print(
+            f"atualizado: {args[1]} (saídas mantidas)"
+            if existed
+            else f"criado: {args[1]} (sem saídas)"
+        )
         _report_cleared(cleared)
     elif cmd == "edit" and len(args) == 1:
         nb = find_notebook(args[0])
@@ -259,13 +290,17 @@ def main(argv: list[str]) -> int:
             sys.exit(f"Não existe {src.relative_to(ROOT)}: rode antes make edit NB={args[0]}.")
         changed = changed_since_edit(nb)
         if changed:
-            sys.exit(f"O código ou o texto de {nb.relative_to(ROOT)} mudou depois do make edit "
-                     f"({'células' if len(changed) > 1 else 'célula'} {', '.join(map(str, changed))}): aplicar o texto desfaria essas mudanças. Rode make edit "
-                     f"NB={args[0]} de novo e refaça a edição (ou force com: python scripts/nbtool.py py2nb "
-                     f"{src.relative_to(ROOT)} {nb.relative_to(ROOT)}).")
+            sys.exit(
+                f"O código ou o texto de {nb.relative_to(ROOT)} mudou depois do make edit "
+                f"({'células' if len(changed) > 1 else 'célula'} {', '.join(map(str, changed))}): aplicar o texto desfaria essas mudanças. Rode make edit "
+                f"NB={args[0]} de novo e refaça a edição (ou force com: python scripts/nbtool.py py2nb "
+                f"{src.relative_to(ROOT)} {nb.relative_to(ROOT)})."
+            )
         cleared = py2nb(src, nb)
         base_of(nb).write_text(json.dumps(sources(nb), ensure_ascii=False), encoding="utf-8")
-        print(f"atualizado: {nb.relative_to(ROOT)} a partir de {src.relative_to(ROOT)} (saídas mantidas)")
+        print(
+            f"atualizado: {nb.relative_to(ROOT)} a partir de {src.relative_to(ROOT)} (saídas mantidas)"
+        )
         _report_cleared(cleared)
     elif cmd == "sync" and args:
         for a in args:

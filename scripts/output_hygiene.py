@@ -7,6 +7,7 @@ Confere os textos das saídas (streams, text/plain, text/markdown, text/html; im
 widget não). Números com ponto decimal contam; ficam de fora o separador de milhar brasileiro (``1.203``),
 versões (``5.24.0``) e números de artigos do arXiv (``arXiv 1910.01108``).
 """
+
 from __future__ import annotations
 
 import re
@@ -16,10 +17,16 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-ABSOLUTE_PATH = re.compile(r"(?<![\w.~])/(?:work|tmp|root|home|usr|opt|var|private|Users)/[^\s'\"<>)]*")
-LOG_KEY = re.compile(r"""['"](?:loss|eval_loss|train_loss|train_runtime|learning_rate|grad_norm|epoch|eval_runtime|"""
-                     r"""train_samples_per_second|eval_samples_per_second|total_flos)['"]\s*:""")
-DECIMAL_POINT = re.compile(r"(?<!arXiv )(?<![\w.,/\-])(?:0\.\d+|[1-9]\d{0,2}\.(?!\d{3}(?![\d.]))\d+|[1-9]\d{3,}\.\d+)(?![\w.])")
+ABSOLUTE_PATH = re.compile(
+    r"(?<![\w.~])/(?:work|tmp|root|home|usr|opt|var|private|Users)/[^\s'\"<>)]*"
+)
+LOG_KEY = re.compile(
+    r"""['"](?:loss|eval_loss|train_loss|train_runtime|learning_rate|grad_norm|epoch|eval_runtime|"""
+    r"""train_samples_per_second|eval_samples_per_second|total_flos)['"]\s*:"""
+)
+DECIMAL_POINT = re.compile(
+    r"(?<!arXiv )(?<![\w.,/\-])(?:0\.\d+|[1-9]\d{0,2}\.(?!\d{3}(?![\d.]))\d+|[1-9]\d{3,}\.\d+)(?![\w.])"
+)
 TEXT_TYPES = ("text/plain", "text/markdown", "text/html")
 WIDGET_REPR = re.compile(r"\b[A-Z]\w*\((?:children|value|description)=[^\n]{0,40}")
 HTML_NOISE = re.compile(r"<style.*?</style>|<[^>]+>", re.S)
@@ -30,7 +37,9 @@ def output_texts(cell) -> list[str]:
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream":
             texts.append(out.get("text", ""))
-        for mime in TEXT_TYPES:  # o text/plain de um widget é o que se vê onde ele não é desenhado (GitHub, nbviewer)
+        for mime in (
+            TEXT_TYPES
+        ):  # o text/plain de um widget é o que se vê onde ele não é desenhado (GitHub, nbviewer)
             value = out.get("data", {}).get(mime)
             if value:
                 value = value if isinstance(value, str) else "".join(value)
@@ -45,9 +54,15 @@ def problems(notebook: Path) -> list[str]:
         if cell.cell_type != "code":
             continue
         for text in output_texts(cell):
-            for kind, pattern in (("caminho da máquina", ABSOLUTE_PATH), ("log em inglês", LOG_KEY),
-                                  ("ponto decimal", DECIMAL_POINT), ("repr em inglês", WIDGET_REPR)):
-                found += [f"célula {index}: {kind}: {m.group(0)[:60]}" for m in pattern.finditer(text)]
+            for kind, pattern in (
+                ("caminho da máquina", ABSOLUTE_PATH),
+                ("log em inglês", LOG_KEY),
+                ("ponto decimal", DECIMAL_POINT),
+                ("repr em inglês", WIDGET_REPR),
+            ):
+                found += [
+                    f"célula {index}: {kind}: {m.group(0)[:60]}" for m in pattern.finditer(text)
+                ]
     return found
 
 

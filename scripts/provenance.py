@@ -11,6 +11,7 @@ entram: mudá-los não muda o que a execução produz.
 
     python scripts/provenance.py            # mostra, para cada notebook, se a proveniência confere
 """
+
 from __future__ import annotations
 
 import ast
@@ -42,7 +43,9 @@ def helpers_imported(sources: list[str], root: Path = ROOT) -> list[str]:
             names = []
             if isinstance(node, ast.ImportFrom):
                 module = node.module or ""
-                if node.level == 1 or module == "helpers":   # from . import x / from helpers import x
+                if (
+                    node.level == 1 or module == "helpers"
+                ):  # from . import x / from helpers import x
                     names = [module] if node.level == 1 and module else [a.name for a in node.names]
                 elif module.startswith("helpers."):
                     names = [module.split(".")[1]]
@@ -58,7 +61,9 @@ def helpers_imported(sources: list[str], root: Path = ROOT) -> list[str]:
 def inputs(notebook: Path, root: Path = ROOT) -> list[Path]:
     """Os arquivos que entram no hash de ``notebook``, além das células dele."""
     cells = code_cells(notebook)
-    files = [root / "helpers" / "__init__.py"] + [root / "helpers" / f"{m}.py" for m in helpers_imported(cells, root)]
+    files = [root / "helpers" / "__init__.py"] + [
+        root / "helpers" / f"{m}.py" for m in helpers_imported(cells, root)
+    ]
     files += sorted(p for p in (root / "data").rglob("*") if p.is_file())
     return files + [root / "requirements" / "lock.txt"]
 
@@ -74,15 +79,22 @@ def input_hash(notebook: Path, root: Path = ROOT) -> str:
     for source in code_cells(notebook):
         digest.update(b"cell\0" + source.encode("utf-8") + b"\0")
     for path in inputs(notebook, root):
-        digest.update(str(path.relative_to(root)).encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+        digest.update(
+            str(path.relative_to(root)).encode("utf-8") + b"\0" + path.read_bytes() + b"\0"
+        )
     return digest.hexdigest()
 
 
 def new_run() -> dict:
     """O que os seis notebooks de uma execução completa compartilham: id, data, CPU, perfil."""
-    return {"run_id": uuid.uuid4().hex[:12], "date": dt.date.today().isoformat(), "cpu": cpu_name(),
-            "cores": os.cpu_count(), "python": platform.python_version(),
-            "offline": os.environ.get("HF_HUB_OFFLINE") == "1"}
+    return {
+        "run_id": uuid.uuid4().hex[:12],
+        "date": dt.date.today().isoformat(),
+        "cpu": cpu_name(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "offline": os.environ.get("HF_HUB_OFFLINE") == "1",
+    }
 
 
 def cpu_name() -> str:
@@ -98,7 +110,11 @@ def cpu_name() -> str:
 def record(notebook: Path, run: dict, input_digest: str, seconds: float | None = None) -> None:
     """Grava a proveniência em ``metadata.provenance`` de ``notebook`` (já executado), com o tempo da execução."""
     nb = nbformat.read(notebook, as_version=4)
-    nb.metadata[KEY] = {**run, "input_hash": input_digest, **({"seconds": round(seconds, 1)} if seconds else {})}
+    nb.metadata[KEY] = {
+        **run,
+        "input_hash": input_digest,
+        **({"seconds": round(seconds, 1)} if seconds else {}),
+    }
     nbformat.write(nb, notebook)
 
 
@@ -116,12 +132,18 @@ def problems(notebooks: list[Path], root: Path = ROOT) -> list[str]:
             continue
         runs.add(meta.get("run_id"))
         if meta.get("input_hash") != input_hash(path, root):
-            found.append(f"{path.name}: o código, os helpers que ele importa, os dados ou a trava mudaram depois da "
-                         f"execução {meta.get('run_id')} de {meta.get('date')}.")
+            found.append(
+                f"{path.name}: o código, os helpers que ele importa, os dados ou a trava mudaram depois da "
+                f"execução {meta.get('run_id')} de {meta.get('date')}."
+            )
         if not meta.get("offline"):
-            found.append(f"{path.name}: a execução {meta.get('run_id')} não foi no perfil offline (HF_HUB_OFFLINE=1).")
+            found.append(
+                f"{path.name}: a execução {meta.get('run_id')} não foi no perfil offline (HF_HUB_OFFLINE=1)."
+            )
     if len(runs) > 1:
-        found.append(f"os notebooks vêm de execuções diferentes ({', '.join(sorted(map(str, runs)))}).")
+        found.append(
+            f"os notebooks vêm de execuções diferentes ({', '.join(sorted(map(str, runs)))})."
+        )
     return found
 
 
@@ -131,9 +153,13 @@ def main() -> int:
     for line in found:
         print(line)
     if found:
-        print("As saídas versionadas não são mais o que o código produz: rode `make notebooks` e versione o resultado.")
+        print(
+            "As saídas versionadas não são mais o que o código produz: rode `make notebooks` e versione o resultado."
+        )
         return 1
-    print(f"Os {len(notebooks)} notebooks vêm da execução {recorded(notebooks[0])['run_id']} e conferem.")
+    print(
+        f"Os {len(notebooks)} notebooks vêm da execução {recorded(notebooks[0])['run_id']} e conferem."
+    )
     return 0
 
 

@@ -8,6 +8,7 @@ texto nas duas passagens. Usa os parâmetros curtos de ``make smoke`` e grava em
     python scripts/rerun_check.py 02          # um notebook (prefixo), diz o que difere
     make rerun                                # todos, pelo pytest (tests/test_rerun.py)
 """
+
 from __future__ import annotations
 
 import copy
@@ -24,11 +25,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_notebooks import smoke_environment, smoke_parameters  # noqa: E402
 
-CHECK_TAG = "nbval-check-output"   # a marca do nbval, nas tags da célula (fora do código que o aluno lê)
+CHECK_TAG = (
+    "nbval-check-output"  # a marca do nbval, nas tags da célula (fora do código que o aluno lê)
+)
 
 
 def is_checked(cell) -> bool:
     return CHECK_TAG in cell.get("metadata", {}).get("tags", [])
+
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 TEXT_TYPES = ("text/plain", "text/markdown", "text/html", "text/latex", "application/json")
 
@@ -45,13 +50,21 @@ def comparable(outputs) -> list[str]:
     for out in outputs:
         kind = out.get("output_type")
         if kind == "stream":
-            streams[out.get("name", "stdout")] = streams.get(out.get("name", "stdout"), "") + out.get("text", "")
+            streams[out.get("name", "stdout")] = streams.get(
+                out.get("name", "stdout"), ""
+            ) + out.get("text", "")
         elif kind in ("display_data", "execute_result"):
             data = out.get("data", {})
             for mime in TEXT_TYPES:
                 if mime in data:
                     value = data[mime]
-                    value = value if isinstance(value, str) else "".join(value) if isinstance(value, list) else repr(value)
+                    value = (
+                        value
+                        if isinstance(value, str)
+                        else "".join(value)
+                        if isinstance(value, list)
+                        else repr(value)
+                    )
                     lines += [f"[{mime}] {line}" for line in ANSI.sub("", value).splitlines()]
             lines += [f"<{mime}>" for mime in data if mime.startswith("image/")]
         elif kind == "error":
@@ -65,8 +78,13 @@ class RerunFailed(AssertionError):
     """Uma célula deu erro numa das passagens."""
 
 
-def run_twice(notebook: Path, parameters: dict | None = None, timeout: int = 1200, kernel_name: str = "python3",
-              every_cell: bool = False):
+def run_twice(
+    notebook: Path,
+    parameters: dict | None = None,
+    timeout: int = 1200,
+    kernel_name: str = "python3",
+    every_cell: bool = False,
+):
     """Executa ``notebook`` duas vezes no mesmo kernel.
 
     Devolve ``(primeira, segunda, segundos)``: cada passagem é ``{índice da célula no notebook
@@ -90,11 +108,20 @@ def run_twice(notebook: Path, parameters: dict | None = None, timeout: int = 120
         injected = "injected-parameters" in cell.metadata.get("tags", [])
         original_index.append(None if injected else n)
         n += not injected
-    checked = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and original_index[i] is not None
-               and (every_cell or is_checked(cell))]
+    checked = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        and original_index[i] is not None
+        and (every_cell or is_checked(cell))
+    ]
 
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name,
-                            resources={"metadata": {"path": str(notebook.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=kernel_name,
+        resources={"metadata": {"path": str(notebook.parent)}},
+    )
     client.reset_execution_trackers()
     passes = []
     start = time.perf_counter()
@@ -109,8 +136,11 @@ def run_twice(notebook: Path, parameters: dict | None = None, timeout: int = 120
                     first = next((line for line in cell.source.splitlines() if line.strip()), "")
                     raise RerunFailed(
                         f"{notebook.name}, passagem {number}: a célula {original_index[index]} ({first!r}) deu erro:\n"
-                        f"{ANSI.sub('', str(error))[-3000:]}") from None
-            passes.append({original_index[i]: comparable(copy.deepcopy(nb.cells[i].outputs)) for i in checked})
+                        f"{ANSI.sub('', str(error))[-3000:]}"
+                    ) from None
+            passes.append(
+                {original_index[i]: comparable(copy.deepcopy(nb.cells[i].outputs)) for i in checked}
+            )
     return passes[0], passes[1], time.perf_counter() - start
 
 
@@ -124,7 +154,9 @@ def differences(first: dict, second: dict, notebook=None) -> list[str]:
         head = f"célula {index}"
         if cells is not None:
             head += f" ({next((l for l in cells[index].source.splitlines() if l.strip()), '')!r})"
-        diff = difflib.unified_diff(first[index], second[index], "primeira passagem", "segunda passagem", lineterm="", n=1)
+        diff = difflib.unified_diff(
+            first[index], second[index], "primeira passagem", "segunda passagem", lineterm="", n=1
+        )
         report.append(head + "\n" + "\n".join(list(diff)[:40]))
     return report
 
@@ -139,20 +171,33 @@ def main(argv: list[str]) -> int:
         if len(found) != 1:
             sys.exit(f"Não achei um único notebook começando com {prefix!r} em notebooks/.")
         notebook = found[0]
-        print(f"▶ {notebook.name}, duas passagens no mesmo kernel, parâmetros {smoke_parameters(notebook)}", flush=True)
+        print(
+            f"▶ {notebook.name}, duas passagens no mesmo kernel, parâmetros {smoke_parameters(notebook)}",
+            flush=True,
+        )
         first, second, seconds = run_twice(notebook, smoke_parameters(notebook), every_cell=True)
         cells = nbformat.read(notebook, as_version=4).cells
         checked = {i: is_checked(cells[i]) for i in first}
-        report = differences({i: v for i, v in first.items() if checked[i]},
-                             {i: v for i, v in second.items() if checked[i]}, notebook)
-        others = differences({i: v for i, v in first.items() if not checked[i]},
-                             {i: v for i, v in second.items() if not checked[i]}, notebook)
+        report = differences(
+            {i: v for i, v in first.items() if checked[i]},
+            {i: v for i, v in second.items() if checked[i]},
+            notebook,
+        )
+        others = differences(
+            {i: v for i, v in first.items() if not checked[i]},
+            {i: v for i, v in second.items() if not checked[i]},
+            notebook,
+        )
         failed |= bool(report)
-        print(f"  {sum(checked.values())} células conferidas, {len(report)} diferentes, {seconds:.0f} s")
+        print(
+            f"  {sum(checked.values())} células conferidas, {len(report)} diferentes, {seconds:.0f} s"
+        )
         for item in report:
             print(item)
         if others:
-            print(f"  para olhar (células não conferidas que mudaram; tempos mudam sempre): {len(others)}")
+            print(
+                f"  para olhar (células não conferidas que mudaram; tempos mudam sempre): {len(others)}"
+            )
             for item in others:
                 print(item)
     return 1 if failed else 0

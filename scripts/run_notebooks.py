@@ -17,6 +17,7 @@ A cada 30 s, uma linha diz em que célula cada notebook está. O que o processo 
 (avisos de bibliotecas, em inglês) vai para ``build/logs/NN_....kernel.txt``, não para a tela; quando um notebook
 falha, o fim desse arquivo aparece junto com a célula que parou.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,18 +43,32 @@ def load_parameters(name: str) -> dict[str, dict]:
 
     path = PARAMS_DIR / f"{name}.yaml"
     if not path.exists():
-        raise SystemExit(f"ERRO: não há {path.relative_to(ROOT)}; os conjuntos são: "
-                         + ", ".join(sorted(p.stem for p in PARAMS_DIR.glob("*.yaml"))))
-    return {str(k): dict(v or {}) for k, v in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items()}
+        raise SystemExit(
+            f"ERRO: não há {path.relative_to(ROOT)}; os conjuntos são: "
+            + ", ".join(sorted(p.stem for p in PARAMS_DIR.glob("*.yaml")))
+        )
+    return {
+        str(k): dict(v or {})
+        for k, v in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items()
+    }
 
 
 def parameter_names(notebook: Path) -> set[str]:
     """Os nomes atribuídos na célula ``parameters`` de ``notebook`` (os que o papermill pode trocar)."""
     import ast
 
-    cell = next(c for c in nbformat.read(notebook, as_version=4).cells if "parameters" in c.metadata.get("tags", []))
-    return {t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)
-            for t in node.targets if isinstance(t, ast.Name)}
+    cell = next(
+        c
+        for c in nbformat.read(notebook, as_version=4).cells
+        if "parameters" in c.metadata.get("tags", [])
+    )
+    return {
+        t.id
+        for node in ast.parse(cell.source).body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
 
 
 def short_parameters(notebook: Path, name: str = "smoke") -> dict:
@@ -65,8 +80,11 @@ def short_environment(name: str = "smoke") -> dict:
     """Variáveis de uma execução curta: modelos e resultados em ``build/<name>``; as afirmações só de execução
     completa (``prose.check(..., full_run=True)``) são avaliadas sem interromper a execução."""
     folder = ROOT / "build" / name
-    return {"VARIANTES_BUILD": str(folder), "VARIANTES_RESULTS_DIR": str(folder / "results"),
-            "VARIANTES_SHORT_RUN": name}
+    return {
+        "VARIANTES_BUILD": str(folder),
+        "VARIANTES_RESULTS_DIR": str(folder / "results"),
+        "VARIANTES_SHORT_RUN": name,
+    }
 
 
 def smoke_parameters(notebook: Path) -> dict:
@@ -91,50 +109,79 @@ def strip_metadata(path: Path) -> None:
 
 def main() -> int:
     ap = Parser(description="Executa os notebooks com o papermill (make notebooks, make smoke).")
-    ap.add_argument("--out", default=None, help="pasta das cópias executadas (padrão: build/notebooks; "
-                                                "com --smoke, build/smoke/notebooks)")
+    ap.add_argument(
+        "--out",
+        default=None,
+        help="pasta das cópias executadas (padrão: build/notebooks; "
+        "com --smoke, build/smoke/notebooks)",
+    )
     ap.add_argument("--inplace", action="store_true")
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--timeout", type=int, default=1800)
     ap.add_argument("--smoke", action="store_true", help="o mesmo que --params smoke")
-    ap.add_argument("--params", default=None, help="parâmetros curtos de params/<nome>.yaml (smoke, ci); modelos e "
-                                                   "resultados em build/<nome>")
-    ap.add_argument("--prepare", action="store_true", help="só grava as cópias com os parâmetros (sem executar)")
-    ap.add_argument("--nbval", action="store_true", help="grava as cópias e as executa com o pytest e o nbval, que "
-                                                         "compara as células conferidas (make test-notebooks)")
-    ap.add_argument("pytest_args", nargs="*", help="depois de --: opções a mais para o pytest (com --nbval)")
+    ap.add_argument(
+        "--params",
+        default=None,
+        help="parâmetros curtos de params/<nome>.yaml (smoke, ci); modelos e "
+        "resultados em build/<nome>",
+    )
+    ap.add_argument(
+        "--prepare", action="store_true", help="só grava as cópias com os parâmetros (sem executar)"
+    )
+    ap.add_argument(
+        "--nbval",
+        action="store_true",
+        help="grava as cópias e as executa com o pytest e o nbval, que "
+        "compara as células conferidas (make test-notebooks)",
+    )
+    ap.add_argument(
+        "pytest_args", nargs="*", help="depois de --: opções a mais para o pytest (com --nbval)"
+    )
     args = ap.parse_args()
     args.prepare = args.prepare or args.nbval
     if args.smoke:
         args.params = "smoke"
     if args.prepare and not args.params:
-        ap.error("--prepare e --nbval pedem --params (ci ou smoke): as cópias levam os parâmetros curtos.")
+        ap.error(
+            "--prepare e --nbval pedem --params (ci ou smoke): as cópias levam os parâmetros curtos."
+        )
     if args.params and args.inplace:
-        ap.error("parâmetros curtos não combinam com --inplace: as saídas versionadas vêm sempre da execução completa.")
+        ap.error(
+            "parâmetros curtos não combinam com --inplace: as saídas versionadas vêm sempre da execução completa."
+        )
     if args.params:
         os.environ.update(short_environment(args.params))
         args.out = args.out or str(ROOT / "build" / args.params / "notebooks")
     else:
         os.environ["VARIANTES_RESULTS_DIR"] = str(ROOT / "build" / "results")
-        os.environ.pop("VARIANTES_SHORT_RUN", None)   # a execução completa confere toda afirmação, full_run também
+        os.environ.pop(
+            "VARIANTES_SHORT_RUN", None
+        )  # a execução completa confere toda afirmação, full_run também
     args.out = args.out or "build/notebooks"
     results_dir = Path(os.environ["VARIANTES_RESULTS_DIR"])
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if args.only:
         notebooks = [n for n in notebooks if any(n.name.startswith(o) for o in args.only)]
         if not notebooks:
-            ap.error(f"nenhum notebook começa com {' ou '.join(args.only)}; os notebooks são 01 a 06.")
+            ap.error(
+                f"nenhum notebook começa com {' ou '.join(args.only)}; os notebooks são 01 a 06."
+            )
     rows, failed = [], False
     if args.inplace:
         from provenance import input_hash, new_run, record
 
         run = new_run()
-        print(f"Execução completa {run['run_id']} ({run['date']}, {run['cpu']}, {run['cores']} núcleos, perfil "
-              f"{'offline' if run['offline'] else 'ONLINE'}): a proveniência vai para os metadados de cada notebook.",
-              flush=True)
+        print(
+            f"Execução completa {run['run_id']} ({run['date']}, {run['cpu']}, {run['cores']} núcleos, perfil "
+            f"{'offline' if run['offline'] else 'ONLINE'}): a proveniência vai para os metadados de cada notebook.",
+            flush=True,
+        )
         if args.only:
-            print("Aviso: com --only, os notebooks ficam com execuções diferentes e a camada static vai pedir "
-                  "`make notebooks` (os seis juntos).", flush=True)
+            print(
+                "Aviso: com --only, os notebooks ficam com execuções diferentes e a camada static vai pedir "
+                "`make notebooks` (os seis juntos).",
+                flush=True,
+            )
     for nb in notebooks:
         out = nb if args.inplace else ROOT / args.out / nb.name
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -151,9 +198,17 @@ def main() -> int:
         log = ROOT / "build" / "logs" / f"{nb.stem}.kernel.txt"
         try:
             with Heartbeat(nb.name, out):
-                pm.execute_notebook(str(nb), str(out), kernel_name="python3", cwd=str(nb.parent),
-                                    parameters=parameters, progress_bar=False, execution_timeout=args.timeout,
-                                    extra_arguments=QUIET_KERNEL, kernel_manager_class=kernel_with_log(log))
+                pm.execute_notebook(
+                    str(nb),
+                    str(out),
+                    kernel_name="python3",
+                    cwd=str(nb.parent),
+                    parameters=parameters,
+                    progress_bar=False,
+                    execution_timeout=args.timeout,
+                    extra_arguments=QUIET_KERNEL,
+                    kernel_manager_class=kernel_with_log(log),
+                )
         except Exception as exc:  # segue para os próximos e falha no fim
             status, failed = f"ERRO: {type(exc).__name__}", True
             print(f"  {error_summary(exc)}", flush=True)
@@ -176,8 +231,10 @@ def main() -> int:
             return nbval(ROOT / args.out, args.pytest_args)
         return 0
     total = sum(row["tempo (s)"] for row in rows)
-    print(f"\nResultados (perfil offline{', parâmetros curtos: não valem para o texto' if args.params else ''}; "
-          f"total {total:.0f} s):")
+    print(
+        f"\nResultados (perfil offline{', parâmetros curtos: não valem para o texto' if args.params else ''}; "
+        f"total {total:.0f} s):"
+    )
     print(headline_table(rows))
     return 1 if failed else 0
 
@@ -197,11 +254,11 @@ def kernel_with_log(log: Path):
 
     class KernelWithLog(AsyncKernelManager):
         async def start_kernel(self, **kw):
-            with log.open("ab") as stream:   # o processo do kernel herda uma cópia do descritor
+            with log.open("ab") as stream:  # o processo do kernel herda uma cópia do descritor
                 kw.setdefault("stderr", stream)
                 kw.setdefault("stdout", stream)
                 await super().start_kernel(**kw)
-            for key in ("stderr", "stdout"):   # um reinício escreveria num arquivo já fechado
+            for key in ("stderr", "stdout"):  # um reinício escreveria num arquivo já fechado
                 getattr(self, "_launch_args", {}).pop(key, None)
 
     return KernelWithLog
@@ -214,7 +271,8 @@ def log_tail(log: Path, lines: int = 15) -> str:
         return "  (o kernel não escreveu nada fora das células)"
     tail = text.splitlines()[-lines:]
     return f"  o kernel escreveu fora das células (fim de {log.relative_to(ROOT)}):\n" + "\n".join(
-        "    | " + line for line in tail)
+        "    | " + line for line in tail
+    )
 
 
 def log_note(log: Path) -> str:
@@ -249,22 +307,35 @@ class Heartbeat:
 
     def run(self):
         while not self.stop.wait(self.every):
-            print(f"  … {self.name}: {self.where()}, {minutes(time.perf_counter() - self.start)}", flush=True)
+            print(
+                f"  … {self.name}: {self.where()}, {minutes(time.perf_counter() - self.start)}",
+                flush=True,
+            )
 
     def where(self) -> str:
         try:
-            cells = [c for c in nbformat.read(self.out, as_version=4).cells if c.cell_type == "code"]
+            cells = [
+                c for c in nbformat.read(self.out, as_version=4).cells if c.cell_type == "code"
+            ]
         except Exception:  # o papermill pode estar gravando o arquivo agora
             return "rodando"
-        running = next((i for i, c in enumerate(cells) if c.metadata.get("papermill", {}).get("status") == "running"),
-                       None)
+        running = next(
+            (
+                i
+                for i, c in enumerate(cells)
+                if c.metadata.get("papermill", {}).get("status") == "running"
+            ),
+            None,
+        )
         return f"célula {running + 1} de {len(cells)}" if running is not None else "rodando"
 
 
 def shown_parameters(parameters: dict) -> str:
     """``{"NUM_EPOCHS": 1, "LR": 0.0001}`` → ``"NUM_EPOCHS = 1, LR = 0,0001"`` (vírgula decimal)."""
-    return ", ".join(f"{k} = {str(v).replace('.', ',') if isinstance(v, float) else v}"
-                     for k, v in parameters.items())
+    return ", ".join(
+        f"{k} = {str(v).replace('.', ',') if isinstance(v, float) else v}"
+        for k, v in parameters.items()
+    )
 
 
 def fmt(value) -> str:
@@ -284,8 +355,18 @@ def nbval(folder: Path, extra: list[str]) -> int:
     """O pytest (camada ``notebooks``) nas cópias de ``folder``: o nbval executa cada uma e compara as células conferidas."""
     import subprocess
 
-    command = [sys.executable, "-m", "pytest", "-m", "notebooks and not slow", str(folder),
-               "--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout=1200", *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-m",
+        "notebooks and not slow",
+        str(folder),
+        "--nbval-lax",
+        "--nbval-current-env",
+        "--nbval-cell-timeout=1200",
+        *extra,
+    ]
     return subprocess.run(command, cwd=ROOT).returncode
 
 
@@ -297,9 +378,13 @@ def prepare_copy(notebook: Path, out: Path, parameters: dict) -> None:
     nb = nbformat.read(notebook, as_version=4)
     nb.metadata["papermill"] = {}
     if parameters:
-        for cell in nb.cells:   # o papermill lê cell.metadata.tags em toda célula (o execute_notebook o cria)
+        for cell in (
+            nb.cells
+        ):  # o papermill lê cell.metadata.tags em toda célula (o execute_notebook o cria)
             cell.metadata.setdefault("tags", [])
-        nb = parameterize_notebook(nb, parameters, report_mode=False, kernel_name="python3", language="python")
+        nb = parameterize_notebook(
+            nb, parameters, report_mode=False, kernel_name="python3", language="python"
+        )
     nb.metadata.pop("papermill", None)
     nbformat.write(nb, out)
 
@@ -308,8 +393,10 @@ def error_summary(exc: Exception) -> str:
     """Onde e por que parou (ex.: ``ClaimError: ...``), sem o traceback inteiro do papermill."""
     if isinstance(exc, pm.PapermillExecutionError):
         first = next((line for line in exc.source.splitlines() if line.strip()), "")
-        return (f"parou na célula {exc.cell_index} da cópia executada (In [{exc.exec_count}]), que começa com "
-                f"{first[:80]!r}:\n    {exc.ename}: {exc.evalue}")
+        return (
+            f"parou na célula {exc.cell_index} da cópia executada (In [{exc.exec_count}]), que começa com "
+            f"{first[:80]!r}:\n    {exc.ename}: {exc.evalue}"
+        )
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
@@ -318,8 +405,14 @@ def headline_table(rows) -> str:
     width = max(len(row["notebook"]) for row in rows)
     lines = [f"{'notebook':<{width}}  {'status':<8} {'tempo':>7}  resultados de destaque"]
     for row in rows:
-        results = "; ".join(f"{k} = {fmt(v)}" for k, v in row.items() if k not in ("notebook", "status", "tempo (s)"))
-        lines.append(f"{row['notebook']:<{width}}  {row['status']:<8} {row['tempo (s)']:>5.0f} s  {results or '—'}")
+        results = "; ".join(
+            f"{k} = {fmt(v)}"
+            for k, v in row.items()
+            if k not in ("notebook", "status", "tempo (s)")
+        )
+        lines.append(
+            f"{row['notebook']:<{width}}  {row['status']:<8} {row['tempo (s)']:>5.0f} s  {results or '—'}"
+        )
     return "\n".join(lines)
 
 

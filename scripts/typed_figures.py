@@ -19,23 +19,39 @@ próprio trecho:
 O resto (tudo o que a execução mede) vai para a saída das células, escrito por
 ``helpers.prose.say`` a partir dos valores.
 """
+
 from __future__ import annotations
 
 import re
 import sys
 from pathlib import Path
 
-FIGURE = re.compile(r"""
+FIGURE = re.compile(
+    r"""
     (?<![\w.,])[~≈±+\-−]?\d+(?:[.,]\d+)?\s?(?:%|×|(?:ms|s|min|MB|GB|M|x|pontos?)(?![\w]))
   | (?<![\w.,])\d+,\d+(?![\w])
   | (?<![\w.,])0\.\d+(?![\w.])
-""", re.X)
-SOURCE = re.compile(r"arXiv\s*\d{4}\.\d{4,5}|et al\.|medid[oa]s? com `[^`]+`[\s\S]*?\d{4}-\d{2}-\d{2}"
-                    r"|\d{4}-\d{2}-\d{2}[\s\S]*?medid[oa]s? com `[^`]+`")
+""",
+    re.X,
+)
+SOURCE = re.compile(
+    r"arXiv\s*\d{4}\.\d{4,5}|et al\.|medid[oa]s? com `[^`]+`[\s\S]*?\d{4}-\d{2}-\d{2}"
+    r"|\d{4}-\d{2}-\d{2}[\s\S]*?medid[oa]s? com `[^`]+`"
+)
 # trechos escritos por um comando (não digitados): o tempo de aula (class_time.py) e a tabela do make compat
 GENERATED = re.compile(r"<!-- (tempo|compat):início -->.*?<!-- \1:fim -->", re.S)
-HIDE = [re.compile(p, re.S) for p in (r"```.*?```", r"\$\$.*?\$\$", r"\$[^$\n]+\$", r"`[^`\n]+`",
-                                       r"\]\([^)]*\)", r"<[^>\n]+>", r"https?://\S+")]
+HIDE = [
+    re.compile(p, re.S)
+    for p in (
+        r"```.*?```",
+        r"\$\$.*?\$\$",
+        r"\$[^$\n]+\$",
+        r"`[^`\n]+`",
+        r"\]\([^)]*\)",
+        r"<[^>\n]+>",
+        r"https?://\S+",
+    )
+]
 
 
 def _visible(text: str) -> str:

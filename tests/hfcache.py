@@ -1,5 +1,6 @@
 """Escreve uma entrada do cache do Hugging Face Hub como o ``huggingface_hub`` escreve:
 ``models--dono--nome/blobs/<sha256>``, ``snapshots/<commit>/<arquivo>`` (links para os blobs) e ``refs/main``."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,8 +8,13 @@ import os
 from pathlib import Path
 
 
-def write_cache_entry(cache: Path, repo_id: str, files: dict[str, Path | bytes], repo_type: str = "model",
-                      commit: str = "0123456789abcdef0123456789abcdef01234567") -> Path:
+def write_cache_entry(
+    cache: Path,
+    repo_id: str,
+    files: dict[str, Path | bytes],
+    repo_type: str = "model",
+    commit: str = "0123456789abcdef0123456789abcdef01234567",
+) -> Path:
     """Grava ``files`` (nome no repositório → arquivo ou bytes) em ``cache``; devolve a pasta do snapshot."""
     folder = Path(cache) / f"{repo_type}s--{repo_id.replace('/', '--')}"
     (folder / "blobs").mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@
 
 Cada um para sozinho no fim do ``with``; nenhum fala com outro endereço.
 """
+
 from __future__ import annotations
 
 import socket
@@ -78,7 +79,9 @@ class FakeHub:
         self.requests = handler.requests
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
         self.thread.start()
         return self
 

@@ -2,6 +2,7 @@
 
 Nenhum kernel roda aqui: só leitura e escrita de arquivos, em segundos.
 """
+
 import copy
 import json
 import sys
@@ -46,7 +47,9 @@ def test_round_trip_keeps_cells_tags_metadata_and_outputs(path, tmp_path):
     original, back = round_trip(path, tmp_path)
     assert [c.cell_type for c in back.cells] == [c.cell_type for c in original.cells]
     assert [c.source for c in back.cells] == [c.source for c in original.cells]
-    assert [c.metadata.get("tags", []) for c in back.cells] == [c.metadata.get("tags", []) for c in original.cells]
+    assert [c.metadata.get("tags", []) for c in back.cells] == [
+        c.metadata.get("tags", []) for c in original.cells
+    ]
     # o JSON inteiro das células (metadados, saídas, contagens); os ids também sobrevivem
     assert cells_json(back) == cells_json(original)
     assert back.metadata == original.metadata
@@ -57,7 +60,9 @@ def test_round_trip_keeps_cells_tags_metadata_and_outputs(path, tmp_path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_text_uses_the_placeholders_and_the_tags(path, tmp_path):
     text = nbtool.nb2py(path, tmp_path / f"{path.stem}.py").read_text(encoding="utf-8")
-    assert text.count(nbtool.SETUP_MARK) == 1, "a célula de preparação padrão vira {{SETUP}} no texto"
+    assert text.count(nbtool.SETUP_MARK) == 1, (
+        "a célula de preparação padrão vira {{SETUP}} no texto"
+    )
     assert '# %% tags=["parameters"]' in text
     assert '# %% [markdown] tags=["header"]' in text
 
@@ -97,10 +102,15 @@ def test_code_edit_drops_only_that_stale_output(tmp_path):
     path = next(p for p in NOTEBOOKS if p.name.startswith("02_"))
     original = nbformat.read(path, as_version=4)
     every_line = [line for c in original.cells for line in c.source.splitlines()]
-    index = next(i for i, c in enumerate(original.cells)     # uma célula com saída cuja última linha é única
-                 if c.cell_type == "code" and c.outputs and "setup" not in c.metadata.get("tags", [])
-                 and "parameters" not in c.metadata.get("tags", [])
-                 and every_line.count(c.source.splitlines()[-1]) == 1)
+    index = next(
+        i
+        for i, c in enumerate(original.cells)  # uma célula com saída cuja última linha é única
+        if c.cell_type == "code"
+        and c.outputs
+        and "setup" not in c.metadata.get("tags", [])
+        and "parameters" not in c.metadata.get("tags", [])
+        and every_line.count(c.source.splitlines()[-1]) == 1
+    )
     last = original.cells[index].source.splitlines()[-1]
 
     def edit(text):
@@ -116,14 +126,19 @@ def test_code_edit_drops_only_that_stale_output(tmp_path):
 
 def test_new_notebook_from_text_fills_badge_and_setup(tmp_path):
     src = tmp_path / "99_teste.py"
-    src.write_text('# %% [markdown] tags=["header"]\n# # 99 · Teste\n#\n# {{COLAB_BADGE}}\n\n'
-                   "# %%\n{{SETUP}}\n\n"
-                   '# %% tags=["parameters"]\nX = 1\n', encoding="utf-8")
+    src.write_text(
+        '# %% [markdown] tags=["header"]\n# # 99 · Teste\n#\n# {{COLAB_BADGE}}\n\n'
+        "# %%\n{{SETUP}}\n\n"
+        '# %% tags=["parameters"]\nX = 1\n',
+        encoding="utf-8",
+    )
     dest = tmp_path / "99_teste.ipynb"
     nbtool.py2nb(src, dest)
     nb = nbformat.read(dest, as_version=4)
     nbformat.validate(nb)
-    assert nbtool.colab_badge("99_teste.ipynb") in nb.cells[0].source and nb.cells[0].metadata["tags"] == ["header"]
+    assert nbtool.colab_badge("99_teste.ipynb") in nb.cells[0].source and nb.cells[0].metadata[
+        "tags"
+    ] == ["header"]
     assert nb.cells[1].source == nbtool.setup_source() and "setup" in nb.cells[1].metadata["tags"]
     assert nb.cells[2].metadata["tags"] == ["parameters"]
     assert nb.metadata["kernelspec"]["name"] == "python3" and "jupytext" not in nb.metadata

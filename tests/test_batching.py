@@ -1,4 +1,5 @@
 """Testes de helpers.batching: cada frase num lote só, lotes em ordem de tamanho, a ordem de volta."""
+
 import numpy as np
 import pytest
 
@@ -20,7 +21,13 @@ def test_every_position_exactly_once_and_sorted_by_length(batch_size):
 def test_ties_keep_the_original_order_and_longest_first_reverses():
     lengths = [3, 1, 3, 1, 2]
     assert np.concatenate(batching.length_batches(lengths, 2)).tolist() == [1, 3, 4, 0, 2]
-    assert np.concatenate(batching.length_batches(lengths, 2, longest_first=True)).tolist() == [0, 2, 4, 1, 3]
+    assert np.concatenate(batching.length_batches(lengths, 2, longest_first=True)).tolist() == [
+        0,
+        2,
+        4,
+        1,
+        3,
+    ]
 
 
 def test_writing_each_batch_at_its_indices_restores_the_input_order():

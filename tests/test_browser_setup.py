@@ -1,4 +1,5 @@
 """A preparação do teste no navegador, sem navegador: a cópia curta de cada notebook com widget."""
+
 import sys
 from pathlib import Path
 
@@ -17,9 +18,11 @@ from test_widgets_browser import NOTEBOOKS, WIDGETS  # noqa: E402
 def test_short_copy_ends_at_the_widget_with_the_short_parameters(prefix, tmp_path):
     source = nbformat.read(NOTEBOOKS[prefix], as_version=4)
     stop = widget_cell(source, WIDGETS[prefix]["call"])
-    copy = nbformat.read(short_copy(NOTEBOOKS[prefix], tmp_path / "x.ipynb", WIDGETS[prefix]["call"], ["pass"]),
-                         as_version=4)
-    assert len(copy.cells) == stop + 3                               # + parâmetros curtos + a célula plantada
+    copy = nbformat.read(
+        short_copy(NOTEBOOKS[prefix], tmp_path / "x.ipynb", WIDGETS[prefix]["call"], ["pass"]),
+        as_version=4,
+    )
+    assert len(copy.cells) == stop + 3  # + parâmetros curtos + a célula plantada
     assert WIDGETS[prefix]["call"] in copy.cells[-1].source and copy.cells[-2].source == "pass"
     params = next(i for i, c in enumerate(copy.cells) if "parameters" in c.metadata.get("tags", []))
     assert copy.cells[params + 1].source.startswith("# parâmetros curtos")
@@ -28,9 +31,14 @@ def test_short_copy_ends_at_the_widget_with_the_short_parameters(prefix, tmp_pat
 
 def test_every_widget_of_the_series_is_in_the_browser_test():
     calls = ("_box(", "_slider(", "_explorer(", "_widget(")
-    with_widget = {p.name[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
-                   if any(c.cell_type == "code" and any(k in c.source for k in calls)
-                          for c in nbformat.read(p, as_version=4).cells)}
+    with_widget = {
+        p.name[:2]
+        for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
+        if any(
+            c.cell_type == "code" and any(k in c.source for k in calls)
+            for c in nbformat.read(p, as_version=4).cells
+        )
+    }
     assert with_widget == set(WIDGETS)
 
 

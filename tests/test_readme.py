@@ -1,6 +1,7 @@
 """O README é a porta de entrada: as páginas que saíram dele existem e são linkadas, e nenhum link aponta para
 um título que não existe. (O tamanho do README e os arquivos dos links relativos são conferidos em
 ``tests/test_project.py::test_the_readme_is_a_front_door_and_every_link_resolves``.)"""
+
 import re
 from pathlib import Path
 
@@ -20,7 +21,7 @@ PAGES = {
     "docs/em-escala.md": ["commands.experiments"],
     "docs/versoes.md": ["make compat"],
     "docs/perfis.md": ["offline", "substituto"],
-    "docs/contribuir.md": ["camadas", "make edit", "make apply", "#@save"],
+    "docs/contribuir.md": ["camadas", "make edit", "make apply", "# @save"],
     "docs/benchmarks.md": ["data/resultados"],
 }
 
@@ -28,17 +29,19 @@ PAGES = {
 def slug(title: str) -> str:
     """A âncora que o GitHub dá a um título: sem a formatação do markdown, minúsculas, sem pontuação (letras
     acentuadas, dígitos, ``_`` e ``-`` ficam), espaços viram ``-``."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", title.strip())   # [texto](link) → texto
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", title.strip())  # [texto](link) → texto
     return re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
 
 
 def anchors(path: Path) -> set[str]:
     """As âncoras dos títulos de um .md ou das células de markdown de um .ipynb (repetidas ganham ``-1``, ``-2``)."""
     if path.suffix == ".ipynb":
-        text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+        text = "\n".join(
+            c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"
+        )
     else:
         text = path.read_text(encoding="utf-8")
-    text = re.sub(r"```.*?```", "", text, flags=re.S)                # um "# comentário" num bloco não é título
+    text = re.sub(r"```.*?```", "", text, flags=re.S)  # um "# comentário" num bloco não é título
     names, count = set(), {}
     for title in re.findall(r"^#{1,6}\s+(.+?)\s*#*\s*$", text, re.M):
         base = slug(title)
@@ -49,12 +52,16 @@ def anchors(path: Path) -> set[str]:
 
 def links(path: Path) -> list[str]:
     text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)
-    return [t for t in LINK.findall(text) if t and not re.match(r"[a-z]+:", t)]   # http:, https:, mailto:
+    return [
+        t for t in LINK.findall(text) if t and not re.match(r"[a-z]+:", t)
+    ]  # http:, https:, mailto:
 
 
 def test_slug_and_anchors_follow_github(tmp_path):
     page = tmp_path / "p.md"
-    page.write_text("# Testes\n```bash\n# não é título\n```\n## Testes\n[x](#testes-1) [y](#nada) [z](q.md)\n")
+    page.write_text(
+        "# Testes\n```bash\n# não é título\n```\n## Testes\n[x](#testes-1) [y](#nada) [z](q.md)\n"
+    )
     assert anchors(page) == {"testes", "testes-1"} and links(page) == ["#testes-1", "#nada", "q.md"]
     assert slug("Testes em camadas") == "testes-em-camadas"
     assert slug("Como o texto se mantém verdadeiro") == "como-o-texto-se-mantém-verdadeiro"
@@ -93,16 +100,30 @@ def test_benchmark_numbers_live_in_the_files_their_commands_write():
     page = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
     listing = (ROOT / "data" / "resultados" / "README.md").read_text(encoding="utf-8")
     written = {}
-    for script in sorted(set((ROOT / "benchmarks").glob("*.py")) - {ROOT / "benchmarks" / "record.py"}):
+    for script in sorted(
+        set((ROOT / "benchmarks").glob("*.py")) - {ROOT / "benchmarks" / "record.py"}
+    ):
         source = script.read_text(encoding="utf-8")
         names = re.findall(r"save_result\(\s*\"(\w+)\"", source)
         names += re.findall(r"\"resultados\" / \"(\w+)\.json\"", source)
         if names:
             written[script.name] = names
-    expected = {"finetune_speed.py", "distillation.py", "distillation_choices.py"}   # e inference_speed.py
-    assert expected <= set(written), f"benchmarks que não gravam o resultado: {expected - set(written)}"
+    expected = {
+        "finetune_speed.py",
+        "distillation.py",
+        "distillation_choices.py",
+    }  # e inference_speed.py
+    assert expected <= set(written), (
+        f"benchmarks que não gravam o resultado: {expected - set(written)}"
+    )
     for script, names in written.items():
         for name in names:
-            assert f"data/resultados/{name}.json" in page, f"docs/benchmarks.md não aponta {name}.json ({script})"
-            assert f"`{name}.json`" in listing, f"data/resultados/README.md não lista {name}.json ({script})"
-    assert not re.search(r"\b20\d\d-\d\d-\d\d\b|[Úú]ltima execução", page), "número com data digitado na página"
+            assert f"data/resultados/{name}.json" in page, (
+                f"docs/benchmarks.md não aponta {name}.json ({script})"
+            )
+            assert f"`{name}.json`" in listing, (
+                f"data/resultados/README.md não lista {name}.json ({script})"
+            )
+    assert not re.search(r"\b20\d\d-\d\d-\d\d\b|[Úú]ltima execução", page), (
+        "número com data digitado na página"
+    )

@@ -1,4 +1,5 @@
 """Testes de helpers.results: o resultado de destaque vira tabela e, no make run, um JSON."""
+
 import json
 
 import numpy as np
@@ -25,5 +26,5 @@ def test_headline_writes_json_only_when_asked(tmp_path, monkeypatch):
     monkeypatch.setenv("VARIANTES_RESULTS_DIR", str(folder))
     results.headline("03_y", **{"F1": np.float32(0.5), "ok": True, "nome": "mean"})
     saved = json.loads((folder / "03_y.json").read_text(encoding="utf-8"))
-    assert saved == {"F1": 0.5, "ok": True, "nome": "mean"}          # numpy vira float; bool e str ficam
+    assert saved == {"F1": 0.5, "ok": True, "nome": "mean"}  # numpy vira float; bool e str ficam
     assert type(saved["F1"]) is float

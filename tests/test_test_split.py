@@ -5,6 +5,7 @@ com os parâmetros curtos: com os dados de verdade e com uma cópia de ``data/``
 deslocados uma linha (``VARIANTES_DATA``). Só o que é medida no teste pode mudar. O 04 carrega as escolhas de um
 estudo gravado (``tests/test_distillation_choices.py`` faz o mesmo com o estudo).
 """
+
 import os
 import shutil
 from pathlib import Path
@@ -17,9 +18,11 @@ from test_experiments import execute_notebook
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 CHOICE_WORDS = ("validação", "escolhid", "colocado", "int8 do ONNX Runtime")
-RUNS = {"02_bertimbau.ipynb": {"NUM_EPOCHS": 1, "TRAIN_LIMIT": 256},
-        "03_pooled_output.ipynb": {"BOOTSTRAP": 200},
-        "06_producao.ipynb": {"NUM_EPOCHS": 1, "TRAIN_LIMIT": 256, "LATENCY_REPEATS": 2}}
+RUNS = {
+    "02_bertimbau.ipynb": {"NUM_EPOCHS": 1, "TRAIN_LIMIT": 256},
+    "03_pooled_output.ipynb": {"BOOTSTRAP": 200},
+    "06_producao.ipynb": {"NUM_EPOCHS": 1, "TRAIN_LIMIT": 256, "LATENCY_REPEATS": 2},
+}
 
 
 def shuffled_test_labels(folder: Path) -> Path:

@@ -3,6 +3,7 @@
 Usado por ``tests/browser/test_widgets_browser.py`` (``make browser-test``). Nada aqui baixa
 navegador: o Chromium é o do sistema (``apt-get install chromium``), encontrado por :func:`chromium_path`.
 """
+
 from __future__ import annotations
 
 import json
@@ -60,14 +61,16 @@ def short_copy(notebook: Path, dest: Path, call: str, extra_cells=()) -> Path:
     """
     nb = nbformat.read(notebook, as_version=4)
     stop = widget_cell(nb, call)
-    cells = nb.cells[:stop + 1]
+    cells = nb.cells[: stop + 1]
     for cell in cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     short = smoke_parameters(notebook)
     params = next(i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", []))
-    injected = nbformat.v4.new_code_cell("# parâmetros curtos do teste no navegador\n"
-                                         + "\n".join(f"{k} = {v!r}" for k, v in short.items()))
+    injected = nbformat.v4.new_code_cell(
+        "# parâmetros curtos do teste no navegador\n"
+        + "\n".join(f"{k} = {v!r}" for k, v in short.items())
+    )
     cells.insert(params + 1, injected)
     for source in extra_cells:
         cells.insert(len(cells) - 1, nbformat.v4.new_code_cell(source))
@@ -84,10 +87,13 @@ class LabServer:
         self.python, self.folder, self.timeout = python, Path(folder), timeout
         self.port, self.token = free_port(), os.urandom(12).hex()
         self.home = self.folder / ".lab"
-        self.env = {**os.environ, **(env or {}),
-                    "JUPYTERLAB_SETTINGS_DIR": str(self.home / "settings"),
-                    "JUPYTERLAB_WORKSPACES_DIR": str(self.home / "workspaces"),
-                    "JUPYTER_RUNTIME_DIR": str(self.home / "runtime")}
+        self.env = {
+            **os.environ,
+            **(env or {}),
+            "JUPYTERLAB_SETTINGS_DIR": str(self.home / "settings"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(self.home / "workspaces"),
+            "JUPYTER_RUNTIME_DIR": str(self.home / "runtime"),
+        }
         self.process = None
         self.log = self.home / "servidor.log"
 
@@ -98,22 +104,44 @@ class LabServer:
     def __enter__(self):
         self.home.mkdir(parents=True, exist_ok=True)
         # sem o aviso de novidades do JupyterLab 4 (ele cobre a tela e pede um clique)
-        (self.home / "settings" / "@jupyterlab" / "apputils-extension").mkdir(parents=True, exist_ok=True)
-        (self.home / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-            json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-        cmd = [self.python, "-m", "jupyter", "lab", "--no-browser", f"--port={self.port}", "--ip=127.0.0.1",
-               f"--ServerApp.token={self.token}", f"--ServerApp.root_dir={self.folder}",
-               "--ServerApp.open_browser=False", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-               *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])]
+        (self.home / "settings" / "@jupyterlab" / "apputils-extension").mkdir(
+            parents=True, exist_ok=True
+        )
+        (
+            self.home
+            / "settings"
+            / "@jupyterlab"
+            / "apputils-extension"
+            / "notification.jupyterlab-settings"
+        ).write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+        cmd = [
+            self.python,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            f"--port={self.port}",
+            "--ip=127.0.0.1",
+            f"--ServerApp.token={self.token}",
+            f"--ServerApp.root_dir={self.folder}",
+            "--ServerApp.open_browser=False",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+        ]
         self._out = open(self.log, "w")
-        self.process = subprocess.Popen(cmd, env=self.env, stdout=self._out, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            cmd, env=self.env, stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"o JupyterLab saiu ao começar; veja {self.log}:\n{self.log.read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"o JupyterLab saiu ao começar; veja {self.log}:\n{self.log.read_text()[-3000:]}"
+                )
             try:
-                with urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=2) as r:
+                with urllib.request.urlopen(
+                    f"{self.url}/api/status?token={self.token}", timeout=2
+                ) as r:
                     if r.status == 200:
                         return self
             except OSError:
@@ -123,7 +151,7 @@ class LabServer:
 
     def __exit__(self, *exc):
         if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)     # o servidor e os kernels que ele abriu
+            os.killpg(self.process.pid, signal.SIGTERM)  # o servidor e os kernels que ele abriu
             try:
                 self.process.wait(20)
             except subprocess.TimeoutExpired:

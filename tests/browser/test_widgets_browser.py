@@ -16,6 +16,7 @@ Camada ``browser``: o ``make test`` abre os widgets que não precisam de treino 
 termina antes de qualquer treino, em um ou dois minutos cada); os de 02 e 06 esperam um fine-tuning e ficam,
 como a passagem com o ipywidgets 7.7, na camada ``slow`` (``make test-all``).
 """
+
 from __future__ import annotations
 
 import os
@@ -35,18 +36,36 @@ RUN_TIMEOUT_S = float(os.environ.get("VARIANTES_BROWSER_TIMEOUT", 900))
 
 # notebook → a chamada que cria o widget, o que mudar e a entrada ruim (com a mensagem prometida)
 WIDGETS = {
-    "01": {"call": "variants.chooser_widget()", "output": "html",
-           "change": ("select", 0, "inglês"), "bad": None},
-    "02": {"call": "inference.prediction_box(", "output": "image",
-           "change": ("text", "não gostei de nada, veio quebrado e ninguém respondeu"),
-           "bad": ("text", "   ", "Digite uma frase")},
-    "03": {"call": "pooling.similarity_explorer(", "output": "image",
-           "change": ("select", 0, "máximo (max)"),
-           "bad": ("textarea", "uma frase só", "Escreva pelo menos duas frases")},
-    "04": {"call": "plots.temperature_slider(", "output": "image", "change": ("slider",), "bad": None},
-    "06": {"call": "inference.prediction_box(", "output": "image",
-           "change": ("text", "chegou antes do prazo e funciona muito bem"),
-           "bad": ("text", "", "Digite uma frase")},
+    "01": {
+        "call": "variants.chooser_widget()",
+        "output": "html",
+        "change": ("select", 0, "inglês"),
+        "bad": None,
+    },
+    "02": {
+        "call": "inference.prediction_box(",
+        "output": "image",
+        "change": ("text", "não gostei de nada, veio quebrado e ninguém respondeu"),
+        "bad": ("text", "   ", "Digite uma frase"),
+    },
+    "03": {
+        "call": "pooling.similarity_explorer(",
+        "output": "image",
+        "change": ("select", 0, "máximo (max)"),
+        "bad": ("textarea", "uma frase só", "Escreva pelo menos duas frases"),
+    },
+    "04": {
+        "call": "plots.temperature_slider(",
+        "output": "image",
+        "change": ("slider",),
+        "bad": None,
+    },
+    "06": {
+        "call": "inference.prediction_box(",
+        "output": "image",
+        "change": ("text", "chegou antes do prazo e funciona muito bem"),
+        "bad": ("text", "", "Digite uma frase"),
+    },
 }
 
 # um defeito plantado: o desenho do controle deslizante funciona na primeira vez e quebra quando T muda
@@ -59,9 +78,13 @@ def _broken(*args, **kwargs):
     return _original(*args, **kwargs)
 _plots.plot_softmax_temperature = _broken"""
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(chromium_path() is None,
-                                 reason="sem Chromium no sistema: apt-get install chromium (veja o README)")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        chromium_path() is None,
+        reason="sem Chromium no sistema: apt-get install chromium (veja o README)",
+    ),
+]
 NEEDS_TRAINING = {"02", "06"}  # o widget usa um modelo treinado: camada slow
 
 
@@ -73,8 +96,12 @@ def lab_python(request) -> str:
 def widgets_version(lab_python: str) -> str:
     import subprocess
 
-    out = subprocess.run([lab_python, "-c", "import ipywidgets; print(ipywidgets.__version__)"], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [lab_python, "-c", "import ipywidgets; print(ipywidgets.__version__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out.stdout.strip()
 
 
@@ -92,8 +119,13 @@ def lab(tmp_path_factory, lab_python):
     folder = tmp_path_factory.mktemp("lab")
     # sem PYTHONWARNINGS=error: ele valeria também para o servidor, e as extensões do Jupyter avisam de si mesmas
     # (a política de avisos dos notebooks é conferida pelo nbval, no make test)
-    env = {**smoke_environment(), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-           "PYTHONWARNINGS": ""}
+    env = {
+        **smoke_environment(),
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "PYTHONWARNINGS": "",
+    }
     with LabServer(lab_python, folder, env=env) as server:
         yield server
 
@@ -103,8 +135,11 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=chromium_path(), headless=True,
-                                     args=["--no-sandbox", "--disable-dev-shm-usage"])
+        chromium = p.chromium.launch(
+            executable_path=chromium_path(),
+            headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage"],
+        )
         yield chromium
         chromium.close()
 
@@ -121,18 +156,24 @@ def run_in_lab(page, lab, name: str):
     widget = page.locator(".jp-OutputArea-output .widget-vbox").last
     while time.monotonic() < deadline:
         accept_kernel_dialog(page)
-        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
-                              has_text="Traceback")
+        errors = page.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
+            has_text="Traceback",
+        )
         if errors.count():
-            raise AssertionError(f"{name}: uma célula falhou no navegador:\n{errors.first.inner_text()[-2000:]}")
+            raise AssertionError(
+                f"{name}: uma célula falhou no navegador:\n{errors.first.inner_text()[-2000:]}"
+            )
         if widget.count() and not running(page):
-            widget.scroll_into_view_if_needed()    # o JupyterLab 4 só desenha por inteiro as células à vista
+            widget.scroll_into_view_if_needed()  # o JupyterLab 4 só desenha por inteiro as células à vista
             return widget
         time.sleep(1)
     shot = lab.folder / f"falha_{Path(name).stem}.png"
     page.screenshot(path=str(shot), full_page=True)
-    raise AssertionError(f"{name}: o widget não apareceu em {RUN_TIMEOUT_S:.0f} s (tela em {shot}; servidor: "
-                         f"{lab.log})")
+    raise AssertionError(
+        f"{name}: o widget não apareceu em {RUN_TIMEOUT_S:.0f} s (tela em {shot}; servidor: "
+        f"{lab.log})"
+    )
 
 
 def accept_kernel_dialog(page) -> None:
@@ -185,9 +226,11 @@ def change(widget, page, action):
     elif kind == "textarea":
         area = widget.locator("textarea").first
         area.fill(action[1])
-        area.blur()             # continuous_update=False: a caixa de várias linhas manda o valor ao sair dela
+        area.blur()  # continuous_update=False: a caixa de várias linhas manda o valor ao sair dela
     elif kind == "slider":
-        handle = widget.locator(".noUi-handle, .ui-slider-handle, .slider-container [role='slider']").first
+        handle = widget.locator(
+            ".noUi-handle, .ui-slider-handle, .slider-container [role='slider']"
+        ).first
         handle.focus()
         for _ in range(5):
             page.keyboard.press("ArrowRight")
@@ -210,25 +253,42 @@ def exercise(page, lab, prefix: str, spec: dict, shots: Path, extra_cells=(), na
     name = name or f"{prefix}_widget.ipynb"
     short_copy(NOTEBOOKS[prefix], lab.folder / name, spec["call"], extra_cells)
     widget = run_in_lab(page, lab, name)
-    controls = widget.locator("select, input, textarea, .noUi-handle, .ui-slider-handle, .widget-slider")
-    assert controls.count() > 0 and controls.first.is_visible(), f"{prefix}: os controles do widget não aparecem"
+    controls = widget.locator(
+        "select, input, textarea, .noUi-handle, .ui-slider-handle, .widget-slider"
+    )
+    assert controls.count() > 0 and controls.first.is_visible(), (
+        f"{prefix}: os controles do widget não aparecem"
+    )
     before = output_of(widget, spec["output"])
     assert before, f"{prefix}: o widget não desenhou nada"
     change(widget, page, spec["change"])
-    wait_for(lambda: output_of(widget, spec["output"]) not in ("", before), what=f"{prefix}: a saída do widget")
-    assert message_of(widget).strip() == "", f"{prefix}: mensagem de erro com entrada boa: {message_of(widget)}"
+    wait_for(
+        lambda: output_of(widget, spec["output"]) not in ("", before),
+        what=f"{prefix}: a saída do widget",
+    )
+    assert message_of(widget).strip() == "", (
+        f"{prefix}: mensagem de erro com entrada boa: {message_of(widget)}"
+    )
     widget.scroll_into_view_if_needed()
     widget.screenshot(path=str(shots / f"{NOTEBOOKS[prefix].stem}.png"))
     seen = {"controle": spec["change"], "saída mudou": True}
     if spec["bad"]:
         change(widget, page, spec["bad"])
-        wait_for(lambda: spec["bad"][2] in message_of(widget), what=f"{prefix}: a mensagem da entrada ruim")
+        wait_for(
+            lambda: spec["bad"][2] in message_of(widget),
+            what=f"{prefix}: a mensagem da entrada ruim",
+        )
         seen["mensagem"] = message_of(widget)
     return seen
 
 
-@pytest.mark.parametrize("prefix", [pytest.param(p, marks=[pytest.mark.slow] if p in NEEDS_TRAINING else [])
-                                    for p in sorted(WIDGETS)])
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        pytest.param(p, marks=[pytest.mark.slow] if p in NEEDS_TRAINING else [])
+        for p in sorted(WIDGETS)
+    ],
+)
 def test_widget_renders_changes_and_explains_bad_input(prefix, lab, browser, shots):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     try:
@@ -242,6 +302,14 @@ def test_a_broken_callback_fails(lab, browser, shots):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     try:
         with pytest.raises(AssertionError, match="a saída do widget não mudou"):
-            exercise(page, lab, "04", WIDGETS["04"], shots, extra_cells=[SABOTAGE], name="04_defeito.ipynb")
+            exercise(
+                page,
+                lab,
+                "04",
+                WIDGETS["04"],
+                shots,
+                extra_cells=[SABOTAGE],
+                name="04_defeito.ipynb",
+            )
     finally:
         page.close()

@@ -20,6 +20,7 @@ classes iguais às do DistilBERT fp32 no teste). As metas são impressas, nunca 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from commands.cli import Parser, RawDescriptionHelpFormatter
 
@@ -30,6 +31,63 @@ TARGETS = {
     "disco ≤ 25% do BERT": lambda r: r["size_ratio"] <= 0.25,
     "concordância ≥ 98%": lambda r: r["agreement"] >= 0.98,
 }
+
+
+def make_variants(
+    bert,
+    bert_tokenizer,
+    distil,
+    distil_tokenizer,
+    onnx_paths: dict,
+    quantization: dict,
+    folder,
+    progress=None,
+) -> dict:
+    """``{nome: (modelo, tokenizador)}`` das versões da tabela: os dois modelos em fp32 e as versões menores.
+
+    BERT fp32, DistilBERT fp32, DistilBERT int8 (PyTorch, ``torch_int8``) e, para cada modelo em
+    ``onnx_paths`` (``{"DistilBERT": arquivo, "BERT": arquivo}``, o que ``export_onnx`` gravou), ONNX fp32 e
+    ONNX int8 (``quantize_onnx`` com a opção ``quantization[modelo]``, uma chave de ``QUANTIZATION_CHOICES``,
+    escolhida na validação do modelo), com as cópias de ``helpers/lesson06.py``: o mesmo dicionário que o
+    notebook 06 monta na seção 5 com as suas células. Os arquivos int8 ficam em ``folder``; ``progress`` recebe uma frase por etapa (``None``: calado).
+    """
+    from helpers import production
+    from helpers.lesson06 import (
+        CHOICE_LABELS,
+        QUANTIZATION_CHOICES,
+        OnnxClassifier,
+        quantize_onnx,
+        torch_int8,
+    )
+
+    say = progress or (lambda *_: None)
+    wrong = {
+        n: quantization.get(n)
+        for n in onnx_paths
+        if quantization.get(n) not in QUANTIZATION_CHOICES
+    }
+    if wrong:
+        raise ValueError(
+            f"quantization deve dar, para cada modelo, um de {list(QUANTIZATION_CHOICES)}: {wrong}"
+        )
+    models = {"BERT": (bert, bert_tokenizer), "DistilBERT": (distil, distil_tokenizer)}
+    say("int8 no PyTorch (torchao)...")
+    out = {
+        production.REFERENCE: models["BERT"],
+        "DistilBERT fp32": models["DistilBERT"],
+        "DistilBERT int8 (PyTorch)": (torch_int8(distil), distil_tokenizer),
+    }
+    for name in [n for n in ("DistilBERT", "BERT") if n in onnx_paths]:
+        model, tokenizer = models[name]
+        say(f"{name} em int8 no ONNX Runtime ({CHOICE_LABELS[quantization[name]]})...")
+        int8 = quantize_onnx(
+            onnx_paths[name],
+            Path(folder) / f"{name.lower()}.int8.onnx",
+            *QUANTIZATION_CHOICES[quantization[name]],
+        )
+        out[f"{name} ONNX fp32"] = (OnnxClassifier(onnx_paths[name], model.config), tokenizer)
+        out[f"{name} ONNX int8"] = (OnnxClassifier(int8, model.config), tokenizer)
+    return out
 
 
 def summary_line(table) -> str:
@@ -157,7 +215,7 @@ def main(argv=None) -> dict:
             f"▶ {name}, escolhida (menor diferença média na validação): {lesson06.CHOICE_LABELS[chosen[name]]}",
             flush=True,
         )
-    variants = production.make_variants(
+    variants = make_variants(
         *models["BERT"],
         *models["DistilBERT"],
         onnx_paths,

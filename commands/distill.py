@@ -477,7 +477,7 @@ def run_distill(opts) -> dict:
 
     headline = {
         "retenção do F1 do professor (teste)": round(float(retention), 3),
-        "retenção do F1 do professor (validação, usada na escolha)": round(
+        "retenção do F1 do professor (validação)": round(
             student_scores["F1 macro (validação)"] / teacher_scores["F1 macro (validação)"], 3
         ),
         "aceleração na CPU, lote 32 (×)": round(speedup_32, 2) if speedup_32 is not None else None,

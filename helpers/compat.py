@@ -166,31 +166,11 @@ def for_installed_version(
 def build_training_arguments(verbose: bool = True, **kwargs):
     """Cria ``TrainingArguments`` a partir de argumentos de qualquer versão 4.46+/5.x.
 
-    Cada tradução é impressa; um argumento desconhecido levanta ``ValueError``. Para ler a receita
-    com os nomes do 5.x em qualquer versão: :func:`as_current_names`.
+    Cada tradução é impressa; um argumento desconhecido levanta ``ValueError``.
     """
     from transformers import TrainingArguments
 
     return TrainingArguments(**for_installed_version(kwargs, verbose=verbose))
-
-
-def as_current_names(args) -> dict:
-    """Os valores de um ``TrainingArguments`` (ou de ``to_dict()``) com os nomes do 5.x, em qualquer versão.
-
-    No 4.x, ``group_by_length`` aparece também como ``train_sampling_strategy``, ``evaluation_strategy``
-    como ``eval_strategy`` e um ``warmup_ratio`` (com ``warmup_steps == 0``) como ``warmup_steps``
-    fracionário: o mesmo código confere a receita nas duas versões. O objeto não muda.
-    """
-    values = dict(args if isinstance(args, dict) else args.to_dict())
-    if "train_sampling_strategy" not in values and "group_by_length" in values:
-        values["train_sampling_strategy"] = (
-            "group_by_length" if values["group_by_length"] else "random"
-        )
-    if "eval_strategy" not in values and "evaluation_strategy" in values:
-        values["eval_strategy"] = values["evaluation_strategy"]
-    if values.get("warmup_ratio") and not values.get("warmup_steps"):
-        values["warmup_steps"] = float(values["warmup_ratio"])
-    return values
 
 
 def trainer_kwargs(trainer_cls=None, verbose: bool = True, **kwargs) -> dict:

@@ -13,7 +13,7 @@ from helpers import compat
 
 
 def make_config(variant):
-    """A configuração do ``transformers`` de uma ``variants.Variant``: a arquitetura, sem pesos.
+    """A configuração do transformers de uma variants.Variant: a arquitetura, sem pesos.
 
     Mostrada no notebook 01, seção 1.
     """
@@ -22,9 +22,17 @@ def make_config(variant):
 
 
 def build_model(variant, device="meta"):
-    """O modelo sem cabeça (embeddings, camadas e, se houver, pooler); no ``meta``, sem memória.
+    """O modelo sem cabeça (embeddings, camadas e, se houver, pooler); no meta, sem memória.
 
     Mostrada no notebook 01, seção 1.
     """
     with torch.device(device), compat.quiet_model_import():  # sem os avisos do transformers 4.x
         return AutoModel.from_config(make_config(variant))
+
+
+def count_parameters(model, trainable_only=False):
+    """Soma o tamanho (numel()) de cada tensor de pesos; trainable_only: só os que o treino ajusta.
+
+    Mostrada no notebook 01, seção 1.
+    """
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

@@ -12,8 +12,8 @@ from helpers import training
 def tokenize_splits(splits, tokenizer, max_length=128, verbose=True, model=None):
     """Tokeniza todos os splits com `datasets.map`, sem padding (ele fica para o lote).
 
-    Devolve `(tokenizados, relatório)`: os splits com a coluna `length` (tokens de cada texto, que o
-    `group_by_length` usa) e a tabela de quantos textos passaram de `max_length` e foram cortados.
+    Devolve `(tokenizados, relatório)`: os splits com a coluna `length` (tokens de cada texto, que
+    `train_sampling_strategy="group_by_length"` usa) e a tabela dos textos cortados em `max_length`.
     Um `max_length` acima do que o modelo aceita (`model` opcional) é erro, antes de tokenizar.
 
     Mostrada no notebook 02, seção 3.
@@ -95,7 +95,7 @@ from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
 
 from helpers import compat, memory, training
 
-# os padrões da série (nomes da API 5.x); make_trainer(..., nome=valor) troca qualquer um
+# os padrões do make_trainer (nomes da API 5.x); make_trainer(..., nome=valor) troca qualquer um
 SERIES_DEFAULTS = dict(
     save_strategy="no",  # nenhum checkpoint em disco
     logging_strategy="epoch",  # uma linha de log por época

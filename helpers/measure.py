@@ -3,11 +3,9 @@
 Usado pelos notebooks 01 (custo das arquiteturas), 02 (parâmetros treináveis),
 04 e 05 (professor × aluno, BERT × DistilBERT) e pelos ``benchmarks/``.
 
-* :func:`count_parameters`: todos os parâmetros, ou só os treináveis;
 * :func:`size_on_disk_mb`: o que ``save_pretrained`` grava;
-* :func:`forward_ms` e :func:`alternating_forward_ms`: o menor tempo de passagens repetidas,
-  com entradas aleatórias (o custo de uma arquitetura não depende dos valores dos pesos);
-  :func:`alternating_forward_times`: os tempos de cada passagem alternada, para ver o ruído;
+* :func:`alternating_forward_times`: os tempos de passagens alternadas de dois modelos, com entradas
+  aleatórias (o custo de uma arquitetura não depende dos valores dos pesos), para ver o ruído;
 * :func:`cpu_latency` e :func:`efficiency_table`: a mediana de passagens com frases de verdade;
   :func:`cpu_latency_times`: os tempos de cada passagem, para ver o ruído.
 """
@@ -24,11 +22,6 @@ import pandas as pd
 import torch
 
 from .compat import forward_inputs
-
-
-def count_parameters(model, trainable_only: bool = False) -> int:
-    """Número de parâmetros (funciona no dispositivo ``meta``); ``trainable_only``: só os com ``requires_grad``."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
 def size_on_disk_mb(model) -> float:
@@ -57,18 +50,6 @@ def _one_pass_ms(model, inputs) -> float:
     return 1000 * (time.perf_counter() - start)
 
 
-def forward_ms(model, inputs, repeats: int = 5) -> float:
-    """Menor tempo, em ms, de ``repeats`` passagens (depois de uma de aquecimento), sem gradientes.
-
-    O menor tempo é o menos atrapalhado por outros programas da máquina (o ruído só soma tempo).
-    """
-    if repeats < 1:
-        raise ValueError(f"repeats precisa ser pelo menos 1 (recebi {repeats}).")
-    with torch.inference_mode():
-        model(**inputs)  # aquecimento
-        return float(min(_one_pass_ms(model, inputs) for _ in range(repeats)))
-
-
 def alternating_forward_times(
     model, reference, inputs, repeats: int = 5
 ) -> tuple[list[float], list[float]]:
@@ -88,17 +69,6 @@ def alternating_forward_times(
             own.append(_one_pass_ms(model, inputs))
             ref.append(_one_pass_ms(reference, inputs))
     return own, ref
-
-
-def alternating_forward_ms(model, reference, inputs, repeats: int = 5) -> tuple[float, float]:
-    """``(tempo do model, tempo da referência)``: menores de ``repeats`` passagens **alternadas**.
-
-    As passagens se revezam (modelo, referência, modelo, ...): se outro programa ocupa a
-    CPU por um tempo, atrapalha os dois lados, e a razão entre os dois tempos fica de pé.
-    Os tempos de cada passagem: :func:`alternating_forward_times`.
-    """
-    own, ref = alternating_forward_times(model, reference, inputs, repeats)
-    return float(min(own)), float(min(ref))
 
 
 def cpu_copy(model):
@@ -230,6 +200,8 @@ def efficiency_table(
     max_length: int = 128,
 ) -> pd.DataFrame:
     """Camadas, parâmetros (milhões), tamanho em disco (MB) e tempo na CPU de cada modelo."""
+    from .lesson01 import count_parameters  # a soma que o notebook 01 escreve
+
     table = pd.DataFrame(
         {
             "camadas": {n: m.config.num_hidden_layers for n, m in models.items()},

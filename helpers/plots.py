@@ -146,7 +146,7 @@ def plot_softmax_temperature(logits, T: float, class_names=None, ax=None):
     ax.set_xticks(x, names)
     ax.set_ylim(0, 1.1)
     ax.set_ylabel("probabilidade")
-    ax.set_title(f"softmax(z / T) com T = {_t_label(T)}")
+    ax.set_title(f"softmax(v / T) com T = {_t_label(T)}")
     ax.legend(loc="upper right")
     ax.figure.tight_layout()
     return decimal_comma(ax.figure)

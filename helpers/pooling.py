@@ -1,10 +1,9 @@
 """De um vetor por token a um vetor por frase: as ferramentas do notebook 03.
 
-Os *poolings* (``cls_pooling``, ``mean_pooling``, ``max_pooling``) são escritos no
-notebook 03, seção 3, e chegam a ``helpers/lesson03.py`` pela marca ``# @save``; o
-``pooler_output`` refeito à mão está na seção 2. Aqui ficam as ferramentas em volta:
-:func:`get_pooler`, :func:`encode` (os vetores de uma lista de frases, com os poolings
-da aula), :func:`model_inputs` (só as entradas que o ``forward`` do modelo aceita),
+Os *poolings* (``cls_pooling``, ``mean_pooling``, ``max_pooling``) são escritos no notebook
+03, seção 3, e copiados em ``helpers/lesson03.py`` pela marca ``# @save``. Aqui ficam as
+ferramentas em volta: :func:`get_pooler`, :func:`encode` (os vetores de uma lista de frases,
+com os poolings da aula), :func:`model_inputs` (só as entradas que o ``forward`` aceita),
 :func:`cosine_similarity_matrix`, :func:`similarity_table`, :func:`plot_similarity`
 e :func:`similarity_explorer`.
 """
@@ -90,6 +89,7 @@ def encode(
     max_length: int = 128,
     progress: bool | None = None,
     verbose: bool = True,
+    poolings: dict | None = None,
 ) -> dict[str, np.ndarray]:
     """Passa ``texts`` pelo encoder e devolve ``{pooling: matriz (frases, dimensão)}``.
 
@@ -100,6 +100,8 @@ def encode(
     ordem original. ``progress=None`` mostra uma barra a partir de 8 lotes. O modelo
     recebe o lote sem ``token_type_ids`` quando o ``forward`` dele não o declara
     (:func:`model_inputs`): dá para usar o tokenizador do BERT com o DistilBERT.
+    ``poolings``: ``{"cls": f(h), "mean": f(h, mask), "max": f(h, mask)}``; sem ele, as funções
+    da seção 3 do notebook 03 na cópia ``helpers/lesson03.py``.
     """
     from tqdm.auto import tqdm
 
@@ -129,23 +131,24 @@ def encode(
     with torch.inference_mode():
         for idx in tqdm(batches, desc="codificando", unit="lote", disable=not show):
             batch = [texts[i] for i in idx]
-            vectors = _batch_vectors(base, tokenizer, batch, max_length, has_pooler)
+            vectors = _batch_vectors(base, tokenizer, batch, max_length, has_pooler, poolings)
             for name in names:
                 result[name][idx] = vectors[name].float().cpu().numpy()
     return result
 
 
-def _batch_vectors(base, tokenizer, texts: list[str], max_length: int, has_pooler: bool) -> dict:
-    """Os vetores de um lote de frases sob cada pooling da aula (e o ``pooler_output``, se houver)."""
-    from .lesson03 import cls_pooling, max_pooling, mean_pooling
+def _batch_vectors(base, tokenizer, texts, max_length, has_pooler, poolings) -> dict:
+    """Os vetores de um lote de frases sob cada pooling (e o ``pooler_output``, se houver)."""
+    from . import lesson03
 
+    fn = poolings or {name: getattr(lesson03, f"{name}_pooling") for name in ("cls", "mean", "max")}
     device = next(base.parameters()).device
     enc = tokenizer(
         texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
     ).to(device)
     out = base(**model_inputs(base, enc))
     h, mask = out.last_hidden_state, enc["attention_mask"]
-    vectors = {"cls": cls_pooling(h), "mean": mean_pooling(h, mask), "max": max_pooling(h, mask)}
+    vectors = {"cls": fn["cls"](h), "mean": fn["mean"](h, mask), "max": fn["max"](h, mask)}
     if has_pooler:
         vectors["pooler"] = out.pooler_output
     return vectors

@@ -1,10 +1,11 @@
 """Produção leve (notebook 06): dependências, int8 à mão e a tabela das versões lado a lado.
 
 A exportação para ONNX, as quantizações (torchao e ONNX Runtime) e o ``OnnxClassifier`` estão escritos nas
-células do notebook 06 (``helpers/lesson06.py``, gerado delas); daqui, :func:`make_variants` e
-:func:`production_table` os reaproveitam. Dependências: ``onnx``, ``onnxscript``, ``onnxruntime`` e
-``torchao``, o extra ``producao`` do ``pyproject.toml``; no Colab, :func:`ensure_installed` instala o que faltar
-(com :mod:`helpers.optional_packages`). As colunas da tabela são medidas em :mod:`helpers.version_metrics`.
+células do notebook 06 (``helpers/lesson06.py``, gerado delas). A seção 5 monta as versões com essas
+células e as mede com :func:`production_table` (o benchmark de inferência monta as mesmas versões com as
+cópias de ``lesson06``). Dependências: ``onnx``,
+``onnxscript``, ``onnxruntime`` e ``torchao``, o extra ``producao`` do ``pyproject.toml``; no Colab,
+:func:`ensure_installed` instala o que faltar (com :mod:`helpers.optional_packages`). As colunas da tabela são medidas em :mod:`helpers.version_metrics`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import contextlib
 import importlib
 import logging
 import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -192,62 +192,6 @@ FLOAT_OF = {
 }
 
 
-def make_variants(
-    bert,
-    bert_tokenizer,
-    distil,
-    distil_tokenizer,
-    onnx_paths: dict,
-    quantization: dict,
-    folder,
-    progress=None,
-) -> dict:
-    """``{nome: (modelo, tokenizador)}`` das versões da tabela: os dois modelos em fp32 e as versões menores.
-
-    BERT fp32, DistilBERT fp32, DistilBERT int8 (PyTorch, ``torch_int8``) e, para cada modelo em
-    ``onnx_paths`` (``{"DistilBERT": arquivo, "BERT": arquivo}``, o que ``export_onnx`` gravou), ONNX fp32 e
-    ONNX int8 (``quantize_onnx`` com a opção ``quantization[modelo]``, uma chave de ``QUANTIZATION_CHOICES``,
-    escolhida na validação do modelo). As funções são as do notebook 06 (``helpers/lesson06.py``). Os
-    arquivos int8 ficam em ``folder``; ``progress`` recebe uma frase por etapa (``None``: calado).
-    """
-    from .lesson06 import (
-        CHOICE_LABELS,
-        QUANTIZATION_CHOICES,
-        OnnxClassifier,
-        quantize_onnx,
-        torch_int8,
-    )
-
-    say = progress or (lambda *_: None)
-    wrong = {
-        n: quantization.get(n)
-        for n in onnx_paths
-        if quantization.get(n) not in QUANTIZATION_CHOICES
-    }
-    if wrong:
-        raise ValueError(
-            f"quantization deve dar, para cada modelo, um de {list(QUANTIZATION_CHOICES)}: {wrong}"
-        )
-    models = {"BERT": (bert, bert_tokenizer), "DistilBERT": (distil, distil_tokenizer)}
-    say("int8 no PyTorch (torchao)...")
-    out = {
-        REFERENCE: models["BERT"],
-        "DistilBERT fp32": models["DistilBERT"],
-        "DistilBERT int8 (PyTorch)": (torch_int8(distil), distil_tokenizer),
-    }
-    for name in [n for n in ("DistilBERT", "BERT") if n in onnx_paths]:
-        model, tokenizer = models[name]
-        say(f"{name} em int8 no ONNX Runtime ({CHOICE_LABELS[quantization[name]]})...")
-        int8 = quantize_onnx(
-            onnx_paths[name],
-            Path(folder) / f"{name.lower()}.int8.onnx",
-            *QUANTIZATION_CHOICES[quantization[name]],
-        )
-        out[f"{name} ONNX fp32"] = (OnnxClassifier(onnx_paths[name], model.config), tokenizer)
-        out[f"{name} ONNX int8"] = (OnnxClassifier(int8, model.config), tokenizer)
-    return out
-
-
 def production_table(
     variants: dict,
     texts,
@@ -260,7 +204,7 @@ def production_table(
 ):
     """A tabela da seção 5 do notebook 06, as probabilidades no teste e os tempos: ``(tabela, probs, tempos)``.
 
-    Para cada versão (de :func:`make_variants`): disco, latência na CPU (mediana de ``repeats``, 1 thread,
+    Para cada versão (montada na seção 5 do notebook 06): disco, latência na CPU (mediana de ``repeats``, 1 thread,
     as mesmas frases, as versões intercaladas), F1 macro e acurácia no teste, a retenção do F1 (÷ o do BERT
     fp32) e, para as versões menores, a concordância com o mesmo modelo em float (classes iguais, diferença
     média e maior de probabilidade). ``tempos``: os de :func:`helpers.measure.cpu_latency_times`.

@@ -99,8 +99,10 @@ def check(condition, claim: str, full_run: bool = False) -> None:
         if full_run and os.environ.get("VARIANTES_SHORT_RUN"):
             return
         raise ClaimError(
-            f"O texto afirma: «{claim}», mas os números desta execução dizem outra coisa. "
-            "Releia o resultado acima e reescreva a frase (ou descubra o que mudou no código)."
+            f"O texto acima afirma: «{claim}», mas os números desta execução dizem outra coisa. "
+            "A frase foi escrita para a execução publicada (perfil offline, parâmetros padrão): se você "
+            "mudou um parâmetro, o modelo ou os dados, o resultado mudou e a frase não vale mais; leia a "
+            "tabela ou o gráfico acima e siga para a próxima célula."
         )
 
 
@@ -110,8 +112,9 @@ def paired_bootstrap(
     """Intervalo de confiança da diferença ``metric(a) − metric(b)`` reamostrando os mesmos exemplos.
 
     ``metric(y_true, y_pred)`` devolve um número (ex.: F1 macro). Os dois modelos são
-    avaliados nos **mesmos** sorteios (com reposição), o que tira do intervalo a
-    variação que vem só de quais frases caíram no teste. Devolve ``diff`` (no teste
+    avaliados nos **mesmos** sorteios (com reposição): o pareamento tira a variação comum
+    aos dois modelos (frases fáceis ou difíceis para ambos); o intervalo mede quanto a
+    diferença depende de quais frases caíram no teste. Devolve ``diff`` (no teste
     inteiro), ``low``, ``high`` e ``share_positive`` (fração dos sorteios em que a > b).
     """
     y_true, pred_a, pred_b = map(np.asarray, (y_true, pred_a, pred_b))

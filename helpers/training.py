@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .measure import count_parameters
 from .trainer_callbacks import PlainForwardAfterTraining, SeriesProgress
 
 
@@ -155,6 +154,8 @@ def _base_and_layers(model):
 
 def trainable_parameters(model) -> tuple[int, int]:
     """``(treináveis, total)`` de parâmetros."""
+    from .lesson01 import count_parameters  # a soma que o notebook 01 escreve
+
     return count_parameters(model, trainable_only=True), count_parameters(model)
 
 

@@ -179,13 +179,15 @@ def noise_band(cost: pd.DataFrame, base: str = "BERT-base") -> float:
     return float(max(abs(float(row[c]) - 1) for c in ("ratio", "ratio_low", "ratio_high")))
 
 
-def ratio_within_noise(cost: pd.DataFrame, name: str, base: str = "BERT-base") -> bool:
-    """``True`` quando a razão de ``name`` fica a até :func:`noise_band` de 1, ou quando as repetições
-    dele caem dos dois lados de 1 (uma mais rápida, outra mais lenta que o ``base``): sem diferença."""
+def ratio_within_noise(
+    cost: pd.DataFrame, name: str, base: str = "BERT-base", expected=1.0
+) -> bool:
+    """``True`` quando ``razão ÷ expected − 1`` fica a até :func:`noise_band` de 0, ou as repetições caem
+    dos dois lados de ``expected`` (1, o ``base``, ou a razão da conta): sem diferença, a mesma régua."""
     row = cost.loc[name]
-    if abs(float(row["ratio"]) - 1) <= noise_band(cost, base):
+    if abs(float(row["ratio"]) / expected - 1) <= noise_band(cost, base):
         return True
-    return float(row["ratio_low"]) <= 1 <= float(row["ratio_high"])
+    return float(row["ratio_low"]) <= expected <= float(row["ratio_high"])
 
 
 def ratio_range(low: float, high: float) -> str:

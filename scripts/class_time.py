@@ -6,7 +6,8 @@
 As palavras são as do markdown e as das frases que a execução escreve (saídas em Markdown de ``prose.say``);
 o tempo de execução é o que o ``make notebooks`` gravou na proveniência de cada notebook (a execução completa,
 no perfil offline, numa CPU de dois núcleos). A meta da série: leitura + execução em no máximo 40 minutos,
-deixando dez para a conversa numa aula de 50.
+deixando dez para a conversa numa aula de 50. O código das células não entra na conta (quanto dele a aula
+projeta e explica depende de quem dá a aula): o cabeçalho e o README dizem isso.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def _min(value: float) -> str:
 
 def table(items: list[dict]) -> str:
     lines = [
-        "| notebook | palavras | leitura (min) | execução (min) | total (min) |",
+        "| notebook | palavras | leitura do texto (min) | execução (min) | total (min) |",
         "|---|---|---|---|---|",
     ]
     for r in items:
@@ -79,7 +80,8 @@ def table(items: list[dict]) -> str:
 def readme_block(items: list[dict]) -> str:
     meta = recorded(ROOT / "notebooks" / items[0]["notebook"]) if items else {}
     return (
-        f"{BEGIN}\nLeitura a {WORDS_PER_MINUTE} palavras por minuto (markdown e frases escritas pela execução); "
+        f"{BEGIN}\nLeitura do texto a {WORDS_PER_MINUTE} palavras por minuto (markdown e frases escritas pela "
+        "execução; o código que a aula projeta e explica não entra na conta); "
         f"execução medida com `make notebooks` em {meta.get('date', '?')} ({meta.get('cpu', '?')}, "
         f"{meta.get('cores', '?')} núcleos, perfil offline). Meta: até {BUDGET_MINUTES} minutos; ⚠ marca o que "
         f"passa dela. Tabela gerada por `python scripts/class_time.py --write`.\n\n{table(items)}\n{END}"
@@ -91,8 +93,8 @@ def header_text(item: dict, meta: dict) -> str:
     reading = max(1, round(item["reading"]))
     run = max(1, round((item["run"] or 0) / 60))
     return (
-        f"~{reading} min de leitura e ~{run} min de execução numa CPU de {meta.get('cores', '?')} núcleos "
-        "(perfil offline)"
+        f"~{reading} min de leitura do texto (o código, à parte) e ~{run} min de execução numa CPU de "
+        f"{meta.get('cores', '?')} núcleos (perfil offline)"
     )
 
 

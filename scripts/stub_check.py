@@ -48,16 +48,6 @@ CASES = [
         "tests/test_measure.py::test_size_on_disk_is_four_bytes_per_parameter",
     ),
     (
-        "measure.forward_ms",
-        "10.0",
-        "tests/test_measure.py::test_forward_ms_is_the_fastest_pass_after_warmup",
-    ),
-    (
-        "measure.alternating_forward_ms",
-        "(1.0, 30.0)",
-        "tests/test_measure.py::test_alternating_forward_ms_alternates_and_returns_each_side",
-    ),
-    (
         "measure.cpu_latency",
         "pd.DataFrame({'lote 1 (ms)': {'lento': 30.0, 'rápido': 1.0}, "
         "'lote 4 (ms)': {'lento': 30.0, 'rápido': 1.0}}).rename_axis('modelo')",

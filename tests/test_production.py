@@ -334,7 +334,7 @@ def test_compare_quantization_measures_the_four_choices_against_float(
     assert choice["mean_gap"].nunique() > 1  # as escolhas mudam o resultado
     assert set(lesson06.CHOICE_LABELS) == set(lesson06.QUANTIZATION_CHOICES)
     with pytest.raises(ValueError, match="quantization deve dar"):
-        production.make_variants(
+        _benchmark().make_variants(
             model,
             tokenizer,
             tiny_distil(),
@@ -408,7 +408,7 @@ def test_production_table_compares_every_variant_with_the_same_inputs(tmp_path, 
         name: lesson06.export_onnx(m, tokenizer, tmp_path / f"{name.lower()}.onnx")
         for name, m in (("DistilBERT", distil), ("BERT", bert))
     }
-    variants = production.make_variants(
+    variants = _benchmark().make_variants(
         bert, tokenizer, distil, tokenizer, onnx_paths, per_model, tmp_path
     )
     expected = [
@@ -475,12 +475,7 @@ def test_production_table_compares_every_variant_with_the_same_inputs(tmp_path, 
         table.loc["DistilBERT ONNX int8", "disco (MB)"]
         < table.loc["DistilBERT ONNX fp32", "disco (MB)"] / 2
     )
-    spec = importlib.util.spec_from_file_location(
-        "inference_speed", ROOT / "benchmarks" / "inference_speed.py"
-    )
-    benchmark = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(benchmark)
-    line = benchmark.summary_line(table)
+    line = _benchmark().summary_line(table)
     assert re.fullmatch(
         r"speedup=\S+ speedup_b32=\S+ f1_retention=\S+ size_ratio=\S+ agreement=\S+", line
     )
@@ -490,3 +485,13 @@ def test_production_table_compares_every_variant_with_the_same_inputs(tmp_path, 
         production.production_table(
             {"DistilBERT fp32": variants["DistilBERT fp32"]}, texts, y, ["a", "b", "c"], texts
         )
+
+
+def _benchmark():
+    """``benchmarks/inference_speed.py`` como módulo (o ``make_variants`` e a última linha moram lá)."""
+    spec = importlib.util.spec_from_file_location(
+        "inference_speed", ROOT / "benchmarks" / "inference_speed.py"
+    )
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    return benchmark

@@ -4,6 +4,7 @@ import torch
 from datasets import Dataset, DatasetDict
 
 from helpers import compat, inference, lesson02, trainer_callbacks, training
+from test_compat import as_current_names
 
 pytestmark = pytest.mark.unit
 
@@ -275,7 +276,7 @@ def test_make_trainer_defaults(tmp_path, bert_standin):
     assert str(getattr(a.eval_strategy, "value", a.eval_strategy)) == "epoch"
     assert str(getattr(a.save_strategy, "value", a.save_strategy)) == "no"
     assert str(getattr(a.logging_strategy, "value", a.logging_strategy)) == "epoch"
-    v = compat.as_current_names(
+    v = as_current_names(
         a
     )  # no 4.x: group_by_length e warmup_ratio; os nomes do 5.x em qualquer versão
     assert a.report_to == [] and v["train_sampling_strategy"] == "group_by_length"
@@ -377,7 +378,6 @@ def test_trainer_predict_order_with_group_by_length_is_not_the_dataset_order(
     )
     out = trainer.predict(tokd["test"])
     probs = inference.predict_proba(texts, model, tok, max_length=64)
-    from helpers import compat
 
     if (
         "train_sampling_strategy" in compat.accepted_training_args()

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from helpers import checks, encoder_macs, lesson01, measure, variant_choices, variants
+from helpers import checks, encoder_macs, lesson01, variant_choices, variants
 
 pytestmark = pytest.mark.unit
 
@@ -27,7 +27,7 @@ def models():
 
 def test_meta_models_hold_no_memory_and_count_like_the_published(models):
     assert list(models) == list(PUBLISHED_COUNTS_M)
-    counts = {name: round(measure.count_parameters(m) / 1e6, 1) for name, m in models.items()}
+    counts = {name: round(lesson01.count_parameters(m) / 1e6, 1) for name, m in models.items()}
     assert counts == pytest.approx(PUBLISHED_COUNTS_M, abs=0.05)
     assert all(p.device.type == "meta" for m in models.values() for p in m.parameters())
     for v in variants.VARIANTS:  # a menos de 3%; o ALBERT é o mais longe
@@ -41,8 +41,8 @@ def test_meta_models_hold_no_memory_and_count_like_the_published(models):
 
 def test_albert_embeddings_boundary_is_the_exercise(models):
     albert = models["ALBERT-base"]
-    embeddings = measure.count_parameters(albert.embeddings)
-    embeddings += measure.count_parameters(albert.encoder.embedding_hidden_mapping_in)
+    embeddings = lesson01.count_parameters(albert.embeddings)
+    embeddings += lesson01.count_parameters(albert.encoder.embedding_hidden_mapping_in)
     assert embeddings == checks.albert_embedding_parameters(30000, 128, 768)
 
 
@@ -277,6 +277,10 @@ def test_noise_band_and_within_noise():
     assert variants.noise_band(wide) == pytest.approx(0.08) and variants.ratio_within_noise(
         wide, "RoBERTa-base"
     )
+    # contra a razão da conta, a mesma régua em proporção: 2,20 / 2,25 − 1 ≈ −2,2% (dentro de 3%)
+    assert variants.ratio_within_noise(cost, "BERT-large", expected=2.25)
+    assert not variants.ratio_within_noise(cost, "BERT-large", expected=2.4)  # −8,3%
+    assert variants.ratio_within_noise(straddle, "ALBERT-base", expected=1.35)  # 0,97 ≤ 1,35 ≤ 1,4
 
 
 def test_ratio_range_says_when_the_repetitions_agree():

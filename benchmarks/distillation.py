@@ -29,11 +29,31 @@ import pandas as pd
 
 from commands.cli import Parser, RawDescriptionHelpFormatter
 
+# nomes dos modelos e das colunas como a tabela impressa os mostra
+LABELS = {
+    "teacher": "professor",
+    "distilled": "aluno destilado",
+    "labels_only": "aluno só com rótulos",
+    "accuracy": "acurácia",
+    "f1_macro": "F1 macro",
+    "f1_share_of_teacher": "% do F1 do professor",
+}
+SEED_LABELS = {"distilled": "destilado", "labels_only": "só com rótulos", "difference": "diferença"}
+
 TARGETS = {
     "retenção do F1 ≥ 0,97": lambda r: r["retention"] >= 0.97,
     "destilado > só rótulos": lambda r: r["f1_student"] > r["f1_baseline"],
     "aceleração (lote 32) ≥ 1,9×": lambda r: r["speedup"] >= 1.9,
 }
+
+
+def split_scores(trainer, rows, labels) -> dict:
+    """``{"accuracy": ..., "f1_macro": ...}`` de ``trainer.model`` em ``rows`` (as métricas do scikit-learn)."""
+    from helpers import metrics
+
+    y_true, y_pred = metrics.predictions_on(trainer, rows)
+    found = metrics.classification_metrics(y_pred, y_true, labels)
+    return {"accuracy": found["accuracy"], "f1_macro": found["f1_macro"]}
 
 
 def parse_args(argv=None):
@@ -86,7 +106,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     from transformers import AutoModelForSequenceClassification
 
-    from helpers import artifacts, data, hub, lesson02, lesson04, measure, metrics
+    from helpers import artifacts, data, hub, lesson02, lesson04, measure
     from helpers.env import is_offline, seed_everything
 
     start = time.perf_counter()
@@ -142,7 +162,7 @@ def main(argv=None) -> dict:
             **train_args,
         )
         teacher_trainer.train()
-    scores = {"professor": metrics.scores_on(teacher_trainer, tokenized["test"], dataset.labels)}
+    scores = {"teacher": split_scores(teacher_trainer, tokenized["test"], dataset.labels)}
 
     n_layers = teacher.config.num_hidden_layers
     layers = tuple(args.student_layers) if args.student_layers else lesson04.spread_layers(n_layers)
@@ -191,40 +211,38 @@ def main(argv=None) -> dict:
         )
         baseline_trainer.train()
         row = {
-            "semente": seed,
-            "aluno destilado": metrics.scores_on(distil_trainer, tokenized["test"], dataset.labels),
-            "aluno só com rótulos": metrics.scores_on(
-                baseline_trainer, tokenized["test"], dataset.labels
-            ),
+            "seed": seed,
+            "distilled": split_scores(distil_trainer, tokenized["test"], dataset.labels),
+            "labels_only": split_scores(baseline_trainer, tokenized["test"], dataset.labels),
         }
         per_seed.append(row)
         student = (
             student if student is not None else distilled
         )  # para medir tamanho e tempo (mesma arquitetura)
         print(
-            f"  semente {seed}: F1 macro destilado {row['aluno destilado']['F1 macro']:.3f} | só com rótulos "
-            f"{row['aluno só com rótulos']['F1 macro']:.3f}",
+            f"  semente {seed}: F1 macro destilado {row['distilled']['f1_macro']:.3f} | só com rótulos "
+            f"{row['labels_only']['f1_macro']:.3f}",
             flush=True,
         )
-    for name in ("aluno destilado", "aluno só com rótulos"):
+    for name in ("distilled", "labels_only"):
         scores[name] = {
             metric: statistics.mean(r[name][metric] for r in per_seed)
-            for metric in scores["professor"]
+            for metric in scores["teacher"]
         }
     seeds_table = pd.DataFrame(
         {
-            r["semente"]: {
-                "destilado": r["aluno destilado"]["F1 macro"],
-                "só com rótulos": r["aluno só com rótulos"]["F1 macro"],
+            r["seed"]: {
+                "distilled": r["distilled"]["f1_macro"],
+                "labels_only": r["labels_only"]["f1_macro"],
             }
             for r in per_seed
         }
-    ).T.rename_axis("semente")
-    seeds_table["diferença"] = seeds_table["destilado"] - seeds_table["só com rótulos"]
+    ).T
+    seeds_table["difference"] = seeds_table["distilled"] - seeds_table["labels_only"]
 
     print("▶ tamanho e tempo na CPU", flush=True)
     efficiency = measure.efficiency_table(
-        {"professor": teacher, "aluno": student},
+        {"teacher": teacher, "student": student},
         tokenizer,
         dataset["test"]["text"][:32],
         batch_sizes=(1, 32),
@@ -232,42 +250,45 @@ def main(argv=None) -> dict:
         threads=args.latency_threads,
         max_length=args.max_length,
     )
-    arch = {"professor": "professor", "aluno destilado": "aluno", "aluno só com rótulos": "aluno"}
+    arch = {"teacher": "teacher", "distilled": "student", "labels_only": "student"}
     table = pd.DataFrame(
         {name: {**efficiency.loc[arch[name]].to_dict(), **s} for name, s in scores.items()}
     ).T
-    table["% do F1 do professor"] = 100 * table["F1 macro"] / scores["professor"]["F1 macro"]
-
+    table["f1_share_of_teacher"] = 100 * table["f1_macro"] / scores["teacher"]["f1_macro"]
+    # as colunas de tempo são as de measure.efficiency_table, com os rótulos que ela mostra
     result = {
-        "retention": scores["aluno destilado"]["F1 macro"] / scores["professor"]["F1 macro"],
-        "speedup": efficiency.loc["professor", "lote 32 (ms)"]
-        / efficiency.loc["aluno", "lote 32 (ms)"],
-        "f1_teacher": scores["professor"]["F1 macro"],
-        "f1_student": scores["aluno destilado"]["F1 macro"],
-        "f1_baseline": scores["aluno só com rótulos"]["F1 macro"],
+        "retention": scores["distilled"]["f1_macro"] / scores["teacher"]["f1_macro"],
+        "speedup": efficiency.loc["teacher", "lote 32 (ms)"]
+        / efficiency.loc["student", "lote 32 (ms)"],
+        "f1_teacher": scores["teacher"]["f1_macro"],
+        "f1_student": scores["distilled"]["f1_macro"],
+        "f1_baseline": scores["labels_only"]["f1_macro"],
     }
     print(
         f"\nDestilação ({'offline' if is_offline() else 'online'}; teste com {len(tokenized['test'])} avaliações; "
         f"tempo na CPU com {args.latency_threads} thread):"
     )
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(table.to_string(float_format=lambda v: f"{v:.3f}"))
+        shown = table.rename(index=LABELS, columns=LABELS)
+        print(shown.to_string(float_format=lambda v: f"{v:.3f}"))
         print(
             f"\n(alunos: média de {len(per_seed)} sementes) F1 macro no teste, semente a semente:"
         )
         print(
-            seeds_table.to_string(
+            seeds_table.rename(columns=SEED_LABELS)
+            .rename_axis("semente")
+            .to_string(
                 float_format=lambda v: f"{v:.3f}", formatters={"diferença": "{:+.3f}".format}
             )
         )
-    wins = int((seeds_table["diferença"] > 0).sum())
-    spread = statistics.stdev(seeds_table["diferença"]) if len(per_seed) > 1 else float("nan")
+    wins = int((seeds_table["difference"] > 0).sum())
+    spread = statistics.stdev(seeds_table["difference"]) if len(per_seed) > 1 else float("nan")
     print(
-        f"destilado − só com rótulos: média {seeds_table['diferença'].mean():+.3f} (desvio padrão {spread:.3f}); "
+        f"destilado − só com rótulos: média {seeds_table['difference'].mean():+.3f} (desvio padrão {spread:.3f}); "
         f"o destilado vence em {wins} de {len(per_seed)} sementes"
     )
     print(
-        f"\naceleração na CPU: {efficiency.loc['professor', 'lote 1 (ms)'] / efficiency.loc['aluno', 'lote 1 (ms)']:.2f}× "
+        f"\naceleração na CPU: {efficiency.loc['teacher', 'lote 1 (ms)'] / efficiency.loc['student', 'lote 1 (ms)']:.2f}× "
         f"(lote 1), {result['speedup']:.2f}× (lote 32) | tempo total: {time.perf_counter() - start:.0f} s"
     )
     print(
@@ -278,9 +299,8 @@ def main(argv=None) -> dict:
         f"retention={result['retention']:.3f} speedup={result['speedup']:.2f} f1_teacher={result['f1_teacher']:.3f} "
         f"f1_student={result['f1_student']:.3f} f1_baseline={result['f1_baseline']:.3f}"
     )
-    from record import (
-        save_result,
-    )  # data/resultados/destilacao_sementes.json, que docs/benchmarks.md aponta
+    # grava data/resultados/destilacao_sementes.json, que docs/benchmarks.md aponta
+    from record import save_result
 
     save_result(
         "destilacao_sementes",
@@ -292,9 +312,9 @@ def main(argv=None) -> dict:
         arguments=vars(args),
         seeds=[
             {
-                "seed": r["semente"],
-                "f1_student": r["aluno destilado"]["F1 macro"],
-                "f1_baseline": r["aluno só com rótulos"]["F1 macro"],
+                "seed": r["seed"],
+                "f1_student": r["distilled"]["f1_macro"],
+                "f1_baseline": r["labels_only"]["f1_macro"],
             }
             for r in per_seed
         ],

@@ -187,7 +187,8 @@ def main(argv=None) -> dict:
                 )
             began = time.perf_counter()
             trainer.train()
-            score = metrics.scores_on(trainer, tokenized["validation"], dataset.labels)
+            y_true, y_pred = metrics.predictions_on(trainer, tokenized["validation"])
+            score = metrics.classification_metrics(y_pred, y_true, dataset.labels)
             rows.append(
                 {
                     "config": name,
@@ -196,12 +197,12 @@ def main(argv=None) -> dict:
                     "alpha_soft": a_soft,
                     "alpha_hard": a_hard,
                     "alpha_hidden": a_hidden,
-                    "f1_macro_validation": round(score["F1 macro"], 4),
-                    "accuracy_validation": round(score["acurácia"], 4),
+                    "f1_macro_validation": round(score["f1_macro"], 4),
+                    "accuracy_validation": round(score["accuracy"], 4),
                 }
             )
             print(
-                f"  semente {seed:>2} | {name:<22} | F1 macro na validação {score['F1 macro']:.3f}".replace(
+                f"  semente {seed:>2} | {name:<22} | F1 macro na validação {score['f1_macro']:.3f}".replace(
                     ".", ","
                 )
                 + f" | {time.perf_counter() - began:.0f} s",

@@ -138,20 +138,21 @@ def multi_gpu(epochs: int) -> None:
         folder = out / ("uma" if key == "one" else "todas")
         result = json.loads((folder / "metricas.json").read_text(encoding="utf-8"))
         results[key] = (result, seconds)
+        spread = result["distributed"]
         print(
-            f"  {key}: {result['distribuído']['processos']} processo(s), lote global {result['distribuído']['lote global']}"
-            f" ({result['distribuído']['lote por processo']} por processo), F1 macro {result['teste']['f1_macro']:.3f}, "
-            f"{seconds:.0f} s no total ({result['treino (s)']['sem pesos']:.0f} s de treino)"
+            f"  {key}: {spread['processes']} processo(s), lote global {spread['global_batch_size']}"
+            f" ({spread['per_process_batch_size']} por processo), F1 macro {result['test']['f1_macro']:.3f}, "
+            f"{seconds:.0f} s no total ({result['train_seconds']['plain']:.0f} s de treino)"
         )
     (one, _), (every, _) = results["one"], results["all"]
-    ok &= one["distribuído"]["processos"] == 1 and every["distribuído"]["processos"] == n
-    ok &= every["exemplos avaliados no teste"] == one["exemplos avaliados no teste"]
-    ok &= sum(every["distribuído"]["exemplos vistos por processo"]) == sum(
-        one["distribuído"]["exemplos vistos por processo"]
+    ok &= one["distributed"]["processes"] == 1 and every["distributed"]["processes"] == n
+    ok &= every["test_examples_evaluated"] == one["test_examples_evaluated"]
+    ok &= sum(every["distributed"]["examples_seen_per_process"]) == sum(
+        one["distributed"]["examples_seen_per_process"]
     )
     print(
-        f"gpus={n} f1_one={one['teste']['f1_macro']:.3f} f1_all={every['teste']['f1_macro']:.3f} "
-        f"train_s_one={one['treino (s)']['sem pesos']:.1f} train_s_all={every['treino (s)']['sem pesos']:.1f} ok={ok}"
+        f"gpus={n} f1_one={one['test']['f1_macro']:.3f} f1_all={every['test']['f1_macro']:.3f} "
+        f"train_s_one={one['train_seconds']['plain']:.1f} train_s_all={every['train_seconds']['plain']:.1f} ok={ok}"
     )
 
 
@@ -229,12 +230,13 @@ def main():
         start = time.perf_counter()
         trainer.train()
         terms = distill.loss_terms_frame(trainer.state.log_history)
-        score = metrics.scores_on(trainer, tokenized["test"], dataset.labels)
+        y_true, y_pred = metrics.predictions_on(trainer, tokenized["test"])
+        score = metrics.classification_metrics(y_pred, y_true, dataset.labels)
         finite = bool(np.isfinite(terms.to_numpy()).all())
         teacher_frozen = not bert.training and not any(p.requires_grad for p in bert.parameters())
         print(
             f"  α_hidden={alpha_hidden:g} {extra or 'automática'}: {time.perf_counter() - start:.1f} s, termos finitos {finite}, "
-            f"professor congelado {teacher_frozen}, F1 macro do aluno {score['F1 macro']:.3f}"
+            f"professor congelado {teacher_frozen}, F1 macro do aluno {score['f1_macro']:.3f}"
         )
         print(terms.round(4).to_string())
         ok &= finite and teacher_frozen

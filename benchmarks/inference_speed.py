@@ -13,8 +13,8 @@ modelo em float. A última linha é:
     speedup=<s1> speedup_b32=<s32> f1_retention=<r> size_ratio=<z> agreement=<a>
 
 para a variante do DistilBERT mais rápida no lote 1, contra o BERT fp32 (agreement: fração de
-classes iguais às do DistilBERT fp32 no teste). As metas são impressas, nunca verificadas com
-``assert``: os números dependem da máquina.
+classes iguais às do DistilBERT fp32 no teste), gravada também em ``data/resultados/inferencia_producao.json``.
+As metas são impressas, nunca verificadas com ``assert``: os números dependem da máquina.
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def main(argv=None) -> dict:
     print(f"receita (a mesma nos dois): {recipe}", flush=True)
     compute = metrics.make_compute_metrics(dataset.labels)
     out = artifacts.build_dir("05_distilbert")
-    models = {}
+    models, reused = {}, {}
     for name, model_id, reuse in (
         ("BERT", args.bert_model, [artifacts.build_dir("02_bertimbau") / "modelo"]),
         ("DistilBERT", args.distil_model, []),
@@ -178,9 +178,10 @@ def main(argv=None) -> dict:
             compute_metrics=compute,
             verbose=False,
         )
-        how = f"reaproveitado de {info['pasta']}" if info["reaproveitado"] else "ajustado aqui"
+        how = f"reaproveitado de {info['folder']}" if info["reused"] else "ajustado aqui"
         print(f"▶ {name} ({model_id}): {how}", flush=True)
         models[name] = (model.eval(), tokenizer)
+        reused[name] = bool(info["reused"])
 
     print(
         "▶ escolha da quantização do ONNX Runtime, por modelo, na validação (o teste fica de fora):",
@@ -242,6 +243,24 @@ def main(argv=None) -> dict:
         print(f"  {'✓' if ok(result) else '✗'} {target}")
     print(f"total: {time.perf_counter() - start:.0f} s")
     print(line)
+    # grava data/resultados/inferencia_producao.json, que docs/benchmarks.md aponta
+    from record import save_result
+
+    save_result(
+        "inferencia_producao",
+        result,
+        seconds=time.perf_counter() - start,
+        argv=None if argv is None else [__file__, *argv],
+        models={"BERT": args.bert_model, "DistilBERT": args.distil_model},
+        substituted={
+            "BERT": bool(bert_resolved.substituted),
+            "DistilBERT": bool(distil_resolved.substituted),
+        },
+        reused=reused,
+        recipe=recipe,
+        quantization=chosen,
+        fastest_distilbert=production.fastest_distilbert(table, 1),
+    )
     return result
 
 

@@ -25,6 +25,51 @@ from .experiments import (
 
 # --------------------------------------------------------------------------- distill (notebook 04)
 
+# os nomes mostrados dos três modelos que o comando compara
+MODELS = {
+    "teacher": "professor",
+    "distilled_student": "aluno destilado",
+    "labels_only_student": "aluno só com rótulos",
+}
+
+# o rótulo impresso de cada chave do resumo (resumo.json), como na tabela de destaque do notebook 04
+SUMMARY_LABELS = {
+    "test_f1_retention": "retenção do F1 do professor (teste)",
+    "validation_f1_retention": "retenção do F1 do professor (validação)",
+    "cpu_speedup_batch_32": "aceleração na CPU, lote 32 (×)",
+    "teacher_test_f1_macro": "F1 macro professor",
+    "distilled_student_test_f1_macro": "F1 macro aluno destilado",
+    "labels_only_student_test_f1_macro": "F1 macro aluno só com rótulos",
+    "distilled_minus_labels_only_test_f1_macro": "destilado − só com rótulos (F1, teste)",
+}
+
+# as colunas de uma tentativa da busca, como são impressas e gravadas em busca.csv (os CSV são tabelas
+# para ler, com os rótulos em português; os JSON são os dados, com as chaves em inglês)
+TRIAL_LABELS = {
+    "alpha_soft": "α_soft",
+    "alpha_hard": "α_hard",
+    "temperature": "T",
+    "epochs": "épocas",
+    "validation_f1_macro": "F1 macro (validação)",
+    "state": "estado",
+    "duration_seconds": "duração (s)",
+}
+
+# as medidas de cada modelo, como são gravadas em comparacao.csv
+COMPARISON_LABELS = {
+    "test_accuracy": "acurácia",
+    "test_f1_macro": "F1 macro",
+    "validation_f1_macro": "F1 macro (validação)",
+}
+
+# as variantes da ablação (seção 11 do notebook 04), como são impressas e gravadas em ablacao.csv
+ABLATION_LABELS = {
+    "all_terms": "três termos",
+    "no_soft": "sem soft",
+    "no_hard": "sem hard",
+    "no_hidden": "sem hidden",
+}
+
 
 def _searchable_trainer_class():
     """A subclasse do ``DistillationTrainer`` do notebook 04 que a busca do Optuna usa (importa o gerado na hora)."""
@@ -60,6 +105,21 @@ def _searchable_trainer_class():
                 setattr(self, key, value)
 
     return SearchableDistillationTrainer
+
+
+def shown_trials(trials):
+    """A tabela das tentativas da busca com os rótulos em português (para imprimir e para ``busca.csv``)."""
+    return trials.rename(columns=TRIAL_LABELS).rename_axis("tentativa")
+
+
+def shown_ablation(series):
+    """A ablação (ou a varredura de T) com os rótulos em português (para imprimir e para os CSV)."""
+    axis = {"variant": "variante", "temperature": "T"}[series.index.name]
+    return (
+        series.rename(index=ABLATION_LABELS)
+        .rename(TRIAL_LABELS["validation_f1_macro"])
+        .rename_axis(axis)
+    )
 
 
 def recipe_trainer(model, tokenizer, train_dataset, output_dir, **training_kwargs):
@@ -147,7 +207,8 @@ def run_search(
 ):
     """``Trainer.hyperparameter_search`` (Optuna, amostrador TPE com a semente) pelo F1 macro da validação.
 
-    Devolve ``(melhores, tabela)``: os valores escolhidos e uma linha por tentativa. O teste não entra.
+    Devolve ``(melhores, tabela)``: os valores escolhidos e uma linha por tentativa (colunas em inglês,
+    :data:`TRIAL_LABELS` dá os rótulos impressos). O teste não entra.
     """
     import pandas as pd
 
@@ -198,16 +259,16 @@ def run_search(
         for t in optuna.load_study(study_name="destilacao", storage=storage).trials:
             rows.append(
                 {
-                    "tentativa": t.number,
-                    "α_soft": t.params.get("alpha_soft"),
-                    "α_hard": 1 - t.params["alpha_soft"] if "alpha_soft" in t.params else None,
-                    "T": t.params.get("temperature"),
-                    "épocas": t.params.get(
+                    "trial": t.number,
+                    "alpha_soft": t.params.get("alpha_soft"),
+                    "alpha_hard": 1 - t.params["alpha_soft"] if "alpha_soft" in t.params else None,
+                    "temperature": t.params.get("temperature"),
+                    "epochs": t.params.get(
                         "num_train_epochs", opts.student_epochs if not opts.max_steps else None
                     ),
-                    "F1 macro (validação)": t.value,
-                    "estado": t.state.name.lower(),
-                    "duração (s)": t.duration.total_seconds() if t.duration else None,
+                    "validation_f1_macro": t.value,
+                    "state": t.state.name.lower(),
+                    "duration_seconds": t.duration.total_seconds() if t.duration else None,
                 }
             )
     params = distributed.gather(dict(best.hyperparameters) if best is not None else None)[0]
@@ -218,7 +279,7 @@ def run_search(
     }
     if "num_train_epochs" in params:
         chosen["num_train_epochs"] = int(params["num_train_epochs"])
-    return chosen, pd.DataFrame(rows).set_index("tentativa") if rows else pd.DataFrame()
+    return chosen, pd.DataFrame(rows).set_index("trial") if rows else pd.DataFrame()
 
 
 def teacher_for(
@@ -260,7 +321,7 @@ def teacher_for(
             scratch.cleanup()
     distributed.barrier()
     if not main:
-        info["pasta"] = out / "professor"
+        info["folder"] = out / "professor"
     return teacher, info
 
 
@@ -315,12 +376,13 @@ def run_distill(opts) -> dict:
         )
         test_predictions[name] = y_pred
         test = metrics.classification_metrics(y_pred, y_true, dataset.labels)
-        validation = metrics.scores_on(trainer, tokenized["validation"], dataset.labels)
+        y_val, val_pred = metrics.predictions_on(trainer, tokenized["validation"])
+        validation = metrics.classification_metrics(val_pred, y_val, dataset.labels)
         return {
-            "acurácia": test["accuracy"],
-            "F1 macro": test["f1_macro"],
-            "F1 macro (validação)": validation["F1 macro"],
-            "_teste": test,
+            "test_accuracy": test["accuracy"],
+            "test_f1_macro": test["f1_macro"],
+            "validation_f1_macro": validation["f1_macro"],
+            "test": test,
         }
 
     def evaluation_trainer(model):
@@ -328,7 +390,7 @@ def run_distill(opts) -> dict:
             model, tokenizer, tokenized["train"], out / "avaliacao", **_runtime_kwargs()
         )
 
-    teacher_scores = scores("professor", evaluation_trainer(teacher))
+    teacher_scores = scores("teacher", evaluation_trainer(teacher))
     n_teacher_layers = teacher.config.num_hidden_layers
     layers = (
         tuple(opts.student_layers)
@@ -369,7 +431,7 @@ def run_distill(opts) -> dict:
             out,
         )
         if distributed.is_main():
-            _say(trials.round(4).to_string())
+            _say(shown_trials(trials).round(4).to_string())
         loss = {k: chosen[k] for k in ("temperature", "alpha_soft", "alpha_hard")}
         if "num_train_epochs" in chosen:
             student_args["num_train_epochs"] = chosen["num_train_epochs"]
@@ -401,7 +463,7 @@ def run_distill(opts) -> dict:
     distil_seconds = time.perf_counter() - start
     report = distribution_report(distil_trainer, seen, opts.batch_size)
     terms = distill.loss_terms_frame(distil_trainer.state.log_history)
-    student_scores = scores("aluno destilado", distil_trainer)
+    student_scores = scores("distilled_student", distil_trainer)
 
     _say("\nAluno só com rótulos (o mesmo início, a mesma receita):")
     seed_everything(student_seed)
@@ -410,7 +472,7 @@ def run_distill(opts) -> dict:
         labels_only, tokenizer, train_data, out / "aluno_rotulos", **student_args
     )
     labels_only_trainer.train()
-    labels_only_scores = scores("aluno só com rótulos", labels_only_trainer)
+    labels_only_scores = scores("labels_only_student", labels_only_trainer)
 
     ablation = sweep = None
     if opts.run_ablation:
@@ -440,12 +502,12 @@ def run_distill(opts) -> dict:
             seed=opts.seed,
         )
 
-    ci_vs_labels = paired("aluno destilado", "aluno só com rótulos")
+    ci_vs_labels = paired("distilled_student", "labels_only_student")
     efficiency = None
     speedup_32 = None
     if opts.latency_repeats > 0 and distributed.is_main():
         efficiency = measure.efficiency_table(
-            {"professor": teacher, "aluno": student},
+            {"teacher": teacher, "student": student},
             tokenizer,
             dataset["test"]["text"][:32],
             batch_sizes=(1, 32),
@@ -454,9 +516,9 @@ def run_distill(opts) -> dict:
             max_length=opts.max_length,
         )
         speedup_32 = float(
-            efficiency.loc["professor", "lote 32 (ms)"] / efficiency.loc["aluno", "lote 32 (ms)"]
+            efficiency.loc["teacher", "lote 32 (ms)"] / efficiency.loc["student", "lote 32 (ms)"]
         )
-    retention = student_scores["F1 macro"] / teacher_scores["F1 macro"]
+    retention = student_scores["test_f1_macro"] / teacher_scores["test_f1_macro"]
 
     student_record = artifacts.make_record(
         f"aluno de {opts.teacher_model}, camadas {list(layers)}",
@@ -468,43 +530,45 @@ def run_distill(opts) -> dict:
         alpha_hidden=opts.alpha_hidden,
         hidden_loss=opts.hidden_loss,
     )
-    extra = {"treino (s)": distil_seconds, "processos": processes}
+    extra = {"train_seconds": distil_seconds, "processes": processes}
     if opts.max_steps:
         extra["max_steps"] = opts.max_steps
     if distributed.is_main():
         artifacts.save_classifier(out / "aluno", student, tokenizer, student_record, **extra)
     distributed.barrier()
 
-    headline = {
-        "retenção do F1 do professor (teste)": round(float(retention), 3),
-        "retenção do F1 do professor (validação)": round(
-            student_scores["F1 macro (validação)"] / teacher_scores["F1 macro (validação)"], 3
+    summary = {
+        "test_f1_retention": round(float(retention), 3),
+        "validation_f1_retention": round(
+            student_scores["validation_f1_macro"] / teacher_scores["validation_f1_macro"], 3
         ),
-        "aceleração na CPU, lote 32 (×)": round(speedup_32, 2) if speedup_32 is not None else None,
-        "F1 macro professor": round(teacher_scores["F1 macro"], 3),
-        "F1 macro aluno destilado": round(student_scores["F1 macro"], 3),
-        "F1 macro aluno só com rótulos": round(labels_only_scores["F1 macro"], 3),
-        "destilado − só com rótulos (F1, teste)": round(ci_vs_labels["diff"], 3),
+        "cpu_speedup_batch_32": round(speedup_32, 2) if speedup_32 is not None else None,
+        "teacher_test_f1_macro": round(teacher_scores["test_f1_macro"], 3),
+        "distilled_student_test_f1_macro": round(student_scores["test_f1_macro"], 3),
+        "labels_only_student_test_f1_macro": round(labels_only_scores["test_f1_macro"], 3),
+        "distilled_minus_labels_only_test_f1_macro": round(ci_vs_labels["diff"], 3),
     }
     if distributed.is_main():
         rows = {
-            "professor": teacher_scores,
-            "aluno destilado": student_scores,
-            "aluno só com rótulos": labels_only_scores,
+            "teacher": teacher_scores,
+            "distilled_student": student_scores,
+            "labels_only_student": labels_only_scores,
         }
         comparison = pd.DataFrame(
-            {k: {m: v for m, v in s.items() if not m.startswith("_")} for k, s in rows.items()}
+            {k: {m: v for m, v in s.items() if m != "test"} for k, s in rows.items()}
         ).T
         if efficiency is not None:
             arch = {
-                "professor": "professor",
-                "aluno destilado": "aluno",
-                "aluno só com rótulos": "aluno",
+                "teacher": "teacher",
+                "distilled_student": "student",
+                "labels_only_student": "student",
             }
             for column in efficiency.columns:
                 comparison[column] = [efficiency.loc[arch[k], column] for k in comparison.index]
-        comparison.to_csv(out / "comparacao.csv")
-        metrics.per_class_table(student_scores["_teste"], dataset.labels).to_csv(
+        comparison.rename(index=MODELS, columns=COMPARISON_LABELS).rename_axis("modelo").to_csv(
+            out / "comparacao.csv"
+        )
+        metrics.per_class_table(student_scores["test"], dataset.labels).to_csv(
             out / "por_classe.csv"
         )
         history = training.history_frame(distil_trainer.state.log_history)
@@ -513,47 +577,47 @@ def run_distill(opts) -> dict:
         )
         trunc_report.to_csv(out / "tokenizacao.csv")
         if trials is not None:
-            trials.to_csv(out / "busca.csv")
+            shown_trials(trials).to_csv(out / "busca.csv")
         if ablation is not None:
-            ablation.to_csv(out / "ablacao.csv")
-            sweep.to_csv(out / "varredura.csv")
+            for table, name in ((ablation, "ablacao.csv"), (sweep, "varredura.csv")):
+                shown_ablation(table).to_csv(out / name)
         write_json(
             out / "metricas.json",
             {
-                "comando": "distill",
-                "opções": vars(opts),
-                "professor pedido": opts.teacher_model,
-                "professor usado": resolved.standin or resolved.path,
-                "substituto": resolved.substituted,
-                "professor reaproveitado": bool(teacher_info["reaproveitado"]),
-                "pasta do professor": teacher_info["pasta"],
-                "camadas do aluno": list(layers),
-                "perda": {
+                "command": "distill",
+                "options": vars(opts),
+                "requested_teacher": opts.teacher_model,
+                "used_teacher": resolved.standin or resolved.path,
+                "substituted": resolved.substituted,
+                "teacher_reused": bool(teacher_info["reused"]),
+                "teacher_folder": teacher_info["folder"],
+                "student_layers": list(layers),
+                "loss": {
                     **loss,
                     "alpha_hidden": opts.alpha_hidden,
                     "hidden_loss": opts.hidden_loss,
                 },
-                "épocas do aluno": student_args["num_train_epochs"],
-                "taxa do aluno": student_lr,
-                "exemplos": {k: len(v) for k, v in dataset.splits.items()},
-                "exemplos avaliados no teste": int(len(y_test)),
-                "teste": {k: s["_teste"] for k, s in rows.items()},
-                "F1 macro (validação)": {k: s["F1 macro (validação)"] for k, s in rows.items()},
-                "intervalo destilado − só com rótulos (teste)": ci_vs_labels,
-                "busca": None
+                "student_epochs": student_args["num_train_epochs"],
+                "student_learning_rate": student_lr,
+                "examples": {k: len(v) for k, v in dataset.splits.items()},
+                "test_examples_evaluated": int(len(y_test)),
+                "test": {k: s["test"] for k, s in rows.items()},
+                "validation_f1_macro": {k: s["validation_f1_macro"] for k, s in rows.items()},
+                "test_interval_distilled_minus_labels_only": ci_vs_labels,
+                "search": None
                 if trials is None
                 else {
-                    "tentativas": len(trials),
-                    "escolha": loss,
-                    "épocas": student_args["num_train_epochs"],
+                    "trials": len(trials),
+                    "chosen": loss,
+                    "epochs": student_args["num_train_epochs"],
                 },
-                "distribuído": report,
-                "pasta do aluno": str(out / "aluno"),
+                "distributed": report,
+                "student_folder": str(out / "aluno"),
             },
         )
-        _finish(out, "04_destilacao", headline)
+        _finish(out, summary, SUMMARY_LABELS)
     distributed.barrier()
-    return headline
+    return summary
 
 
 def run_ablation(
@@ -617,27 +681,27 @@ def run_ablation(
         alpha_hidden=opts.ablation_alpha_hidden,
     )
     variants = {
-        "três termos": full,
-        "sem soft": {**full, "alpha_soft": 0.0},
-        "sem hard": {**full, "alpha_hard": 0.0},
-        "sem hidden": {**full, "alpha_hidden": 0.0},
+        "all_terms": full,
+        "no_soft": {**full, "alpha_soft": 0.0},
+        "no_hard": {**full, "alpha_hard": 0.0},
+        "no_hidden": {**full, "alpha_hidden": 0.0},
     }
     _say(f"\nAblação: {len(variants)} treinos de {opts.short_steps} passos, F1 macro na validação.")
     ablation = pd.Series(
         {name: short(opts.temperature, **a) for name, a in variants.items()},
-        name="F1 macro (validação)",
-    )
+        name="validation_f1_macro",
+    ).rename_axis("variant")
     sweep = pd.Series(
         {
             T: (
-                ablation["sem hidden"]
+                ablation["no_hidden"]
                 if T == opts.temperature
                 else short(T, opts.alpha_soft, opts.alpha_hard, 0.0)
             )
             for T in opts.sweep_temperatures
         },
-        name="F1 macro (validação)",
-    ).rename_axis("T")
-    _say(ablation.round(3).to_string())
-    _say(sweep.round(3).to_string())
+        name="validation_f1_macro",
+    ).rename_axis("temperature")
+    _say(shown_ablation(ablation).round(3).to_string())
+    _say(shown_ablation(sweep).round(3).to_string())
     return ablation, sweep

@@ -329,15 +329,15 @@ def per_device_batch(batch_size: int, processes: int) -> int:
 
 
 def counting_metrics(compute_metrics):
-    """``compute_metrics`` que também informa quantas frases a avaliação viu (``exemplos``).
+    """``compute_metrics`` que também informa quantas frases a avaliação viu (``examples``).
 
     Com vários processos, o ``Trainer`` junta as previsões de todos (``gather_for_metrics``, sem as
-    repetidas do último lote): ``exemplos`` é o tamanho do split inteiro, e o histórico o mostra.
+    repetidas do último lote): ``examples`` é o tamanho do split inteiro, e o histórico o mostra.
     """
 
     def wrapped(eval_pred):
         out = dict(compute_metrics(eval_pred))
-        out["exemplos"] = int(len(eval_pred.label_ids))
+        out["examples"] = int(len(eval_pred.label_ids))
         return out
 
     return wrapped
@@ -345,12 +345,12 @@ def counting_metrics(compute_metrics):
 
 def count_training_inputs(trainer) -> dict:
     """Conta as frases e os tokens de verdade que **este** processo treinou (o ``compute_loss`` no treino)."""
-    seen = {"exemplos": 0, "tokens": 0}
+    seen = {"examples": 0, "tokens": 0}
     original = trainer.compute_loss
 
     def compute_loss(model, inputs, *args, **kwargs):
         if model.training:
-            seen["exemplos"] += int(inputs["labels"].shape[0])
+            seen["examples"] += int(inputs["labels"].shape[0])
             seen["tokens"] += int(inputs["attention_mask"].sum())
         return original(model, inputs, *args, **kwargs)
 
@@ -364,12 +364,12 @@ def distribution_report(trainer, seen: dict, batch_size: int) -> dict:
 
     parts = distributed.gather(dict(seen))
     return {
-        "processos": distributed.world_size(),
-        "lote global": batch_size,
-        "lote por processo": trainer.args.per_device_train_batch_size,
-        "passos": trainer.state.global_step,
-        "exemplos vistos por processo": [p["exemplos"] for p in parts],
-        "tokens vistos por processo": [p["tokens"] for p in parts],
+        "processes": distributed.world_size(),
+        "global_batch_size": batch_size,
+        "per_process_batch_size": trainer.args.per_device_train_batch_size,
+        "steps": trainer.state.global_step,
+        "examples_seen_per_process": [p["examples"] for p in parts],
+        "tokens_seen_per_process": [p["tokens"] for p in parts],
     }
 
 
@@ -423,11 +423,19 @@ def _prepare(opts, default_dir: str):
     return processes, per_device, out
 
 
-def _finish(out: Path, name: str, headline: dict) -> None:
+def _finish(out: Path, summary: dict, labels: dict, shown: dict | None = None) -> None:
+    """Grava ``resumo.json`` (chaves em inglês) e imprime a tabela de destaque em português.
+
+    ``labels`` dá o rótulo impresso de cada chave; ``shown``, o valor impresso no lugar do gravado
+    (ex.: ``"plain"`` aparece como ``"sem pesos"``).
+    """
     from helpers import results
 
-    write_json(out / "resumo.json", headline)
-    table = results.table(**headline)
+    write_json(out / "resumo.json", summary)
+    values = {**summary, **(shown or {})}
+    # o que não foi medido nesta execução (ex.: a receita que não treinou) aparece como "—", não "None"
+    shown_values = {labels[k]: "—" if v is None else v for k, v in values.items()}
+    table = results.table(**shown_values)
     _say("\n" + table.to_string())
     _say(f"\nResultados em {out}")
 

@@ -19,9 +19,23 @@ from .experiments import (
 
 # --------------------------------------------------------------------------- finetune (notebook 02)
 
+RECIPES = {"plain": "sem pesos", "weighted": "com pesos"}  # os nomes mostrados, como no notebook 02
+
+# o rótulo impresso de cada chave do resumo (resumo.json), como na tabela de destaque do notebook 02
+SUMMARY_LABELS = {
+    "plain_validation_f1_macro": "F1 macro validação (sem pesos)",
+    "weighted_validation_f1_macro": "F1 macro validação (com pesos)",
+    "chosen_recipe": "receita escolhida",
+    "test_f1_macro": "F1 macro (teste)",
+    "test_accuracy": "acurácia (teste)",
+    "majority_test_f1_macro": "F1 macro do chute majoritário",
+    "train_seconds": "treino (s)",
+}
+
 
 def run_finetune(opts) -> dict:
-    """O notebook 02 de ponta a ponta; devolve o resumo (o mesmo de ``results.headline`` no notebook)."""
+    """O notebook 02 de ponta a ponta; devolve o resumo (``resumo.json``: os números da tabela de destaque
+    do notebook, com chaves em inglês; :data:`SUMMARY_LABELS` dá o rótulo de cada uma)."""
     import numpy as np
     import pandas as pd
     from sklearn.metrics import f1_score, recall_score
@@ -56,12 +70,12 @@ def run_finetune(opts) -> dict:
             training.freeze_layers(model, opts.freeze_n_layers)
         return model
 
-    names = {"auto": ["sem pesos", "com pesos"], "sim": ["com pesos"], "nao": ["sem pesos"]}[
+    names = {"auto": ["plain", "weighted"], "sim": ["weighted"], "nao": ["plain"]}[
         opts.class_weights
     ]
     runs = {}
     for name in names:
-        _say(f"\nTreino {name}:")
+        _say(f"\nTreino {RECIPES[name]}:")
         model = new_model()
         # a receita do notebook 02 (lesson02.make_trainer), com o que vários processos pedem a mais
         trainer = distributed.adapt_trainer(
@@ -71,7 +85,7 @@ def run_finetune(opts) -> dict:
                 tokenized["train"],
                 tokenized["validation"],
                 output_dir=str(out / "treino"),
-                class_weights=weights if name == "com pesos" else None,
+                class_weights=weights if name == "weighted" else None,
                 compute_metrics=compute_metrics,
                 learning_rate=lr,
                 num_train_epochs=opts.num_epochs,
@@ -83,12 +97,12 @@ def run_finetune(opts) -> dict:
         start = time.perf_counter()
         trainer.train()
         seconds = time.perf_counter() - start
-        _say(f"Treino {name}: {seconds:.0f} s")
+        _say(f"Treino {RECIPES[name]}: {seconds:.0f} s")
         runs[name] = {
             "model": model,
             "trainer": trainer,
             "seconds": seconds,
-            "distribuído": distribution_report(trainer, seen, opts.batch_size),
+            "distributed": distribution_report(trainer, seen, opts.batch_size),
         }
 
     labels = list(range(dataset.num_labels))
@@ -116,24 +130,24 @@ def run_finetune(opts) -> dict:
         val_metrics[name] = metrics.classification_metrics(val_pred[name], y_val, dataset.labels)
     intervals = {}
     if len(runs) == 2:
-        intervals["F1 macro"] = prose.paired_bootstrap(
-            y_val, val_pred["com pesos"], val_pred["sem pesos"], f1_macro
+        intervals["f1_macro"] = prose.paired_bootstrap(
+            y_val, val_pred["weighted"], val_pred["plain"], f1_macro
         )
-        intervals[f"revocação ({rare})"] = prose.paired_bootstrap(
-            y_val, val_pred["com pesos"], val_pred["sem pesos"], recall_rare
+        intervals["rare_class_recall"] = prose.paired_bootstrap(
+            y_val, val_pred["weighted"], val_pred["plain"], recall_rare
         )
-        use_weights = intervals["F1 macro"]["low"] > 0
+        use_weights = intervals["f1_macro"]["low"] > 0
     else:
-        use_weights = names == ["com pesos"]
-    choice = "com pesos" if use_weights else "sem pesos"
+        use_weights = names == ["weighted"]
+    choice = "weighted" if use_weights else "plain"
     model, trainer = runs[choice]["model"], runs[choice]["trainer"]
     why = (
         "escolhida na validação (intervalo pareado do F1 macro, com pesos − sem pesos, "
-        f"{prose.interval(intervals['F1 macro'])})"
+        f"{prose.interval(intervals['f1_macro'])})"
         if intervals
         else "pedida em --class-weights"
     )
-    _say(f"\nReceita: {choice}, {why}.")
+    _say(f"\nReceita: {RECIPES[choice]}, {why}.")
 
     # o teste, uma vez, com o modelo escolhido
     y_test = np.asarray(dataset["test"]["label"])
@@ -161,11 +175,11 @@ def run_finetune(opts) -> dict:
             class_weights=use_weights,
         ),
     )
-    extra = {"treino (s)": runs[choice]["seconds"], "processos": processes}
+    extra = {"train_seconds": runs[choice]["seconds"], "processes": processes}
     if opts.max_steps:
         extra["max_steps"] = opts.max_steps
     if opts.freeze_n_layers:
-        extra["camadas congeladas"] = opts.freeze_n_layers
+        extra["frozen_layers"] = opts.freeze_n_layers
     folder = out / (
         "modelo" if not opts.freeze_n_layers else f"modelo_congelado_{opts.freeze_n_layers}"
     )
@@ -173,49 +187,50 @@ def run_finetune(opts) -> dict:
         artifacts.save_classifier(folder, model, tokenizer, record, **extra)
     distributed.barrier()
 
-    headline = {
-        "F1 macro validação (sem pesos)": round(val_metrics["sem pesos"]["f1_macro"], 3)
-        if "sem pesos" in runs
-        else None,
-        "F1 macro validação (com pesos)": round(val_metrics["com pesos"]["f1_macro"], 3)
-        if "com pesos" in runs
-        else None,
-        "receita escolhida": choice,
-        "F1 macro (teste)": round(test_metrics["f1_macro"], 3),
-        "acurácia (teste)": round(test_metrics["accuracy"], 3),
-        "F1 macro do chute majoritário": round(baseline["f1_macro"], 3),
-        "treino (s)": round(runs[choice]["seconds"], 1),
+    summary = {
+        f"{name}_validation_f1_macro": round(val_metrics[name]["f1_macro"], 3)
+        if name in runs
+        else None
+        for name in RECIPES
     }
+    summary.update(
+        chosen_recipe=choice,
+        test_f1_macro=round(test_metrics["f1_macro"], 3),
+        test_accuracy=round(test_metrics["accuracy"], 3),
+        majority_test_f1_macro=round(baseline["f1_macro"], 3),
+        train_seconds=round(runs[choice]["seconds"], 1),
+    )
     if distributed.is_main():
         write_json(
             out / "metricas.json",
             {
-                "comando": "finetune",
-                "opções": vars(opts),
-                "modelo pedido": opts.model_name,
-                "modelo usado": resolved.standin or resolved.path,
-                "substituto": resolved.substituted,
-                "receita": record["receita"],
-                "dados": record["dados"],
-                "exemplos": {k: len(v) for k, v in dataset.splits.items()},
-                "receita escolhida": choice,
-                "intervalos na validação (com − sem pesos)": intervals,
-                "validação": val_metrics,
-                "teste": test_metrics,
-                "exemplos avaliados no teste": int(len(y_test)),
-                "chute majoritário (teste)": baseline,
-                "distribuído": runs[choice]["distribuído"],
-                "treino (s)": {k: r["seconds"] for k, r in runs.items()},
-                "pasta do modelo": str(folder),
+                "command": "finetune",
+                "options": vars(opts),
+                "requested_model": opts.model_name,
+                "used_model": resolved.standin or resolved.path,
+                "substituted": resolved.substituted,
+                "recipe": record["recipe"],
+                "data": record["data"],
+                "examples": {k: len(v) for k, v in dataset.splits.items()},
+                "chosen_recipe": choice,
+                "rare_class": rare,
+                "validation_intervals_weighted_minus_plain": intervals,
+                "validation": val_metrics,
+                "test": test_metrics,
+                "test_examples_evaluated": int(len(y_test)),
+                "majority_test": baseline,
+                "distributed": runs[choice]["distributed"],
+                "train_seconds": {k: r["seconds"] for k, r in runs.items()},
+                "model_folder": str(folder),
             },
         )
         metrics.per_class_table(test_metrics, dataset.labels).to_csv(out / "por_classe.csv")
         trunc_report.to_csv(out / "tokenizacao.csv")
         for name, run in runs.items():
             history = training.history_frame(run["trainer"].state.log_history)
-            history.to_csv(out / f"historico_{name.replace(' ', '_')}.csv")
+            history.to_csv(out / f"historico_{RECIPES[name].replace(' ', '_')}.csv")
             if name == choice:
                 history.to_csv(out / "historico.csv")
-        _finish(out, "02_bertimbau", headline)
+        _finish(out, summary, SUMMARY_LABELS, shown={"chosen_recipe": RECIPES[choice]})
     distributed.barrier()
-    return headline
+    return summary

@@ -1,11 +1,11 @@
 """Pastas de saída da série e modelos que um notebook treina e outro reaproveita.
 
 Todo notebook grava em ``build/`` na raiz do repositório (:func:`build_dir`). Um modelo
-ajustado é salvo com um **registro de compatibilidade** (:func:`make_record`): o id do
-modelo, uma impressão digital dos dados, o mapa de rótulos e a receita de treino. Outro
-notebook só o reaproveita (:func:`load_classifier`) se o registro for igual ao que ele
-pediria; senão, diz o que difere e treina de novo. Assim uma comparação nunca mistura
-receitas sem avisar.
+ajustado é salvo com um **registro de compatibilidade** (:func:`make_record`, chaves ``model``,
+``data``, ``label2id`` e ``recipe``): o id do modelo, uma impressão digital dos dados, o mapa de
+rótulos e a receita de treino. Outro notebook só o reaproveita (:func:`load_classifier`) se o
+registro for igual ao que ele pediria; senão, diz o que difere (em português) e treina de novo.
+Assim uma comparação nunca mistura receitas sem avisar.
 """
 
 from __future__ import annotations
@@ -70,8 +70,8 @@ def shown(path) -> str:
     return path.name
 
 
-def _value(value) -> str:
-    """Um valor da receita em português: sim/não, vírgula decimal."""
+def recipe_value(value) -> str:
+    """Um valor da receita como o aluno o lê: ``True`` → ``"sim"``, ``0.0001`` → ``"0,0001"``."""
     from .prose import table_number
 
     if isinstance(value, bool):
@@ -91,7 +91,7 @@ RECIPE_NAMES = {
 
 def describe_recipe(recipe: dict) -> str:
     """``{'learning_rate': 0.0001, ...}`` → ``"taxa de aprendizado: 0,0001; épocas: 4; lote: 16; ..."``."""
-    return "; ".join(f"{RECIPE_NAMES.get(k, k)}: {_value(v)}" for k, v in recipe.items())
+    return "; ".join(f"{RECIPE_NAMES.get(k, k)}: {recipe_value(v)}" for k, v in recipe.items())
 
 
 def data_fingerprint(dataset) -> str:
@@ -106,17 +106,20 @@ def data_fingerprint(dataset) -> str:
 
 
 def make_record(model_id: str, dataset, **recipe) -> dict:
-    """Registro de compatibilidade: modelo, dados, rótulos e receita (taxa, épocas, lote, pesos de classe...)."""
+    """Registro de compatibilidade: ``model`` (id), ``data`` (impressão digital), ``label2id`` e ``recipe``."""
     return {
-        "modelo": model_id,
-        "dados": data_fingerprint(dataset),
+        "model": model_id,
+        "data": data_fingerprint(dataset),
         "label2id": {str(k): int(v) for k, v in dataset.label2id.items()},
-        "receita": {k: recipe[k] for k in sorted(recipe)},
+        "recipe": {k: recipe[k] for k in sorted(recipe)},
     }
 
 
 def save_classifier(folder, model, tokenizer, record: dict, **extra) -> Path:
-    """Salva modelo, tokenizador e o registro (mais ``extra``, ex.: tempo de treino) em ``folder``."""
+    """Salva modelo, tokenizador e o registro em ``folder``; ``extra`` (ex.: ``train_seconds=...``) vai junto.
+
+    ``extra`` fica na chave ``"extra"`` do registro e não entra na comparação de :func:`differences`.
+    """
     from transformers.utils import logging as hf_logging
 
     folder = Path(folder)
@@ -139,20 +142,24 @@ def read_record(folder) -> dict | None:
 
 
 def differences(saved: dict | None, wanted: dict) -> list[str]:
-    """O que difere entre o registro salvo e o pedido, em frases curtas (vazio = compatível)."""
+    """O que difere entre o registro salvo e o pedido, em frases curtas em português (vazio = compatível).
+
+    Um registro sem a chave ``model`` é de uma versão anterior da série (chaves em português): não confere.
+    """
     if saved is None:
         return ["não há modelo salvo"]
+    if "model" not in saved:
+        return ["registro de uma versão anterior da série"]
     out = []
-    for key in ("modelo", "dados", "label2id"):
+    for key, name in (("model", "modelo"), ("data", "dados"), ("label2id", "rótulos")):
         if saved.get(key) != wanted.get(key):
-            out.append(f"{key}: salvo {saved.get(key)}, pedido {wanted.get(key)}")
-    saved_recipe, wanted_recipe = saved.get("receita", {}), wanted.get("receita", {})
+            out.append(f"{name}: salvo {saved.get(key)}, pedido {wanted.get(key)}")
+    saved_recipe, wanted_recipe = saved.get("recipe", {}), wanted.get("recipe", {})
     for key in sorted(set(saved_recipe) | set(wanted_recipe)):
-        if saved_recipe.get(key) != wanted_recipe.get(key):
+        was, asked = saved_recipe.get(key), wanted_recipe.get(key)
+        if was != asked:
             name = RECIPE_NAMES.get(key, key)
-            out.append(
-                f"{name}: salvo {_value(saved_recipe.get(key))}, pedido {_value(wanted_recipe.get(key))}"
-            )
+            out.append(f"{name}: salvo {recipe_value(was)}, pedido {recipe_value(asked)}")
     return out
 
 
@@ -195,22 +202,17 @@ def class_weights_from_02(dataset, override=None) -> tuple[bool, str]:
     saved = read_record(build_dir("02_bertimbau") / "modelo")
     if saved is None:
         return False, "o notebook 02 ainda não salvou um modelo com registro: sem pesos"
-    if saved.get("dados") != data_fingerprint(dataset):
+    if "model" not in saved:
+        return False, "o registro do notebook 02 é de uma versão anterior da série: sem pesos"
+    if saved.get("data") != data_fingerprint(dataset):
         return False, "o notebook 02 salvou um modelo, mas com outros dados: sem pesos"
     return (
-        bool(saved["receita"].get("class_weights", False)),
+        bool(saved["recipe"].get("class_weights", False)),
         "a escolha do notebook 02 na validação, lida do registro do modelo salvo por ele",
     )
 
 
-RECIPE_KEYS = (
-    "learning_rate",
-    "num_train_epochs",
-    "per_device_train_batch_size",
-    "max_length",
-    "seed",
-    "class_weights",
-)
+RECIPE_KEYS = tuple(RECIPE_NAMES)  # as chaves de recipe(...), na ordem dela
 
 
 def recipe(
@@ -239,8 +241,8 @@ def _reuse_saved(folders, record: dict, verbose: bool):
             continue
         model, saved = load_classifier(folder, record, verbose=verbose)
         if model is not None:
-            seconds = saved["extra"].get("treino (s)")
-            return model, {"reaproveitado": True, "pasta": folder, "treino (s)": seconds}
+            seconds = saved.get("extra", {}).get("train_seconds")
+            return model, {"reused": True, "folder": folder, "train_seconds": seconds}
     return None
 
 
@@ -262,8 +264,9 @@ def classifier_for(
     Procura, em ``reuse_from`` e depois em ``save_to``, um modelo salvo com o **mesmo** registro
     (modelo, dados, rótulos, receita). Sem nenhum, treina com ``lesson02.make_trainer``
     (a receita do notebook 02) e salva em ``save_to`` com o registro. ``tokenized`` precisa ter sido
-    tokenizado com ``recipe["max_length"]``. Devolve ``(modelo, info)``; ``info`` traz
-    ``reaproveitado``, ``pasta``, ``treino (s)`` e, quando treinou, o ``trainer``.
+    tokenizado com ``recipe["max_length"]``. Devolve ``(modelo, info)``; ``info`` traz ``reused``
+    (bool), ``folder`` (a pasta do modelo), ``train_seconds`` (o tempo de treino gravado no
+    registro, ou ``None``) e, quando treinou aqui, o ``trainer``.
     ``training_kwargs`` vão para ``make_trainer`` por cima da receita, sem entrar no registro: só
     o que não muda o resultado (o lote de cada processo quando há vários, a barra de progresso).
     ``trainer_hook(trainer)``, se dado, ajusta o ``Trainer`` antes do treino e o devolve.
@@ -290,6 +293,6 @@ def classifier_for(
         training_kwargs=training_kwargs,
         trainer_hook=trainer_hook,
     )
-    save_classifier(save_to, model, tokenizer, record, **{"treino (s)": seconds})
-    info = {"reaproveitado": False, "pasta": Path(save_to), "treino (s)": seconds}
+    save_classifier(save_to, model, tokenizer, record, train_seconds=seconds)
+    info = {"reused": False, "folder": Path(save_to), "train_seconds": seconds}
     return model, {**info, "trainer": trainer}

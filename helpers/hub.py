@@ -51,9 +51,9 @@ class ResolvedModel:
     requested: str
     path: str
     standin: str | None = None  # nome do substituto, ``None`` quando não há troca
-    origin: str = (
-        "hub"  # "hub", "pasta" (caminho dado), "cache" (modelo real local) ou "substituto"
-    )
+    # de onde vem: "hub" (o id, online), "path" (pasta dada), "cache" (modelo real local) ou
+    # "standin" (o substituto offline)
+    origin: str = "hub"
 
     @property
     def substituted(self) -> bool:
@@ -72,7 +72,7 @@ def resolve_model(model_id: str, verbose: bool = True) -> ResolvedModel:
       id sem nenhum dos dois → :class:`OfflineModelError` em português, na hora.
     """
     if Path(model_id).expanduser().is_dir():
-        return ResolvedModel(model_id, str(Path(model_id).expanduser()), origin="pasta")
+        return ResolvedModel(model_id, str(Path(model_id).expanduser()), origin="path")
     if not is_offline() and net.ensure_hub(verbose=verbose):
         return ResolvedModel(model_id, model_id)
     local = find_local_model(model_id)
@@ -81,16 +81,16 @@ def resolve_model(model_id: str, verbose: bool = True) -> ResolvedModel:
         resolved = ResolvedModel(model_id, str(local), origin="cache")
         message = f"[modelo real do cache] '{model_id}' → {local}"
     elif family == "bert":
-        resolved = ResolvedModel(model_id, str(minilm_path()), MINILM_NAME, origin="substituto")
+        resolved = ResolvedModel(model_id, str(minilm_path()), MINILM_NAME, origin="standin")
     elif family == "distilbert":
         resolved = ResolvedModel(
-            model_id, str(build_distilbert_standin()), DISTIL_NAME, origin="substituto"
+            model_id, str(build_distilbert_standin()), DISTIL_NAME, origin="standin"
         )
     else:
-        lista = "\n  - ".join(offline_ids())
+        ids = "\n  - ".join(offline_ids())
         raise OfflineModelError(
             f"{offline_reason()}: o modelo '{model_id}' não está no cache local e não tem substituto.\n"
-            f"Ids que funcionam offline (com substituto):\n  - {lista}\n"
+            f"Ids que funcionam offline (com substituto):\n  - {ids}\n"
             "O que fazer: use um deles; ou aponte MODEL_NAME para uma pasta com o modelo (save_pretrained); ou "
             'traga o modelo real para o cache (kit da página "Aula sem internet", docs/aula-sem-internet.md, '
             "ou a variável "

@@ -259,4 +259,4 @@ def scores_on(trainer, dataset, labels) -> dict:
     """
     y_true, y_pred = predictions_on(trainer, dataset)
     result = classification_metrics(y_pred, y_true, labels)
-    return {"acurácia": result["accuracy"], "F1 macro": result["f1_macro"]}
+    return {"accuracy": result["accuracy"], "f1_macro": result["f1_macro"]}

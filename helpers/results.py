@@ -31,7 +31,7 @@ def headline(notebook: str, **values) -> pd.DataFrame:
 def table(**values) -> pd.DataFrame:
     """Os números principais como tabela (``resultado`` → ``valor``), sem gravar nada.
 
-    Os comandos de ``helpers.experiments`` usam esta: gravam o próprio ``resumo.json`` na pasta de saída e
+    Os comandos de ``commands.experiments`` usam esta: gravam o próprio ``resumo.json`` na pasta de saída e
     não mexem na tabela do ``make run``, que é a dos notebooks.
     """
     return pd.DataFrame({"resultado": list(values), "valor": list(values.values())}).set_index(

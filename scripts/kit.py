@@ -41,7 +41,7 @@ import tarfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FORMAT = 1
+FORMAT = 2  # 2: chaves do kit.json em inglês (o formato 1, de antes, tinha chaves em português)
 MANIFEST = "kit.json"
 REPO_ARCHIVE = "repositorio.tar.gz"
 WHEELS = "rodas"
@@ -230,8 +230,8 @@ def copy_snapshot_into_kit(
         dst = entry / "snapshots" / commit / f
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile((snap / f).resolve(), dst)  # resolve(): o blob, não o link
-        records.append({"arquivo": f, "bytes": dst.stat().st_size, "sha256": sha256(dst)})
-    return {"id": repo_id, "tipo": repo_type, "commit": commit, "arquivos": records}
+        records.append({"file": f, "bytes": dst.stat().st_size, "sha256": sha256(dst)})
+    return {"id": repo_id, "repo_type": repo_type, "commit": commit, "files": records}
 
 
 def download_to_cache(repo_id: str, cache: Path, repo_type: str = "model") -> None:
@@ -251,7 +251,7 @@ def install_hub_cache(kit: Path, target: Path) -> dict:
     snapshot do kit é copiado ao lado, e o aviso diz qual ficou valendo). Devolve contagens.
     """
     source = kit / HUB
-    counts = {"copiados": 0, "ja_existiam": 0, "refs_mantidos": []}
+    counts = {"copied": 0, "already_present": 0, "kept_refs": []}
     if not source.is_dir():
         return counts
     for entry in sorted(p for p in source.iterdir() if p.is_dir()):
@@ -264,14 +264,14 @@ def install_hub_cache(kit: Path, target: Path) -> dict:
                     and dst.read_text(encoding="utf-8").strip()
                     != src.read_text(encoding="utf-8").strip()
                 ):
-                    counts["refs_mantidos"].append(str(rel))
-                counts["ja_existiam"] += 1
+                    counts["kept_refs"].append(str(rel))
+                counts["already_present"] += 1
                 continue
             dst.parent.mkdir(parents=True, exist_ok=True)
             tmp = dst.with_name(f".{dst.name}.kit-tmp")
             shutil.copyfile(src, tmp)
             os.replace(tmp, dst)
-            counts["copiados"] += 1
+            counts["copied"] += 1
     return counts
 
 
@@ -295,7 +295,7 @@ def repo_state(root: Path = ROOT) -> dict:
 
     return {
         "commit": git("rev-parse", "HEAD"),
-        "alteracoes_locais": bool(git("status", "--porcelain")),
+        "local_changes": bool(git("status", "--porcelain")),
     }
 
 
@@ -363,7 +363,7 @@ def wheel_records(wheels: Path) -> list[dict]:
     records = []
     for p in sorted(wheels.iterdir()):
         if p.is_file():
-            records.append({"arquivo": p.name, "bytes": p.stat().st_size, "sha256": sha256(p)})
+            records.append({"file": p.name, "bytes": p.stat().st_size, "sha256": sha256(p)})
     return records
 
 
@@ -390,9 +390,9 @@ exec "$PYTHON" "$KIT/kit.py" instalar "$KIT" --pasta "${{1:-$HOME/variantes-bert
 
 
 def readme_text(manifest: dict) -> str:
-    models = "\n".join(f"  - {m['id']}" for m in manifest["modelos"]) or "  (nenhum)"
-    data = "\n".join(f"  - {d['id']}" for d in manifest["dados"]) or "  (nenhum)"
-    missing = manifest["faltando"]["modelos"] + manifest["faltando"]["dados"]
+    models = "\n".join(f"  - {m['id']}" for m in manifest["models"]) or "  (nenhum)"
+    data = "\n".join(f"  - {d['id']}" for d in manifest["datasets"]) or "  (nenhum)"
+    missing = manifest["missing"]["models"] + manifest["missing"]["datasets"]
     lines = [
         "Kit de aula sem internet: série Variantes do BERT",
         "",
@@ -406,7 +406,7 @@ def readme_text(manifest: dict) -> str:
         "desta pasta, e copia os modelos e datasets para o cache do Hugging Face do usuário. No fim, o",
         "comando diz como abrir os notebooks.",
         "",
-        f"Rodas do Python {manifest['python']} para {manifest['plataforma']} ({len(manifest['rodas'])} arquivos).",
+        f"Rodas do Python {manifest['python']} para {manifest['platform']} ({len(manifest['wheels'])} arquivos).",
         "Modelos:",
         models,
         "Datasets do Hub:",
@@ -445,7 +445,7 @@ def build(
     ``requirements=None``: as dependências do projeto com os extras (:func:`project_requirements`), o
     ``pip`` e os :data:`DEFAULT_EXTRA_PACKAGES`. ``torch_spec=None``: sem torch (só nos testes).
     Um modelo/dataset que não está em ``hub_cache`` é baixado para lá quando ``download``; senão fica
-    listado em ``faltando``.
+    listado em ``missing``.
     """
     destination = Path(destination)
     if destination.exists() and any(destination.iterdir()):
@@ -502,8 +502,8 @@ def build(
                     f"  {repo_id}: não está no cache e não foi baixado (--sem-baixar); fica de fora"
                 )
             else:
-                size = sum(f["bytes"] for f in rec["arquivos"]) / 1e6
-                _say(f"  {repo_id}: {len(rec['arquivos'])} arquivos, {size:.1f} MB")
+                size = sum(f["bytes"] for f in rec["files"]) / 1e6
+                _say(f"  {repo_id}: {len(rec['files'])} arquivos, {size:.1f} MB")
                 records[repo_type].append(rec)
 
     _say(f"3/4 repositório → {destination / REPO_ARCHIVE}")
@@ -515,27 +515,27 @@ def build(
 
     version = python_version or f"{sys.version_info.major}.{sys.version_info.minor}"
     manifest = {
-        "formato": FORMAT,
-        "criado_em": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "format": FORMAT,
+        "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "python": version,
-        "plataforma": ", ".join(platforms)
+        "platform": ", ".join(platforms)
         if platforms
         else f"{platform.system()} {platform.machine()} (esta máquina)",
         "torch": torch_spec,
         "torch_index": torch_index,
         "extras": list(EXTRAS),
-        "pacotes_extras": [r for r in requirements if r in DEFAULT_EXTRA_PACKAGES],
-        "repositorio": {
-            "arquivo": REPO_ARCHIVE,
+        "extra_packages": [r for r in requirements if r in DEFAULT_EXTRA_PACKAGES],
+        "repository": {
+            "file": REPO_ARCHIVE,
             **repo_state(root),
-            "arquivos": len(files),
+            "file_count": len(files),
             "bytes": (destination / REPO_ARCHIVE).stat().st_size,
             "sha256": sha256(destination / REPO_ARCHIVE),
         },
-        "rodas": wheel_records(destination / WHEELS),
-        "modelos": records["model"],
-        "dados": records["dataset"],
-        "faltando": {"modelos": missing["model"], "dados": missing["dataset"]},
+        "wheels": wheel_records(destination / WHEELS),
+        "models": records["model"],
+        "datasets": records["dataset"],
+        "missing": {"models": missing["model"], "datasets": missing["dataset"]},
     }
     _say("4/4 kit.json, instalar.sh, LEIA-ME.txt")
     (destination / MANIFEST).write_text(
@@ -556,13 +556,22 @@ def build(
 
 
 def read_manifest(kit: Path) -> dict:
+    """O ``kit.json`` de ``kit``; erro em português se falta ou se é de outro formato (outra versão do kit)."""
     path = Path(kit) / MANIFEST
     if not path.is_file():
         raise KitError(f"{kit} não é um kit: falta {MANIFEST}.")
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    if manifest.get("formato") != FORMAT:
+    found = manifest.get("format")
+    if found is None and "formato" in manifest:  # o formato 1 tinha as chaves em português
         raise KitError(
-            f"kit no formato {manifest.get('formato')}, este kit.py lê o formato {FORMAT}."
+            f"{kit} é de uma versão anterior do kit (formato {manifest['formato']}, que este kit.py não "
+            "lê) e precisa ser montado de novo (scripts/kit.py montar, num computador com internet); "
+            f"até lá, o instalar.sh que veio dentro dele ainda o instala (bash {Path(kit).name}/instalar.sh)."
+        )
+    if found != FORMAT:
+        raise KitError(
+            f"{kit}: kit no formato {found}, e este kit.py lê o formato {FORMAT}; use o kit.py que "
+            f"veio dentro dele (bash {Path(kit).name}/instalar.sh) ou monte o kit de novo."
         )
     return manifest
 
@@ -571,11 +580,11 @@ def verify(kit: Path) -> list[str]:
     """Confere tamanho e sha256 de cada arquivo do kit contra o manifesto. Devolve os problemas."""
     kit = Path(kit)
     manifest = read_manifest(kit)
-    expected = [(kit / REPO_ARCHIVE, manifest["repositorio"])]
-    expected += [(kit / WHEELS / r["arquivo"], r) for r in manifest["rodas"]]
-    for rec in manifest["modelos"] + manifest["dados"]:
-        base = kit / HUB / cache_folder(rec["id"], rec["tipo"]) / "snapshots" / rec["commit"]
-        expected += [(base / f["arquivo"], f) for f in rec["arquivos"]]
+    expected = [(kit / REPO_ARCHIVE, manifest["repository"])]
+    expected += [(kit / WHEELS / r["file"], r) for r in manifest["wheels"]]
+    for rec in manifest["models"] + manifest["datasets"]:
+        base = kit / HUB / cache_folder(rec["id"], rec["repo_type"]) / "snapshots" / rec["commit"]
+        expected += [(base / f["file"], f) for f in rec["files"]]
     problems = []
     for path, rec in expected:
         if not path.is_file():
@@ -648,29 +657,29 @@ def install(kit: Path, folder: Path, python: str = sys.executable, check: bool =
     }
     make_venv(python, folder / ".venv", py, kit / WHEELS, env)
     pip = [py, "-m", "pip", "install", "-q", "--no-index", "--find-links", kit / WHEELS]
-    if any(r["arquivo"].startswith("pip-") for r in manifest["rodas"]):
+    if any(r["file"].startswith("pip-") for r in manifest["wheels"]):
         _run([*pip, "--upgrade", "pip"], env=env)
     if manifest["torch"]:
         _run([*pip, manifest["torch"]], env=env)
     _run(
-        [*pip, "-e", f"{folder}[{','.join(manifest['extras'])}]", *manifest["pacotes_extras"]],
+        [*pip, "-e", f"{folder}[{','.join(manifest['extras'])}]", *manifest["extra_packages"]],
         env=env,
     )
     (folder / STAMP).touch()
     target = user_hub_cache()
     _say(f"4/5 modelos e datasets → {target}")
     counts = install_hub_cache(kit, target)
-    _say(f"  {counts['copiados']} arquivos copiados, {counts['ja_existiam']} já estavam lá")
-    for ref in counts["refs_mantidos"]:
+    _say(f"  {counts['copied']} arquivos copiados, {counts['already_present']} já estavam lá")
+    for ref in counts["kept_refs"]:
         _say(
             f"  aviso: {ref} já apontava para outro commit e ficou como estava; o do kit foi copiado ao lado"
         )
-    models = ", ".join(m["id"] for m in manifest["modelos"]) or "nenhum"
+    models = ", ".join(m["id"] for m in manifest["models"]) or "nenhum"
     _say(f"5/5 pronto. Modelos de verdade no cache: {models}.")
-    if manifest["faltando"]["modelos"]:
+    if manifest["missing"]["models"]:
         _say(
             "  Sem modelo no kit (usam o substituto offline): "
-            + ", ".join(manifest["faltando"]["modelos"])
+            + ", ".join(manifest["missing"]["models"])
         )
     hub_env = "".join(
         f" {k}={os.environ[k]}" for k in ("HF_HOME", "HF_HUB_CACHE") if os.environ.get(k)
@@ -789,7 +798,7 @@ def rehearse(
     if got is None or got[0] != commit:
         raise KitError("o modelo do kit não chegou ao cache do Hugging Face da pasta nova.")
     for line in banners(
-        room / "build" / "notebooks", [m["id"] for m in read_manifest(kit)["modelos"]]
+        room / "build" / "notebooks", [m["id"] for m in read_manifest(kit)["models"]]
     ):
         _say("  " + line)
     _say(

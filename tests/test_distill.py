@@ -330,7 +330,7 @@ def test_teacher_is_frozen_and_the_student_learns(tmp_path, bert_standin, alpha_
     assert ((terms["hidden"] > 0) == (alpha_hidden > 0)).all()
     # a avaliação devolve as métricas de sempre
     scores = metrics.scores_on(trainer, tiny_dataset(), ["a", "b", "c"])
-    assert set(scores) == {"acurácia", "F1 macro"} and 0 <= scores["F1 macro"] <= 1
+    assert set(scores) == {"accuracy", "f1_macro"} and 0 <= scores["f1_macro"] <= 1
 
 
 def test_the_trainer_logs_in_portuguese(tmp_path, bert_standin, capsys):

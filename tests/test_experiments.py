@@ -20,6 +20,7 @@ import torch
 
 from commands import distill as distill_command
 from commands import distributed, experiments
+from commands import finetune as finetune_command
 
 pytestmark = pytest.mark.unit
 
@@ -223,6 +224,46 @@ def test_numbers_in_the_printed_text_have_a_decimal_comma():
     assert experiments._g(2e-5) == "2e-05" and experiments._g(4.0) == "4"
 
 
+def keys_not_in_english(value, where="") -> list[str]:
+    """As chaves de ``value`` (em qualquer nível: dicionários dentro de dicionários e de listas) que não
+    são ASCII sem espaço, com o caminho até cada uma."""
+    bad = []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            path = f"{where}/{key}"
+            if not (key.isascii() and " " not in key):
+                bad.append(path)
+            bad += keys_not_in_english(inner, path)
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            bad += keys_not_in_english(inner, f"{where}[{i}]")
+    return bad
+
+
+def read_json_in_english(path: Path) -> dict:
+    """O JSON que o comando gravou, conferido: todas as chaves em inglês (ASCII, sem espaço)."""
+    value = json.loads(path.read_text(encoding="utf-8"))
+    assert not keys_not_in_english(value), (
+        f"chaves fora do inglês em {path.name}: {keys_not_in_english(value)}"
+    )
+    return value
+
+
+def test_the_key_check_finds_portuguese_keys_at_any_level():
+    assert keys_not_in_english({"a_b": [{"c": {"ok": 1}}], "x": {"y": 2}}) == []
+    found = keys_not_in_english({"a": [{"receita escolhida": 1}], "b": {"épocas": {"c": 2}}})
+    assert found == ["/a[0]/receita escolhida", "/b/épocas"]
+
+
+@pytest.mark.parametrize("command", [finetune_command, distill_command])
+def test_every_summary_key_is_english_with_a_portuguese_label(command):
+    # o resumo.json tem as chaves em inglês; a tabela impressa, o rótulo em português de cada uma
+    labels = command.SUMMARY_LABELS
+    assert not keys_not_in_english(labels)
+    assert all(re.fullmatch(r"[a-z0-9_]+", key) for key in labels)
+    assert all(not label.isascii() or " " in label for label in labels.values())  # rótulos para ler
+
+
 def test_the_command_writes_its_summary_and_leaves_the_make_run_table_alone(
     tmp_path, monkeypatch, capsys
 ):
@@ -231,15 +272,21 @@ def test_the_command_writes_its_summary_and_leaves_the_make_run_table_alone(
     out = tmp_path / "saida"
     out.mkdir()
     experiments._finish(
-        out, "02_bertimbau", {"F1 macro (teste)": 0.5125, "receita escolhida": "sem pesos"}
+        out,
+        {"test_f1_macro": 0.5125, "chosen_recipe": "plain"},
+        finetune_command.SUMMARY_LABELS,
+        shown={"chosen_recipe": finetune_command.RECIPES["plain"]},
     )
-    assert json.loads((out / "resumo.json").read_text(encoding="utf-8")) == {
-        "F1 macro (teste)": 0.5125,
-        "receita escolhida": "sem pesos",
+    assert read_json_in_english(out / "resumo.json") == {
+        "test_f1_macro": 0.5125,
+        "chosen_recipe": "plain",
     }
     assert not (tmp_path / "resultados").exists()
     printed = capsys.readouterr().out
-    assert "sem pesos" in printed and str(out) in printed and "Resultados em" in printed
+    # quem lê a tabela impressa vê os rótulos e os valores em português (a vírgula decimal vem do main)
+    assert "F1 macro (teste)" in printed and "receita escolhida" in printed
+    assert "sem pesos" in printed and "chosen_recipe" not in printed and "plain" not in printed
+    assert str(out) in printed and "Resultados em" in printed
 
 
 def test_the_search_sets_temperature_alphas_and_epochs(bert_standin):
@@ -360,21 +407,21 @@ def one_and_two_processes(tmp_path_factory):
 @slow
 def test_two_processes_split_every_global_batch(one_and_two_processes):
     one, two, _ = one_and_two_processes
-    single = json.loads((one / "metricas.json").read_text())["distribuído"]
-    double = json.loads((two / "metricas.json").read_text())["distribuído"]
-    assert single["processos"] == 1 and double["processos"] == 2
+    single = read_json_in_english(one / "metricas.json")["distributed"]
+    double = read_json_in_english(two / "metricas.json")["distributed"]
+    assert single["processes"] == 1 and double["processes"] == 2
     assert (
-        double["lote global"] == 16
-        and double["lote por processo"] == 8
-        and double["passos"] == single["passos"] == 2
+        double["global_batch_size"] == 16
+        and double["per_process_batch_size"] == 8
+        and double["steps"] == single["steps"] == 2
     )
     # cada processo viu metade das frases de cada passo; juntos, as mesmas frases de um processo só (com 64
     # textos, a ordem por tamanho é a mesma), sem repetir nenhuma
-    assert double["exemplos vistos por processo"] == [16, 16] and single[
-        "exemplos vistos por processo"
+    assert double["examples_seen_per_process"] == [16, 16] and single[
+        "examples_seen_per_process"
     ] == [32]
-    assert sum(double["tokens vistos por processo"]) == single["tokens vistos por processo"][0]
-    assert min(double["tokens vistos por processo"]) > 0
+    assert sum(double["tokens_seen_per_process"]) == single["tokens_seen_per_process"][0]
+    assert min(double["tokens_seen_per_process"]) > 0
 
 
 @slow
@@ -385,8 +432,12 @@ def test_two_processes_write_the_same_results_once(one_and_two_processes):
         return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
     assert files(one) == files(two)
-    a, b = (json.loads((f / "metricas.json").read_text()) for f in (one, two))
-    assert a.keys() == b.keys() and a["teste"].keys() == b["teste"].keys()
+    a, b = (read_json_in_english(f / "metricas.json") for f in (one, two))
+    assert a.keys() == b.keys() and a["test"].keys() == b["test"].keys()
+    assert read_json_in_english(one / "resumo.json").keys() == set(finetune_command.SUMMARY_LABELS)
+    # o registro do modelo salvo (helpers.artifacts) também, com o que o comando põe no "extra"
+    record = read_json_in_english(two / "modelo" / "registro.json")
+    assert record["extra"]["processes"] == 2 and record["extra"]["train_seconds"] > 0
     assert done.stdout.count("Resultados em") == 1  # só o processo principal imprime
     assert done.stdout.count("F1 macro (teste)") == 1
     assert re.search(
@@ -402,12 +453,12 @@ def test_two_processes_evaluate_the_whole_split(one_and_two_processes):
     from helpers import data, inference, metrics
 
     _, two, _ = one_and_two_processes
-    result = json.loads((two / "metricas.json").read_text())
+    result = read_json_in_english(two / "metricas.json")
     test = data.load_embedded(verbose=False)["test"]
-    assert result["exemplos avaliados no teste"] == len(test)
+    assert result["test_examples_evaluated"] == len(test)
     # a avaliação de cada época no Trainer juntou as previsões dos dois processos (gather_for_metrics)
     history = (two / "historico.csv").read_text().splitlines()
-    assert history[0].endswith(",exemplos") and history[1].endswith(
+    assert history[0].endswith(",examples") and history[1].endswith(
         f",{len(data.load_embedded(verbose=False)['validation'])}"
     )
     # o F1 gravado é o do teste inteiro: recalculado aqui, num processo, com o modelo salvo
@@ -417,8 +468,8 @@ def test_two_processes_evaluate_the_whole_split(one_and_two_processes):
     again = metrics.classification_metrics(
         probs.argmax(axis=1), test["label"], data.load_embedded(verbose=False).labels
     )
-    assert again["f1_macro"] == pytest.approx(result["teste"]["f1_macro"], abs=1e-9)
-    assert again["confusion_matrix"] == result["teste"]["confusion_matrix"]
+    assert again["f1_macro"] == pytest.approx(result["test"]["f1_macro"], abs=1e-9)
+    assert again["confusion_matrix"] == result["test"]["confusion_matrix"]
 
 
 @slow
@@ -486,15 +537,19 @@ def test_finetune_reproduces_notebook_02(tmp_path):
         ],
         ROOT,
     )
-    command = json.loads((out / "resumo.json").read_text())
+    command = read_json_in_english(out / "resumo.json")
+    labels = finetune_command.SUMMARY_LABELS
+    assert command.keys() == labels.keys()
+    shown = {**command, "chosen_recipe": finetune_command.RECIPES[command["chosen_recipe"]]}
     for key in (
-        "F1 macro validação (sem pesos)",
-        "F1 macro validação (com pesos)",
-        "receita escolhida",
-        "F1 macro (teste)",
-        "acurácia (teste)",
+        "plain_validation_f1_macro",
+        "weighted_validation_f1_macro",
+        "chosen_recipe",
+        "test_f1_macro",
+        "test_accuracy",
     ):
-        assert command[key] == notebook[key], key
+        # o notebook grava a tabela de destaque com os rótulos; o comando, com as chaves
+        assert shown[key] == notebook.get(key, notebook.get(labels[key])), key
     # num treino tão curto o F1 pode ficar no do chute majoritário; os pesos salvos, não: são os mesmos, bit a bit
     assert same_weights(tmp_path / "nb" / "02_bertimbau" / "modelo", out / "modelo")
 
@@ -545,16 +600,20 @@ def test_distill_reproduces_notebook_04(tmp_path):
         ],
         ROOT,
     )
-    command = json.loads((out / "resumo.json").read_text())
+    command = read_json_in_english(out / "resumo.json")
+    labels = distill_command.SUMMARY_LABELS
+    assert command.keys() == labels.keys()
+    read_json_in_english(out / "metricas.json")
     for key in (
-        "F1 macro professor",
-        "F1 macro aluno destilado",
-        "F1 macro aluno só com rótulos",
-        "retenção do F1 do professor (teste)",
-        "retenção do F1 do professor (validação)",
-        "destilado − só com rótulos (F1, teste)",
+        "teacher_test_f1_macro",
+        "distilled_student_test_f1_macro",
+        "labels_only_student_test_f1_macro",
+        "test_f1_retention",
+        "validation_f1_retention",
+        "distilled_minus_labels_only_test_f1_macro",
     ):
-        assert command[key] == notebook[key], key
+        # o notebook grava a tabela de destaque com os rótulos; o comando, com as chaves
+        assert command[key] == notebook.get(key, notebook.get(labels[key])), key
     assert same_weights(tmp_path / "nb" / "04_destilacao" / "professor", out / "professor")
     # o treino do aluno destilado: os mesmos termos da perda, na última época, que a tabela do notebook mostra
     import pandas as pd
@@ -608,7 +667,8 @@ def test_distill_search_runs_on_validation_and_saves_its_trials(tmp_path):
             *own_port(),
         ),
     )
-    assert json.loads((out / "metricas.json").read_text())["distribuído"]["processos"] == 2
+    result = read_json_in_english(out / "metricas.json")
+    assert result["distributed"]["processes"] == 2
     import pandas as pd
 
     trials = pd.read_csv(out / "busca.csv", index_col=0)
@@ -617,10 +677,10 @@ def test_distill_search_runs_on_validation_and_saves_its_trials(tmp_path):
     assert (
         trials["épocas"].isin([1, 2]).all() and trials["F1 macro (validação)"].between(0, 1).all()
     )
-    result = json.loads((out / "metricas.json").read_text())
     best = trials["F1 macro (validação)"].idxmax()
-    assert result["busca"]["escolha"]["temperature"] == pytest.approx(trials.loc[best, "T"])
-    assert result["épocas do aluno"] == trials.loc[best, "épocas"]
+    assert result["search"]["trials"] == 3
+    assert result["search"]["chosen"]["temperature"] == pytest.approx(trials.loc[best, "T"])
+    assert result["student_epochs"] == result["search"]["epochs"] == trials.loc[best, "épocas"]
     assert (
         re.search(
             r"Escolhida na validação: T = \d+(,\d+)?, α_soft = [\d,]+, α_hard = [\d,]+, [12] épocas\.",

@@ -167,7 +167,7 @@ def test_without_the_cache_entry_the_standin_runs_as_before(hf_cache, saved_stan
     r = hub.resolve_model(REAL_ID)
     assert (
         r.substituted
-        and r.origin == "substituto"
+        and r.origin == "standin"
         and "[substituto offline]" in capsys.readouterr().out
     )
 

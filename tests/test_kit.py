@@ -159,29 +159,69 @@ def test_build_from_local_material(built):
     destination, manifest, commit = built
     assert json.loads((destination / "kit.json").read_text()) == manifest
     # rodas: só o que foi pedido, com sha256
-    assert [r["arquivo"] for r in manifest["rodas"]] == ["kitteste-1.0-py3-none-any.whl"]
-    assert manifest["rodas"][0]["sha256"] == kit.sha256(
+    assert [r["file"] for r in manifest["wheels"]] == ["kitteste-1.0-py3-none-any.whl"]
+    assert manifest["wheels"][0]["sha256"] == kit.sha256(
         destination / "rodas" / "kitteste-1.0-py3-none-any.whl"
     )
     # modelos: o commit do cache de origem, sem os pesos de TensorFlow/Flax/ONNX; o que não estava, listado
-    (model,) = manifest["modelos"]
+    (model,) = manifest["models"]
     assert model["id"] == "dono/modelo" and model["commit"] == commit
-    assert [f["arquivo"] for f in model["arquivos"]] == [
+    assert [f["file"] for f in model["files"]] == [
         "config.json",
         "model.safetensors",
         "vocab.txt",
     ]
-    assert manifest["faltando"] == {"modelos": ["dono/ausente"], "dados": []}
-    assert [f["arquivo"] for f in manifest["dados"][0]["arquivos"]] == ["train.csv"]
+    assert manifest["missing"] == {"models": ["dono/ausente"], "datasets": []}
+    assert [f["file"] for f in manifest["datasets"][0]["files"]] == ["train.csv"]
     # sem links simbólicos: o kit cabe num pendrive FAT32
     assert not [p for p in destination.rglob("*") if p.is_symlink()]
     # repositório: versionados e novos, nunca os ignorados
     with tarfile.open(destination / "repositorio.tar.gz") as tar:
         assert sorted(tar.getnames()) == [".gitignore", "LEIAME.md", "novo.py"]
-    assert manifest["repositorio"]["alteracoes_locais"] is True
+    assert manifest["repository"]["local_changes"] is True
     assert (destination / "kit.py").read_text() == Path(kit.__file__).read_text()
     leia = (destination / "LEIA-ME.txt").read_text()
     assert "bash instalar.sh" in leia and "dono/ausente" in leia
+
+
+def test_every_key_of_the_written_manifest_is_ascii_without_spaces(built):
+    """As chaves do kit.json (em qualquer nível) são identificadores em inglês; português só nos valores."""
+    destination, _, _ = built
+
+    def keys(value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                yield key
+                yield from keys(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                yield from keys(inner)
+
+    found = set(keys(json.loads((destination / "kit.json").read_text(encoding="utf-8"))))
+    assert {"format", "wheels", "models", "datasets", "missing", "repository", "files"} <= found
+    bad = sorted(k for k in found if not (k.isascii() and k.replace("_", "").isalnum()))
+    assert not bad, f"chaves fora do padrão no kit.json: {bad}"
+
+
+def test_a_kit_of_the_previous_format_asks_to_be_built_again(built, capsys):
+    """Um kit.json do formato 1 (chaves em português) dá um erro que diz o que fazer, não um KeyError."""
+    destination, _, _ = built
+    old = {
+        "formato": 1,
+        "python": "3.11",
+        "rodas": [],
+        "modelos": [],
+        "dados": [],
+        "faltando": {"modelos": [], "dados": []},
+    }
+    (destination / "kit.json").write_text(json.dumps(old), encoding="utf-8")
+    with pytest.raises(kit.KitError, match="versão anterior do kit .*montado de novo"):
+        kit.verify(destination)
+    assert kit.main(["conferir", str(destination)]) == 1
+    assert "versão anterior do kit (formato 1" in capsys.readouterr().err
+    (destination / "kit.json").write_text(json.dumps({"format": 99}), encoding="utf-8")
+    with pytest.raises(kit.KitError, match="formato 99, e este kit.py lê o formato 2"):
+        kit.install(destination, destination.parent / "nova")
 
 
 def test_install_script_installs_only_from_the_kit(built):
@@ -244,7 +284,7 @@ def test_installed_cache_loads_offline_by_hub_id_and_keeps_what_was_there(built,
     counts = kit.install_hub_cache(destination, target)
     assert (mine / "main").read_text() == "a" * 40  # o que era do usuário fica
     assert (stale / "main").read_text() == "b" * 40  # ref diferente: mantida e avisada
-    assert counts["refs_mantidos"] == ["datasets--dono--dados/refs/main"]
+    assert counts["kept_refs"] == ["datasets--dono--dados/refs/main"]
     config = AutoConfig.from_pretrained(
         "dono/modelo", cache_dir=target
     )  # HF_HUB_OFFLINE=1 (conftest)
@@ -253,8 +293,8 @@ def test_installed_cache_loads_offline_by_hub_id_and_keeps_what_was_there(built,
     assert model.config.num_labels == 3
     again = kit.install_hub_cache(destination, target)  # reinstalar não duplica nada
     assert (
-        again["copiados"] == 0
-        and again["ja_existiam"] == counts["copiados"] + counts["ja_existiam"]
+        again["copied"] == 0
+        and again["already_present"] == counts["copied"] + counts["already_present"]
     )
 
 
@@ -299,6 +339,25 @@ def test_install_refuses_another_python_or_a_used_folder_before_touching_anythin
     with pytest.raises(kit.KitError, match="Python 3.99"):
         kit.install(destination, tmp_path / "nova")
     assert not (tmp_path / "nova").exists()
+
+
+def test_install_reads_what_it_needs_from_the_manifest(built, tmp_path, monkeypatch, capsys):
+    """A instalação inteira, com o pip e o venv trocados por um registro dos comandos (o de verdade é o ensaio)."""
+    destination, manifest, _ = built
+    commands = []
+    monkeypatch.setattr(kit, "_run", lambda cmd, **kwargs: commands.append([str(c) for c in cmd]))
+    monkeypatch.setattr(kit, "make_venv", lambda python, venv, *rest: venv.mkdir())
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    folder = kit.install(destination, tmp_path / "sala")
+    assert (folder / "LEIAME.md").is_file() and (folder / kit.STAMP).is_file()
+    assert any(c[-1] == f"{folder}[{','.join(manifest['extras'])}]" for c in commands), commands
+    assert (tmp_path / "hub" / "models--dono--modelo" / "refs" / "main").is_file()
+    out = capsys.readouterr().out
+    assert (
+        "arquivos copiados, 0 já estavam lá" in out
+        and "Modelos de verdade no cache: dono/modelo" in out
+    )
+    assert "usam o substituto offline): dono/ausente" in out
 
 
 def test_build_refuses_a_used_folder(tmp_path):

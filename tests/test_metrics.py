@@ -46,8 +46,8 @@ def test_scores_on_is_sklearn_on_the_float32_predictions(tmp_path, bert_standin)
             expected.append(int(logits.argmax()))
     assert list(y_pred) == expected
     scores = metrics.scores_on(trainer, ds, ["a", "b", "c"])
-    assert scores["acurácia"] == pytest.approx(accuracy_score(ds["label"], expected))
-    assert scores["F1 macro"] == pytest.approx(
+    assert scores["accuracy"] == pytest.approx(accuracy_score(ds["label"], expected))
+    assert scores["f1_macro"] == pytest.approx(
         f1_score(ds["label"], expected, average="macro", labels=[0, 1, 2], zero_division=0)
     )
     assert teacher.training is False

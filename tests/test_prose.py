@@ -149,7 +149,7 @@ def test_classifier_is_reused_only_with_the_same_record(tmp_path, bert_standin, 
     assert artifacts.read_record(tmp_path)["extra"] == {"train_seconds": 12.5}
 
     loaded, saved = artifacts.load_classifier(tmp_path, record)
-    assert saved["receita"] == {"class_weights": False, "learning_rate": 1e-4}
+    assert saved["recipe"] == {"class_weights": False, "learning_rate": 1e-4}
     x = torch_ids(tokenizer)
     assert np.allclose(loaded(**x).logits.detach(), model.eval()(**x).logits.detach())
 
@@ -159,6 +159,36 @@ def test_classifier_is_reused_only_with_the_same_record(tmp_path, bert_standin, 
     assert artifacts.load_classifier(tmp_path, other) == (None, None)
     assert "pesos de classe: salvo não, pedido sim" in capsys.readouterr().out
     assert artifacts.load_classifier(tmp_path / "nada", record) == (None, None)
+
+
+def test_a_record_from_an_earlier_version_is_not_reused(tmp_path, bert_standin, capsys):
+    """Um registro com as chaves antigas (em português) não confere: o modelo é treinado de novo."""
+    import json
+
+    from transformers import AutoModelForSequenceClassification
+
+    from helpers import data, hub
+
+    dataset = data.load_embedded(verbose=False)
+    tokenizer, _ = bert_standin
+    model = hub.load_model(
+        "bert-base-uncased", AutoModelForSequenceClassification, num_labels=3, verbose=False
+    )
+    record = artifacts.make_record("bert-base-uncased", dataset, learning_rate=1e-4)
+    assert set(record) == {"model", "data", "label2id", "recipe"}
+    artifacts.save_classifier(tmp_path, model, tokenizer, record, train_seconds=1.0)
+    old = {
+        "modelo": record["model"],
+        "dados": record["data"],
+        "label2id": record["label2id"],
+        "receita": record["recipe"],
+        "extra": {"treino (s)": 1.0},
+    }
+    (tmp_path / artifacts.RECORD_FILE).write_text(json.dumps(old), encoding="utf-8")
+    assert artifacts.differences(old, record) == ["registro de uma versão anterior da série"]
+    assert artifacts.load_classifier(tmp_path, record) == (None, None)
+    out = capsys.readouterr().out
+    assert "registro de uma versão anterior da série" in out and "Vou treinar aqui" in out
 
 
 def torch_ids(tokenizer):
@@ -224,9 +254,7 @@ def test_classifier_for_trains_once_then_reuses_only_the_same_recipe(
         "bert-base-uncased", dataset, tokenizer, tokenized, recipe, tmp_path / "a", verbose=False
     )
     assert (
-        not info["reaproveitado"]
-        and info["treino (s)"] > 0
-        and info["trainer"].state.global_step == 3
+        not info["reused"] and info["train_seconds"] > 0 and info["trainer"].state.global_step == 3
     )
     again, info2 = artifacts.classifier_for(
         "bert-base-uncased",
@@ -239,9 +267,9 @@ def test_classifier_for_trains_once_then_reuses_only_the_same_recipe(
         verbose=False,
     )
     assert (
-        info2["reaproveitado"]
-        and info2["pasta"] == tmp_path / "a"
-        and info2["treino (s)"] == info["treino (s)"]
+        info2["reused"]
+        and info2["folder"] == tmp_path / "a"
+        and info2["train_seconds"] == info["train_seconds"]
     )
     x = tokenizer(["um texto qualquer"], return_tensors="pt")
     with torch.no_grad():
@@ -257,14 +285,16 @@ def test_classifier_for_trains_once_then_reuses_only_the_same_recipe(
         reuse_from=[tmp_path / "a"],
         verbose=True,
     )
-    assert not info3["reaproveitado"] and info3["trainer"].class_weights is not None
+    assert not info3["reused"] and info3["trainer"].class_weights is not None
     assert "pesos de classe: salvo não, pedido sim" in capsys.readouterr().out
-    assert artifacts.read_record(tmp_path / "c")["receita"]["class_weights"] is True
+    assert artifacts.read_record(tmp_path / "c")["recipe"]["class_weights"] is True
 
 
 def test_class_weights_from_02_follows_the_record_of_notebook_02(
     tmp_path, monkeypatch, bert_standin
 ):
+    import json
+
     from transformers import AutoModelForSequenceClassification
 
     from helpers import data, hub
@@ -293,6 +323,10 @@ def test_class_weights_from_02_follows_the_record_of_notebook_02(
         False,
         "o notebook 02 salvou um modelo, mas com outros dados: sem pesos",
     )
+    saved = artifacts.read_record(folder)
+    old = {"modelo": saved["model"], "dados": saved["data"], "receita": saved["recipe"]}
+    (folder / artifacts.RECORD_FILE).write_text(json.dumps(old), encoding="utf-8")
+    assert "versão anterior da série" in artifacts.class_weights_from_02(dataset)[1]
 
 
 def test_paths_and_recipes_are_shown_without_the_machine(tmp_path, monkeypatch, capsys):

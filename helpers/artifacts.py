@@ -1,9 +1,8 @@
 """Pastas de saída da série e modelos que um notebook treina e outro reaproveita.
 
 Todo notebook grava em ``build/`` na raiz do repositório (:func:`build_dir`). Um modelo
-ajustado é salvo com um **registro de compatibilidade** (:func:`make_record`, chaves ``model``,
-``data``, ``label2id`` e ``recipe``): o id do modelo, uma impressão digital dos dados, o mapa de
-rótulos e a receita de treino. Outro notebook só o reaproveita (:func:`load_classifier`) se o
+ajustado é salvo com um **registro de compatibilidade** (:func:`make_record`): o id pedido, o
+substituto offline que rodou no lugar dele (se houve), os dados, os rótulos e a receita. Outro notebook só o reaproveita (:func:`load_classifier`) se o
 registro for igual ao que ele pediria; senão, diz o que difere (em português) e treina de novo.
 Assim uma comparação nunca mistura receitas sem avisar.
 """
@@ -60,11 +59,8 @@ def shown(path) -> str:
     """
     path = Path(path).resolve()
     root = repo_root()
-    for base, prefix in (
-        (_build_base().resolve(), "build"),
-        (root, ""),
-        (Path.cwd().resolve(), ""),
-    ):
+    bases = ((_build_base().resolve(), "build"), (root, ""), (Path.cwd().resolve(), ""))
+    for base, prefix in bases:
         if base is not None and path.is_relative_to(base):
             return str(Path(prefix, path.relative_to(base))) or "."
     return path.name
@@ -90,8 +86,9 @@ RECIPE_NAMES = {
 
 
 def describe_recipe(recipe: dict) -> str:
-    """``{'learning_rate': 0.0001, ...}`` → ``"taxa de aprendizado: 0,0001; épocas: 4; lote: 16; ..."``."""
-    return "; ".join(f"{RECIPE_NAMES.get(k, k)}: {recipe_value(v)}" for k, v in recipe.items())
+    """``{'learning_rate': 0.0001, ...}`` → ``"taxa de aprendizado: 0,0001; ..."``, na ordem de RECIPE_NAMES."""
+    keys = [k for k in RECIPE_NAMES if k in recipe] + [k for k in recipe if k not in RECIPE_NAMES]
+    return "; ".join(f"{RECIPE_NAMES.get(k, k)}: {recipe_value(recipe[k])}" for k in keys)
 
 
 def data_fingerprint(dataset) -> str:
@@ -106,9 +103,13 @@ def data_fingerprint(dataset) -> str:
 
 
 def make_record(model_id: str, dataset, **recipe) -> dict:
-    """Registro de compatibilidade: ``model`` (id), ``data`` (impressão digital), ``label2id`` e ``recipe``."""
+    """Registro de compatibilidade: ``model`` (o id pedido), ``standin`` (o substituto offline que roda no
+    lugar dele, ou ``None``), ``data`` (impressão digital), ``label2id`` e ``recipe``."""
+    from .hub import standin_of
+
     return {
         "model": model_id,
+        "standin": standin_of(model_id),
         "data": data_fingerprint(dataset),
         "label2id": {str(k): int(v) for k, v in dataset.label2id.items()},
         "recipe": {k: recipe[k] for k in sorted(recipe)},
@@ -151,9 +152,11 @@ def differences(saved: dict | None, wanted: dict) -> list[str]:
     if "model" not in saved:
         return ["registro de uma versão anterior da série"]
     out = []
-    for key, name in (("model", "modelo"), ("data", "dados"), ("label2id", "rótulos")):
-        if saved.get(key) != wanted.get(key):
-            out.append(f"{name}: salvo {saved.get(key)}, pedido {wanted.get(key)}")
+    names = {"model": "modelo", "standin": "substituto", "data": "dados", "label2id": "rótulos"}
+    for key, name in names.items():
+        was, asked = saved.get(key) or "nenhum", wanted.get(key) or "nenhum"
+        if was != asked:
+            out.append(f"{name}: salvo {was}, pedido {asked}")
     saved_recipe, wanted_recipe = saved.get("recipe", {}), wanted.get("recipe", {})
     for key in sorted(set(saved_recipe) | set(wanted_recipe)):
         was, asked = saved_recipe.get(key), wanted_recipe.get(key)
@@ -170,19 +173,18 @@ def load_classifier(folder, record: dict, verbose: bool = True):
     """
     from transformers import AutoModelForSequenceClassification
 
+    from .hub import quiet_loading
+
     folder = Path(folder)
     saved = read_record(folder)
     diff = differences(saved, record)
     if diff:
         if verbose:
+            reasons = "; ".join(diff)
             print(
-                f"Não reaproveito {shown(folder)}: "
-                + "; ".join(diff)
-                + ". Vou treinar aqui, com a receita pedida."
+                f"Não reaproveito {shown(folder)}: {reasons}. Vou treinar aqui, com a receita pedida."
             )
         return None, None
-    from .hub import quiet_loading
-
     if verbose:
         print(
             f"Reaproveitando o modelo salvo em {shown(folder)} (mesmo modelo, dados, rótulos e receita)."
@@ -262,7 +264,7 @@ def classifier_for(
     """Um classificador ``model_id`` ajustado com ``recipe``: reaproveitado se possível, senão treinado aqui.
 
     Procura, em ``reuse_from`` e depois em ``save_to``, um modelo salvo com o **mesmo** registro
-    (modelo, dados, rótulos, receita). Sem nenhum, treina com ``lesson02.make_trainer``
+    (modelo, substituto, dados, rótulos, receita). Sem nenhum, treina com ``lesson02.make_trainer``
     (a receita do notebook 02) e salva em ``save_to`` com o registro. ``tokenized`` precisa ter sido
     tokenizado com ``recipe["max_length"]``. Devolve ``(modelo, info)``; ``info`` traz ``reused``
     (bool), ``folder`` (a pasta do modelo), ``train_seconds`` (o tempo de treino gravado no

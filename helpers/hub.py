@@ -110,6 +110,15 @@ def resolve_model(model_id: str, verbose: bool = True) -> ResolvedModel:
 _REQUESTED: dict[str, str] = {}  # pasta local → id pedido, para as mensagens de erro falarem do id
 
 
+def standin_of(model_id: str) -> str | None:
+    """O substituto offline que roda no lugar de ``model_id`` nesta sessão, ou ``None`` (roda o próprio
+    modelo, ou ``model_id`` não é um id do Hub, como o nome descritivo de um aluno destilado)."""
+    try:
+        return resolve_model(model_id, verbose=False).standin
+    except OfflineModelError:
+        return None
+
+
 def display_name(path_or_id: str) -> str:
     """O nome para uma mensagem: o id do Hub pedido, com a pasta que o atende quando é outra."""
     requested = _REQUESTED.get(str(path_or_id))

@@ -175,7 +175,7 @@ def test_a_record_from_an_earlier_version_is_not_reused(tmp_path, bert_standin, 
         "bert-base-uncased", AutoModelForSequenceClassification, num_labels=3, verbose=False
     )
     record = artifacts.make_record("bert-base-uncased", dataset, learning_rate=1e-4)
-    assert set(record) == {"model", "data", "label2id", "recipe"}
+    assert set(record) == {"model", "standin", "data", "label2id", "recipe"}
     artifacts.save_classifier(tmp_path, model, tokenizer, record, train_seconds=1.0)
     old = {
         "modelo": record["model"],
@@ -189,6 +189,23 @@ def test_a_record_from_an_earlier_version_is_not_reused(tmp_path, bert_standin, 
     assert artifacts.load_classifier(tmp_path, record) == (None, None)
     out = capsys.readouterr().out
     assert "registro de uma versão anterior da série" in out and "Vou treinar aqui" in out
+
+
+def test_a_model_trained_on_the_standin_is_not_reused_for_the_real_model(bert_standin):
+    """O registro guarda o substituto que rodou: um modelo ajustado offline (MiniLM) não passa pelo real."""
+    from helpers import data
+
+    dataset = data.load_embedded(verbose=False)
+    offline = artifacts.make_record("neuralmind/bert-base-portuguese-cased", dataset, seed=42)
+    assert offline["standin"] and "MiniLM" in offline["standin"]
+    real = {
+        **offline,
+        "standin": None,
+    }  # o mesmo pedido, com o BERTimbau de verdade rodando (online)
+    assert artifacts.differences(offline, real) == [
+        f"substituto: salvo {offline['standin']}, pedido nenhum"
+    ]
+    assert artifacts.differences(offline, offline) == []
 
 
 def torch_ids(tokenizer):
